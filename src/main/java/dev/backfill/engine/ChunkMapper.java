@@ -1,0 +1,91 @@
+package dev.backfill.engine;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.backfill.control.IdMapStore;
+import dev.backfill.mapping.MappingContext;
+import dev.backfill.mapping.PlannedRow;
+import dev.backfill.mapping.UserMapping;
+import dev.backfill.plan.Entity;
+import dev.backfill.plan.IdSpec;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Maps a chunk of users entity by entity: each user's candidates are mapped (pure), the chunk's
+ * candidates are looked up in the target in one query, then each user settles what exists.
+ */
+final class ChunkMapper {
+    private final MappingContext context;
+    private final IdMapStore ids;
+    private final Set<String> emptyTargets;
+
+    /** {@code emptyTargets}: entities whose target table was empty when the run began, so lookups are skipped. */
+    ChunkMapper(MappingContext context, IdMapStore ids, Set<String> emptyTargets) {
+        this.context = context;
+        this.ids = ids;
+        this.emptyTargets = emptyTargets;
+    }
+
+    /** {@code rows}: stream key → user → rows. Returns one finished mapping per user, in the given order. */
+    List<UserMapping> map(Connection target, List<String> users, Map<String, Map<String, List<ObjectNode>>> rows,
+                          List<Entity> entities) throws SQLException {
+        List<UserMapping> mappings = new ArrayList<>(users.size());
+        for (String user : users) {
+            Map<String, List<ObjectNode>> own = new HashMap<>();
+            rows.forEach((stream, byUser) -> {
+                List<ObjectNode> userRows = byUser.get(user);
+                if (userRows != null) {
+                    own.put(stream, userRows);
+                }
+            });
+            mappings.add(new UserMapping(context, user, own));
+        }
+        ids.forgetKnown();
+        for (Entity entity : entities) {
+            preloadIds(target, entity, mappings);
+            List<List<PlannedRow>> candidates = new ArrayList<>(mappings.size());
+            List<PlannedRow> all = new ArrayList<>();
+            for (UserMapping mapping : mappings) {
+                List<PlannedRow> userCandidates = mapping.mapEntity(entity);
+                candidates.add(userCandidates);
+                all.addAll(userCandidates);
+            }
+            Map<Integer, List<Object>> existing = emptyTargets.contains(entity.name()) || all.isEmpty()
+                    ? Map.of() : TargetProbe.existing(target, entity, context.shape(), all);
+            int offset = 0;
+            for (int u = 0; u < mappings.size(); u++) {
+                List<PlannedRow> userCandidates = candidates.get(u);
+                Map<Integer, List<Object>> userExisting = new HashMap<>();
+                for (int i = 0; i < userCandidates.size(); i++) {
+                    List<Object> match = existing.get(offset + i);
+                    if (match != null) {
+                        userExisting.put(i, match);
+                    }
+                }
+                offset += userCandidates.size();
+                mappings.get(u).settle(entity, userCandidates, userExisting);
+            }
+        }
+        return mappings;
+    }
+
+    private void preloadIds(Connection target, Entity entity, List<UserMapping> mappings) throws SQLException {
+        if (entity.id() == null || entity.id().strategy() != IdSpec.Strategy.GENERATE) {
+            return;
+        }
+        if (entity.id().perUser()) {
+            for (UserMapping mapping : mappings) {
+                ids.preload(target, entity.name(), mapping.user(), mapping.idKeys(entity));
+            }
+        } else {
+            List<String> keys = new ArrayList<>();
+            mappings.forEach(m -> keys.addAll(m.idKeys(entity)));
+            ids.preload(target, entity.name(), "", keys);
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package dev.backfill.engine;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.backfill.control.ControlSchema;
+import dev.backfill.db.Connections;
+import dev.backfill.db.Secrets;
+import dev.backfill.db.TargetCatalog;
+import dev.backfill.plan.ConnectionSpec;
+import dev.backfill.plan.Plan;
+import dev.backfill.source.PostgresSource;
+import dev.backfill.source.SourceReader;
+import java.net.InetAddress;
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * Everything the commands need for one plan: the target pool, the read-only source, the control
+ * schema (created or upgraded on open). The workbench keeps one open; each CLI command opens its own.
+ */
+public final class Workspace implements AutoCloseable {
+    private final Plan plan;
+    private final HikariDataSource target;
+    private final SourceReader source;
+    private final ControlSchema control;
+    private volatile TargetCatalog catalog;
+
+    private Workspace(Plan plan, HikariDataSource target, SourceReader source, ControlSchema control) {
+        this.plan = plan;
+        this.target = target;
+        this.source = source;
+        this.control = control;
+    }
+
+    public static Workspace open(Plan plan, Secrets secrets) {
+        HikariDataSource target = Connections.pool(plan.target(), secrets, false, 6, "target");
+        try {
+            Connections.verify(target, plan.target(), "target");
+            ControlSchema control = new ControlSchema(plan.controlSchema());
+            control.migrate(target);
+            SourceReader source = openSource(plan, secrets);
+            return new Workspace(plan, target, source, control);
+        } catch (RuntimeException e) {
+            target.close();
+            throw e;
+        }
+    }
+
+    static SourceReader openSource(Plan plan, Secrets secrets) {
+        ConnectionSpec spec = plan.source();
+        if (spec.isPostgres()) {
+            HikariDataSource pool = Connections.pool(spec, secrets, true, 4, "source");
+            try {
+                Connections.verify(pool, spec, "source");
+            } catch (RuntimeException e) {
+                pool.close();
+                throw e;
+            }
+            return new PostgresSource(pool, spec.describe());
+        }
+        throw new UnsupportedOperationException("source " + spec.describe() + " is not supported by this build");
+    }
+
+    public Plan plan() {
+        return plan;
+    }
+
+    public HikariDataSource target() {
+        return target;
+    }
+
+    public SourceReader source() {
+        return source;
+    }
+
+    public ControlSchema control() {
+        return control;
+    }
+
+    /** The target tables' definitions, read once (and again after {@link #forgetCatalog()}). */
+    public TargetCatalog catalog() throws SQLException {
+        TargetCatalog known = catalog;
+        if (known == null) {
+            try (Connection connection = target.getConnection()) {
+                known = TargetCatalog.read(connection, plan);
+            }
+            catalog = known;
+        }
+        return known;
+    }
+
+    public void forgetCatalog() {
+        catalog = null;
+    }
+
+    /** Who is acting, for approvals and locks: OS user at host. */
+    public static String actor() {
+        return System.getProperty("user.name", "unknown") + "@" + host();
+    }
+
+    public static String host() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            source.close();
+        } finally {
+            target.close();
+        }
+    }
+}

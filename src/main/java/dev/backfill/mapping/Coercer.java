@@ -1,0 +1,368 @@
+package dev.backfill.mapping;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.backfill.plan.Coercion;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.DateTimeParseException;
+import java.time.format.ResolverStyle;
+import java.time.temporal.ChronoField;
+import java.time.temporal.ChronoUnit;
+import java.time.temporal.TemporalAccessor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Converts one legacy JSON value to a target type. Never throws for bad data: a value that cannot be
+ * converted comes back as {@link Invalid} with a reason a DBA can act on.
+ *
+ * <p>Java types of converted values: TEXT String, UUID {@link UUID}, BOOLEAN Boolean, integer types
+ * Long, NUMERIC/REAL/DOUBLE BigDecimal, TIMESTAMPTZ OffsetDateTime (UTC, microseconds), TIMESTAMP
+ * LocalDateTime, DATE LocalDate, JSON/JSONB JsonNode, arrays List.
+ */
+public final class Coercer {
+
+    public sealed interface Result {}
+
+    public record Ok(Object value) implements Result {}
+
+    public record Invalid(String reason) implements Result {}
+
+    /** Epoch numbers below this are seconds, from here on milliseconds (10^11 s is the year 5138). */
+    static final BigDecimal MILLIS_THRESHOLD = new BigDecimal("100000000000");
+
+    private static final Pattern UUID_TEXT =
+            Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final Pattern UUID_HEX = Pattern.compile("[0-9a-fA-F]{32}");
+    private static final Pattern NUMBER_TEXT = Pattern.compile("[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?");
+
+    /** Date and time with 'T' or a space, optional seconds and fraction, optional zone (Z, +02, +02:00, +0200, UTC). */
+    private static final DateTimeFormatter FLEXIBLE = new DateTimeFormatterBuilder()
+            .parseCaseInsensitive()
+            .append(DateTimeFormatter.ofPattern("uuuu-MM-dd"))
+            .optionalStart().appendLiteral('T').optionalEnd()
+            .optionalStart().appendLiteral(' ').optionalEnd()
+            .appendPattern("HH:mm")
+            .optionalStart().appendLiteral(':').appendPattern("ss").optionalEnd()
+            .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 1, 9, true).optionalEnd()
+            .optionalStart().appendLiteral(' ').optionalEnd()
+            .optionalStart().appendOffset("+HH:MM", "Z").optionalEnd()
+            .optionalStart().appendOffset("+HHMM", "Z").optionalEnd()
+            .optionalStart().appendOffset("+HH", "Z").optionalEnd()
+            .optionalStart().appendLiteral("UTC").optionalEnd()
+            .optionalStart().appendLiteral("GMT").optionalEnd()
+            .toFormatter(Locale.ROOT)
+            .withResolverStyle(ResolverStyle.STRICT);
+
+    private static final DateTimeFormatter DATE_ONLY =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd", Locale.ROOT).withResolverStyle(ResolverStyle.STRICT);
+
+    private Coercer() {}
+
+    public static Result coerce(JsonNode raw, ColumnType type, String format) {
+        if (raw == null || raw.isNull() || raw.isMissingNode()) {
+            return new Ok(null);
+        }
+        Coercion coercion = type == null ? inferred(raw) : type.coercion();
+        if (coercion.isArray()) {
+            return toArray(raw, coercion.elementType(), format);
+        }
+        return switch (coercion) {
+            case TEXT -> toText(raw);
+            case UUID -> toUuid(raw);
+            case BOOLEAN -> toBoolean(raw);
+            case SMALLINT -> toInteger(raw, Short.MIN_VALUE, Short.MAX_VALUE, "smallint");
+            case INTEGER -> toInteger(raw, Integer.MIN_VALUE, Integer.MAX_VALUE, "integer");
+            case BIGINT -> toInteger(raw, Long.MIN_VALUE, Long.MAX_VALUE, "bigint");
+            case NUMERIC, REAL, DOUBLE -> toNumeric(raw);
+            case TIMESTAMPTZ -> toTimestamptz(raw, format);
+            case TIMESTAMP -> toTimestamptz(raw, format) instanceof Ok ok && ok.value() != null
+                    ? new Ok(((OffsetDateTime) ok.value()).toLocalDateTime())
+                    : toTimestamptz(raw, format);
+            case DATE -> toDate(raw, format);
+            case JSON, JSONB -> toJson(raw);
+            default -> new Invalid("no conversion to " + coercion.planName());
+        };
+    }
+
+    /** The target type a value keeps when neither the plan nor the target names one. */
+    static Coercion inferred(JsonNode raw) {
+        if (raw.isBoolean()) {
+            return Coercion.BOOLEAN;
+        }
+        if (raw.isIntegralNumber()) {
+            return Coercion.BIGINT;
+        }
+        if (raw.isNumber()) {
+            return Coercion.NUMERIC;
+        }
+        if (raw.isContainerNode()) {
+            return Coercion.JSONB;
+        }
+        return Coercion.TEXT;
+    }
+
+    private static Result toText(JsonNode raw) {
+        String text;
+        if (raw.isTextual()) {
+            text = raw.textValue();
+        } else if (raw.isNumber()) {
+            text = raw.isIntegralNumber() ? raw.bigIntegerValue().toString() : raw.decimalValue().toPlainString();
+        } else if (raw.isBoolean()) {
+            text = String.valueOf(raw.booleanValue());
+        } else {
+            text = Json.write(raw);
+        }
+        if (text.indexOf('\0') >= 0) {
+            return new Invalid("contains a NUL character (\\u0000), which PostgreSQL text cannot store");
+        }
+        return new Ok(text);
+    }
+
+    private static Result toUuid(JsonNode raw) {
+        if (!raw.isTextual()) {
+            return new Invalid(show(raw) + " is not a UUID (expected text like 3f2c0a6e-…, 8-4-4-4-12 hex digits)");
+        }
+        String text = raw.textValue().trim();
+        if (text.startsWith("{") && text.endsWith("}")) {
+            text = text.substring(1, text.length() - 1);
+        }
+        if (UUID_HEX.matcher(text).matches()) {
+            text = text.substring(0, 8) + "-" + text.substring(8, 12) + "-" + text.substring(12, 16) + "-"
+                    + text.substring(16, 20) + "-" + text.substring(20);
+        }
+        if (!UUID_TEXT.matcher(text).matches()) {
+            return new Invalid(show(raw) + " is not a UUID (expected 8-4-4-4-12 hex digits)");
+        }
+        return new Ok(UUID.fromString(text.toLowerCase(Locale.ROOT)));
+    }
+
+    private static Result toBoolean(JsonNode raw) {
+        if (raw.isBoolean()) {
+            return new Ok(raw.booleanValue());
+        }
+        if (raw.isNumber()) {
+            BigDecimal number = raw.decimalValue();
+            if (number.compareTo(BigDecimal.ZERO) == 0) {
+                return new Ok(false);
+            }
+            if (number.compareTo(BigDecimal.ONE) == 0) {
+                return new Ok(true);
+            }
+            return new Invalid(show(raw) + " is not a boolean (expected 0 or 1)");
+        }
+        if (raw.isTextual()) {
+            switch (raw.textValue().trim().toLowerCase(Locale.ROOT)) {
+                case "1", "t", "true", "yes", "y", "on":
+                    return new Ok(true);
+                case "0", "f", "false", "no", "n", "off":
+                    return new Ok(false);
+                default:
+                    break;
+            }
+        }
+        return new Invalid(show(raw) + " is not a boolean (expected 0/1, t/f, true/false or yes/no)");
+    }
+
+    private static Result toInteger(JsonNode raw, long min, long max, String typeName) {
+        BigDecimal number = number(raw);
+        if (number == null) {
+            return new Invalid(show(raw) + " is not a number");
+        }
+        BigInteger whole;
+        try {
+            whole = number.toBigIntegerExact();
+        } catch (ArithmeticException e) {
+            return new Invalid(show(raw) + " is not a whole number, so it does not fit " + typeName);
+        }
+        if (whole.compareTo(BigInteger.valueOf(min)) < 0 || whole.compareTo(BigInteger.valueOf(max)) > 0) {
+            return new Invalid(show(raw) + " is outside the range of " + typeName + " (" + min + " to " + max + ")");
+        }
+        return new Ok(whole.longValue());
+    }
+
+    private static Result toNumeric(JsonNode raw) {
+        BigDecimal number = number(raw);
+        return number == null ? new Invalid(show(raw) + " is not a number") : new Ok(number);
+    }
+
+    private static BigDecimal number(JsonNode raw) {
+        if (raw.isNumber()) {
+            return raw.isIntegralNumber() ? new BigDecimal(raw.bigIntegerValue()) : raw.decimalValue();
+        }
+        if (raw.isTextual()) {
+            String text = raw.textValue().trim();
+            if (NUMBER_TEXT.matcher(text).matches()) {
+                return new BigDecimal(text);
+            }
+        }
+        if (raw.isBoolean()) {
+            return raw.booleanValue() ? BigDecimal.ONE : BigDecimal.ZERO;
+        }
+        return null;
+    }
+
+    private static Result toTimestamptz(JsonNode raw, String format) {
+        if (raw.isNumber()) {
+            return fromEpoch(number(raw));
+        }
+        if (!raw.isTextual()) {
+            return new Invalid(show(raw) + " is not a timestamp");
+        }
+        String text = raw.textValue().trim();
+        if (format != null) {
+            return withPattern(raw, text, format);
+        }
+        if (NUMBER_TEXT.matcher(text).matches()) {
+            return fromEpoch(new BigDecimal(text));
+        }
+        try {
+            TemporalAccessor parsed = FLEXIBLE.parse(text);
+            LocalDateTime local = LocalDateTime.of(LocalDate.from(parsed),
+                    java.time.LocalTime.of(parsed.get(ChronoField.HOUR_OF_DAY), parsed.get(ChronoField.MINUTE_OF_HOUR),
+                            parsed.isSupported(ChronoField.SECOND_OF_MINUTE) ? parsed.get(ChronoField.SECOND_OF_MINUTE) : 0,
+                            parsed.isSupported(ChronoField.NANO_OF_SECOND) ? parsed.get(ChronoField.NANO_OF_SECOND) : 0));
+            ZoneOffset offset = parsed.isSupported(ChronoField.OFFSET_SECONDS)
+                    ? ZoneOffset.ofTotalSeconds(parsed.get(ChronoField.OFFSET_SECONDS)) : ZoneOffset.UTC;
+            return new Ok(utcMicros(local.atOffset(offset)));
+        } catch (DateTimeException e) {
+            // not a date-time: try a plain date, then RFC 1123 (HTTP dates)
+        }
+        try {
+            return new Ok(utcMicros(LocalDate.parse(text, DATE_ONLY).atStartOfDay().atOffset(ZoneOffset.UTC)));
+        } catch (DateTimeParseException e) {
+            // fall through
+        }
+        try {
+            return new Ok(utcMicros(ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME).toOffsetDateTime()));
+        } catch (DateTimeParseException e) {
+            return new Invalid(show(raw) + " is not a timestamp this tool reads (ISO-8601, 'YYYY-MM-DD HH:MM:SS[+zone]',"
+                    + " epoch seconds or milliseconds, or RFC 1123); if it is a real date, give the column a 'format:'");
+        }
+    }
+
+    private static Result withPattern(JsonNode raw, String text, String pattern) {
+        try {
+            DateTimeFormatter formatter = DateTimeFormatter.ofPattern(pattern, Locale.ROOT)
+                    .withResolverStyle(ResolverStyle.SMART);
+            TemporalAccessor parsed = formatter.parseBest(text, ZonedDateTime::from, LocalDateTime::from, LocalDate::from);
+            OffsetDateTime value;
+            if (parsed instanceof ZonedDateTime zoned) {
+                value = zoned.toOffsetDateTime();
+            } else if (parsed instanceof LocalDateTime local) {
+                value = local.atOffset(ZoneOffset.UTC);
+            } else {
+                value = ((LocalDate) parsed).atStartOfDay().atOffset(ZoneOffset.UTC);
+            }
+            return new Ok(utcMicros(value));
+        } catch (DateTimeException | IllegalArgumentException e) {
+            return new Invalid(show(raw) + " does not match the format '" + pattern + "'");
+        }
+    }
+
+    private static Result fromEpoch(BigDecimal epoch) {
+        BigDecimal seconds = epoch.abs().compareTo(MILLIS_THRESHOLD) < 0 ? epoch : epoch.movePointLeft(3);
+        try {
+            BigDecimal micros = seconds.movePointRight(6).setScale(0, RoundingMode.HALF_UP);
+            long totalMicros = micros.longValueExact();
+            Instant instant = Instant.EPOCH.plus(totalMicros, ChronoUnit.MICROS);
+            return new Ok(instant.atOffset(ZoneOffset.UTC));
+        } catch (ArithmeticException | DateTimeException e) {
+            return new Invalid(epoch.toPlainString() + " is too large to be an epoch timestamp");
+        }
+    }
+
+    private static OffsetDateTime utcMicros(OffsetDateTime value) {
+        OffsetDateTime utc = value.withOffsetSameInstant(ZoneOffset.UTC);
+        long nanos = utc.getNano();
+        long roundedMicros = Math.round(nanos / 1000.0);
+        return utc.withNano(0).plus(roundedMicros, ChronoUnit.MICROS);
+    }
+
+    private static Result toDate(JsonNode raw, String format) {
+        if (raw.isTextual() && format == null) {
+            String text = raw.textValue().trim();
+            try {
+                return new Ok(LocalDate.parse(text, DATE_ONLY));
+            } catch (DateTimeParseException e) {
+                // may be a full timestamp; try below
+            }
+        }
+        Result timestamp = toTimestamptz(raw, format);
+        if (timestamp instanceof Ok ok && ok.value() instanceof OffsetDateTime value) {
+            return new Ok(value.toLocalDate());
+        }
+        return timestamp instanceof Invalid invalid
+                ? new Invalid(invalid.reason().replace("is not a timestamp", "is not a date")) : timestamp;
+    }
+
+    private static Result toJson(JsonNode raw) {
+        JsonNode value = raw;
+        if (raw.isTextual()) {
+            try {
+                value = Json.parse(raw.textValue());
+            } catch (JsonProcessingException e) {
+                String detail = e.getOriginalMessage();
+                int cut = detail.indexOf('\n');
+                return new Invalid(show(raw) + " is not valid JSON: " + (cut > 0 ? detail.substring(0, cut) : detail)
+                        + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+            }
+            if (value == null || value.isMissingNode()) {
+                return new Invalid("empty text is not valid JSON");
+            }
+        }
+        if (Json.write(value).contains("\\u0000")) {
+            return new Invalid("contains a NUL character (\\u0000), which PostgreSQL jsonb cannot store");
+        }
+        return new Ok(value);
+    }
+
+    private static Result toArray(JsonNode raw, Coercion element, String format) {
+        JsonNode array = raw;
+        if (raw.isTextual()) {
+            String text = raw.textValue().trim();
+            if (text.startsWith("[")) {
+                Result parsed = toJson(raw);
+                if (parsed instanceof Invalid) {
+                    return parsed;
+                }
+                array = (JsonNode) ((Ok) parsed).value();
+            }
+        }
+        if (!array.isArray()) {
+            return new Invalid(show(raw) + " is not a list (expected a JSON array)");
+        }
+        List<Object> values = new ArrayList<>();
+        for (int i = 0; i < array.size(); i++) {
+            Result item = coerce(array.get(i), ColumnType.of(element), format);
+            if (item instanceof Invalid invalid) {
+                return new Invalid("element " + i + ": " + invalid.reason());
+            }
+            values.add(((Ok) item).value());
+        }
+        return new Ok(List.copyOf(values.stream().map(v -> v == null ? NullElement.INSTANCE : v).toList()));
+    }
+
+    /** Stands for a null inside an array (List.copyOf refuses nulls). */
+    public enum NullElement { INSTANCE }
+
+    /** A legacy value as a DBA would quote it in a message, shortened when long. */
+    public static String show(JsonNode raw) {
+        String text = raw.isTextual() ? "'" + raw.textValue() + "'" : Json.write(raw);
+        return text.length() > 80 ? text.substring(0, 77) + "…" : text;
+    }
+}

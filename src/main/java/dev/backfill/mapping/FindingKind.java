@@ -1,0 +1,23 @@
+package dev.backfill.mapping;
+
+/** What a dry-run finding is about. */
+public enum FindingKind {
+    /** Grouped rows disagree on a column; one value was chosen. */
+    FIELD_CONFLICT,
+    /** Two rows of one user share a natural key; the first is kept. */
+    DUPLICATE_KEY,
+    /** The target already has a row with this natural key; it is skipped or updated as the plan says. */
+    EXISTING_TARGET_ROW,
+    /** A legacy value cannot be converted to the target type. */
+    INVALID_VALUE,
+    /** A required field is empty; the row is not migrated. */
+    MISSING_REQUIRED,
+    /** A reference resolves to no row; the row is skipped (or the column nulled, as the plan says). */
+    ORPHAN_REFERENCE,
+    /** A key in a legacy JSON document that no part of the plan reads; the data is not migrated. */
+    UNMAPPED_FIELD,
+    /** Older rows of a user were dropped in favour of the latest one. */
+    SUPERSEDED_ROW,
+    /** The user's legacy rows changed after approval; the user was not applied. */
+    SOURCE_CHANGED
+}

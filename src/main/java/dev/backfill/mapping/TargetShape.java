@@ -1,0 +1,36 @@
+package dev.backfill.mapping;
+
+import dev.backfill.plan.ColumnSpec;
+import dev.backfill.plan.Entity;
+import java.util.Map;
+
+/**
+ * The target column types the mapping converts to, per entity and column. Built by the engine from
+ * the target database's catalog; an explicit {@code as:} in the plan always wins.
+ */
+public interface TargetShape {
+
+    /** The type of a target column, or null when neither the plan nor the target says. */
+    ColumnType type(Entity entity, String column);
+
+    /** A shape that only knows what the plan's {@code as:} says (for pure tests and previews without a target). */
+    static TargetShape fromPlanOnly() {
+        return (entity, column) -> entity.column(column)
+                .map(ColumnSpec::as)
+                .map(ColumnType::of)
+                .orElse(null);
+    }
+
+    /** A shape from known catalog types: {@code tableTypes.get(entityName).get(column)}. */
+    static TargetShape of(Map<String, Map<String, ColumnType>> typesByEntity) {
+        return (entity, column) -> {
+            ColumnType explicit = entity.column(column).map(ColumnSpec::as).map(ColumnType::of).orElse(null);
+            if (explicit != null) {
+                ColumnType catalog = typesByEntity.getOrDefault(entity.name(), Map.of()).get(column);
+                // keep the catalog's SQL type for the cast when the plan's coercion matches it
+                return catalog != null && catalog.coercion() == explicit.coercion() ? catalog : explicit;
+            }
+            return typesByEntity.getOrDefault(entity.name(), Map.of()).get(column);
+        };
+    }
+}

@@ -1,0 +1,482 @@
+package dev.backfill.mapping;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.backfill.plan.CheckSpec;
+import dev.backfill.plan.ColumnSpec;
+import dev.backfill.plan.Coercion;
+import dev.backfill.plan.Entity;
+import dev.backfill.plan.FieldPath;
+import dev.backfill.plan.IdSpec;
+import dev.backfill.plan.SourceSpec;
+import java.math.BigDecimal;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Maps one user's legacy rows to planned target rows, entity by entity in dependency order.
+ *
+ * <p>Per entity the engine calls {@link #mapEntity} (pure: rows and findings), looks the candidates
+ * up in the target, then calls {@link #settle} with the matches, which decides skip/update and
+ * records the ids later entities' references resolve to.
+ */
+public final class UserMapping {
+    private final MappingContext context;
+    private final String user;
+    private final Map<String, List<ObjectNode>> streams;
+    private final List<Finding> findings = new ArrayList<>();
+    private final Map<String, List<PlannedRow>> rows = new LinkedHashMap<>();
+    private final Map<String, Integer> legacyCounts = new LinkedHashMap<>();
+    private final Map<String, Integer> existing = new LinkedHashMap<>();
+    private final Map<String, BigDecimal> checkTotals = new LinkedHashMap<>();
+    /** entity → legacy id → new id */
+    private final Map<String, Map<String, Object>> ids = new HashMap<>();
+    /** entity → dropped duplicate's legacy id → the kept row's legacy id */
+    private final Map<String, Map<String, String>> aliases = new HashMap<>();
+    private final Set<String> supersededReported = new LinkedHashSet<>();
+    private final UnmappedFields unmapped;
+    private final String fingerprint;
+
+    public UserMapping(MappingContext context, String user, Map<String, List<ObjectNode>> rowsByStream) {
+        this.context = context;
+        this.user = user;
+        this.fingerprint = Fingerprint.of(rowsByStream);
+        this.streams = new HashMap<>(rowsByStream);
+        this.unmapped = new UnmappedFields(context.plan());
+    }
+
+    public String user() {
+        return user;
+    }
+
+    /** Candidate rows of one entity for this user, deduplicated by natural key; findings recorded. */
+    public List<PlannedRow> mapEntity(Entity entity) {
+        List<LegacyRecord> records = records(entity);
+        legacyCounts.put(entity.name(), records.size());
+        totalChecks(entity, records);
+        reportUnmapped(entity, records);
+        List<PlannedRow> candidates = new ArrayList<>();
+        if (entity.grouped()) {
+            for (List<LegacyRecord> group : groups(entity, records).values()) {
+                PlannedRow row = buildRow(entity, group);
+                if (row != null) {
+                    candidates.add(row);
+                }
+            }
+        } else {
+            for (LegacyRecord record : records) {
+                PlannedRow row = buildRow(entity, List.of(record));
+                if (row != null) {
+                    candidates.add(row);
+                }
+            }
+        }
+        return dedupe(entity, candidates);
+    }
+
+    /**
+     * Applies what the target already holds: {@code existingByCandidate} maps a candidate's index to
+     * the identity of the target row with the same natural key. Skipped rows' legacy ids then resolve
+     * to the existing row; updated rows take over its identity.
+     */
+    public List<PlannedRow> settle(Entity entity, List<PlannedRow> candidates, Map<Integer, List<Object>> existingByCandidate) {
+        List<PlannedRow> kept = new ArrayList<>();
+        Map<String, Object> entityIds = ids.computeIfAbsent(entity.name(), k -> new HashMap<>());
+        int matched = 0;
+        for (int i = 0; i < candidates.size(); i++) {
+            PlannedRow row = candidates.get(i);
+            List<Object> existingIdentity = existingByCandidate.get(i);
+            if (existingIdentity != null) {
+                matched++;
+                boolean update = entity.onExisting() == Entity.OnExisting.UPDATE;
+                findings.add(new Finding(user, entity.name(), FindingKind.EXISTING_TARGET_ROW, String.join(",", entity.key()),
+                        List.of(ValueOps.toJson(row.naturalKey())), ValueOps.toJson(existingIdentity), row.legacyIds(),
+                        entity.into() + " already has a row with " + keyText(entity, row) + " (" + identityText(entity, existingIdentity)
+                                + "); " + (update ? "it will be updated, its current values kept in the ledger for rollback"
+                                : "this " + entity.name() + " row is skipped") + (entity.id() == null ? ""
+                                : ", and references to legacy id " + row.legacyIdText() + " point at the existing row")));
+                if (update) {
+                    row = row.with(entity.identityColumns(), existingIdentity, true);
+                    kept.add(row);
+                } else if (entity.id() != null) {
+                    Object existingId = existingIdentity.get(0);
+                    row.legacyIds().forEach(legacyId -> entityIds.put(legacyId, existingId));
+                    continue;
+                } else {
+                    continue;
+                }
+            } else {
+                kept.add(row);
+            }
+            if (entity.id() != null) {
+                Object id = row.value(entity.id().column());
+                row.legacyIds().forEach(legacyId -> entityIds.put(legacyId, id));
+            }
+        }
+        aliases.getOrDefault(entity.name(), Map.of()).forEach((dropped, survivor) -> {
+            Object id = entityIds.get(survivor);
+            if (id != null) {
+                entityIds.put(dropped, id);
+            }
+        });
+        existing.put(entity.name(), matched);
+        rows.put(entity.name(), List.copyOf(kept));
+        return kept;
+    }
+
+    /** Maps every entity with no target to compare against (nothing exists yet). */
+    public UserResult mapAllWithoutTarget(List<Entity> entities) {
+        for (Entity entity : entities) {
+            settle(entity, mapEntity(entity), Map.of());
+        }
+        return result();
+    }
+
+    public UserResult result() {
+        return new UserResult(user, fingerprint, Map.copyOf(rows), Map.copyOf(legacyCounts), Map.copyOf(existing),
+                List.copyOf(findings), Map.copyOf(checkTotals));
+    }
+
+    /** The ids this user's rows got: entity → legacy id → new id (the shared scope's become everyone's). */
+    public Map<String, Map<String, Object>> ids() {
+        return ids;
+    }
+
+    // ---- records ----
+
+    private List<LegacyRecord> records(Entity entity) {
+        SourceSpec from = entity.from();
+        List<ObjectNode> streamRows = latest(entity, streams.getOrDefault(from.streamKey(), List.of()));
+        List<LegacyRecord> records = new ArrayList<>();
+        int position = 1;
+        for (ObjectNode row : streamRows) {
+            if (from.explode() == null) {
+                records.add(LegacyRecord.ofRow(row, position++));
+            } else {
+                List<LegacyRecord> exploded = Paths.explode(row, from.explode(), position);
+                records.addAll(exploded);
+                position += exploded.size();
+            }
+        }
+        return records;
+    }
+
+    private List<ObjectNode> latest(Entity entity, List<ObjectNode> streamRows) {
+        String field = entity.from().latest();
+        if (field == null || streamRows.size() < 2) {
+            return streamRows;
+        }
+        ObjectNode best = streamRows.get(0);
+        for (ObjectNode row : streamRows.subList(1, streamRows.size())) {
+            if (compareLatest(row.get(field), best.get(field)) > 0) {
+                best = row;
+            }
+        }
+        String streamKey = entity.from().streamKey();
+        if (supersededReported.add(streamKey)) {
+            ObjectNode kept = best;
+            List<String> dropped = streamRows.stream().filter(r -> r != kept).map(UserMapping::rowId).toList();
+            findings.add(new Finding(user, entity.name(), FindingKind.SUPERSEDED_ROW, field,
+                    streamRows.stream().filter(r -> r != kept).map(r -> (JsonNode) r.path(field)).toList(), kept.path(field),
+                    dropped, "this user has " + streamRows.size() + " rows in " + entity.from().label() + "; the latest ("
+                    + field + " " + Coercer.show(kept.path(field)) + ", id " + rowId(kept) + ") is migrated, the "
+                    + dropped.size() + " older one(s) (" + String.join(", ", dropped) + ") are not"));
+        }
+        return List.of(best);
+    }
+
+    private static int compareLatest(JsonNode a, JsonNode b) {
+        if (a == null || a.isNull()) {
+            return b == null || b.isNull() ? 0 : -1;
+        }
+        if (b == null || b.isNull()) {
+            return 1;
+        }
+        ColumnType time = ColumnType.of(Coercion.TIMESTAMPTZ);
+        if (Coercer.coerce(a, time, null) instanceof Coercer.Ok x && Coercer.coerce(b, time, null) instanceof Coercer.Ok y) {
+            return ((OffsetDateTime) x.value()).compareTo((OffsetDateTime) y.value());
+        }
+        return ColumnEvaluator.legacyText(a).compareTo(ColumnEvaluator.legacyText(b));
+    }
+
+    private static String rowId(ObjectNode row) {
+        JsonNode id = row.has("id") ? row.get("id") : row.get("_id");
+        return id == null || id.isNull() ? "(no id)" : ColumnEvaluator.legacyText(id);
+    }
+
+    private Map<String, List<LegacyRecord>> groups(Entity entity, List<LegacyRecord> records) {
+        Map<String, List<LegacyRecord>> groups = new LinkedHashMap<>();
+        for (LegacyRecord record : records) {
+            StringBuilder key = new StringBuilder();
+            for (FieldPath path : entity.group()) {
+                JsonNode value = Paths.get(record, path);
+                key.append(value.isMissingNode() ? "" : ColumnEvaluator.legacyText(value)).append('\u001f');
+            }
+            groups.computeIfAbsent(key.toString(), k -> new ArrayList<>()).add(record);
+        }
+        return groups;
+    }
+
+    // ---- rows ----
+
+    private PlannedRow buildRow(Entity entity, List<LegacyRecord> records) {
+        List<String> legacyIds = records.stream().map(r -> legacyId(entity, r)).distinct().toList();
+        ColumnEvaluator evaluator = new ColumnEvaluator(context, entity, user, findings, this::resolve);
+        Map<String, Object> row = new LinkedHashMap<>();
+        Set<String> reported = new LinkedHashSet<>();
+        if (entity.id() != null) {
+            Object id = id(entity, records.get(0), legacyIds);
+            if (id == null) {
+                return null;
+            }
+            row.put(entity.id().column(), id);
+        }
+        boolean skip = false;
+        int findingsBefore = findings.size();
+        for (ColumnSpec column : entity.columns()) {
+            if (!column.targetColumnsUsed().isEmpty()) {
+                continue;
+            }
+            ColumnEvaluator.Outcome outcome = records.size() == 1
+                    ? evaluator.evaluate(column, records.get(0), row, legacyIds)
+                    : merge(entity, column, records, row, legacyIds, evaluator);
+            skip |= outcome.skipRow();
+            row.put(column.name(), outcome.value());
+        }
+        for (ColumnSpec column : computedInOrder(entity)) {
+            ColumnEvaluator.Outcome outcome = evaluator.evaluate(column, records.get(0), row, legacyIds);
+            skip |= outcome.skipRow();
+            row.put(column.name(), outcome.value());
+        }
+        findings.subList(findingsBefore, findings.size()).forEach(f -> reported.add(f.field()));
+        if (skip) {
+            return null;
+        }
+        if (entity.canonicalOrder().size() == 2) {
+            String a = entity.canonicalOrder().get(0);
+            String b = entity.canonicalOrder().get(1);
+            if (row.get(a) != null && row.get(b) != null && ValueText.plain(row.get(a)).compareTo(ValueText.plain(row.get(b))) > 0) {
+                Object swap = row.get(a);
+                row.put(a, row.get(b));
+                row.put(b, swap);
+            }
+        }
+        for (String required : entity.require()) {
+            if (ValueOps.isEmpty(row.get(required)) && !reported.contains(required)) {
+                findings.add(new Finding(user, entity.name(), FindingKind.MISSING_REQUIRED, required, List.of(), null, legacyIds,
+                        entity.name() + " row (legacy id " + String.join(", ", legacyIds) + ") has no " + required
+                                + ", which the plan requires; the row is not migrated"));
+                skip = true;
+            }
+        }
+        if (skip) {
+            return null;
+        }
+        Object[] values = entity.targetColumns().stream().map(row::get).toArray();
+        return PlannedRow.of(entity, legacyIds, values);
+    }
+
+    private List<ColumnSpec> computedInOrder(Entity entity) {
+        List<ColumnSpec> pending = new ArrayList<>(entity.columns().stream().filter(c -> !c.targetColumnsUsed().isEmpty()).toList());
+        List<ColumnSpec> ordered = new ArrayList<>();
+        Set<String> ready = new LinkedHashSet<>(entity.targetColumns());
+        pending.forEach(c -> ready.remove(c.name()));
+        while (!pending.isEmpty()) {
+            ColumnSpec next = pending.stream().filter(c -> ready.containsAll(c.targetColumnsUsed())).findFirst()
+                    .orElse(pending.get(0));
+            pending.remove(next);
+            ordered.add(next);
+            ready.add(next.name());
+        }
+        return ordered;
+    }
+
+    private ColumnEvaluator.Outcome merge(Entity entity, ColumnSpec column, List<LegacyRecord> records,
+                                          Map<String, Object> row, List<String> legacyIds, ColumnEvaluator evaluator) {
+        List<Object> values = new ArrayList<>();
+        List<String> sources = new ArrayList<>();
+        boolean skip = false;
+        for (LegacyRecord record : records) {
+            ColumnEvaluator.Outcome outcome = evaluator.evaluate(column, record, row, List.of(legacyId(entity, record)));
+            skip |= outcome.skipRow();
+            values.add(outcome.value());
+            sources.add(legacyId(entity, record));
+        }
+        ColumnType type = context.type(entity, column.name());
+        Object merged = GroupMerge.merge(column.merge() == null ? ColumnSpec.Merge.FIRST : column.merge(), values, type,
+                (path, competing, chosen) -> {
+                    String field = path == null ? column.name() : column.name() + "." + path;
+                    findings.add(new Finding(user, entity.name(), FindingKind.FIELD_CONFLICT, field,
+                        competing, chosen, legacyIds, "the " + records.size() + " " + entity.from().label()
+                        + " records of this user disagree on " + field + ": " + ColumnEvaluator.texts(competing) + "; "
+                        + Coercer.show(chosen) + " is kept (" + describeMerge(column) + ")"));
+                });
+        return new ColumnEvaluator.Outcome(merged, skip);
+    }
+
+    private static String describeMerge(ColumnSpec column) {
+        ColumnSpec.Merge merge = column.merge() == null ? ColumnSpec.Merge.FIRST : column.merge();
+        return switch (merge) {
+            case FIRST -> "first non-empty value";
+            case LAST -> "last non-empty value";
+            case DEEP -> "deep merge, later values win";
+            case UNION -> "union";
+        };
+    }
+
+    private Object id(Entity entity, LegacyRecord record, List<String> legacyIds) {
+        IdSpec spec = entity.id();
+        ColumnType type = context.type(entity, spec.column());
+        JsonNode legacy = spec.from() == null ? null : Paths.get(record, spec.from());
+        boolean hasLegacy = legacy != null && !legacy.isMissingNode() && !legacy.isNull()
+                && !(legacy.isTextual() && legacy.textValue().isBlank());
+        if (spec.from() != null && !hasLegacy) {
+            findings.add(new Finding(user, entity.name(), FindingKind.MISSING_REQUIRED, spec.from().text(), List.of(), null, legacyIds,
+                    entity.name() + " row #" + record.position() + " has no " + spec.from() + " (its legacy id); the row is not migrated"));
+            return null;
+        }
+        String legacyText = idKey(record, legacy, hasLegacy);
+        Object id = switch (spec.strategy()) {
+            case PRESERVE -> legacy;
+            case DERIVE -> UuidV5.of(UuidV5.NAMESPACE, context.plan().name() + "/" + entity.name() + "/"
+                    + (spec.perUser() ? user + "/" : "") + legacyText);
+            case GENERATE -> context.ids().idFor(entity.name(), spec.perUser() ? user : "", legacyText);
+        };
+        JsonNode raw = id instanceof JsonNode node ? node : Json.NODES.textNode(id.toString());
+        Coercer.Result coerced = Coercer.coerce(raw, type, null);
+        if (coerced instanceof Coercer.Invalid invalid) {
+            findings.add(new Finding(user, entity.name(), FindingKind.INVALID_VALUE, spec.column(), List.of(raw), null, legacyIds,
+                    entity.name() + " row (legacy id " + legacyText + "): id " + invalid.reason()
+                            + "; the row is not migrated (use strategy generate or derive for ids that are not "
+                            + (type == null ? "valid" : type.coercion().planName()) + ")"));
+            return null;
+        }
+        return ((Coercer.Ok) coerced).value();
+    }
+
+    private static String idKey(LegacyRecord record, JsonNode legacy, boolean hasLegacy) {
+        return hasLegacy ? ColumnEvaluator.legacyText(legacy) : "#" + record.position();
+    }
+
+    /** The legacy ids the id strategy will ask the allocator about for this entity (to load them in bulk first). */
+    public List<String> idKeys(Entity entity) {
+        List<String> keys = new ArrayList<>();
+        if (entity.id() == null) {
+            return keys;
+        }
+        List<LegacyRecord> records = records(entity);
+        List<LegacyRecord> firsts = entity.grouped()
+                ? groups(entity, records).values().stream().map(g -> g.get(0)).toList() : records;
+        for (LegacyRecord record : firsts) {
+            JsonNode legacy = entity.id().from() == null ? null : Paths.get(record, entity.id().from());
+            boolean hasLegacy = legacy != null && !legacy.isMissingNode() && !legacy.isNull();
+            keys.add(idKey(record, legacy, hasLegacy));
+        }
+        return keys;
+    }
+
+    private String legacyId(Entity entity, LegacyRecord record) {
+        FieldPath path = entity.legacyId() != null ? entity.legacyId()
+                : entity.id() != null ? entity.id().from() : null;
+        if (path != null) {
+            JsonNode value = Paths.get(record, path);
+            if (!value.isMissingNode() && !value.isNull()) {
+                return ColumnEvaluator.legacyText(value);
+            }
+        }
+        return "#" + record.position();
+    }
+
+    private Object resolve(String entity, String legacyId) {
+        Map<String, Object> own = ids.get(entity);
+        if (own != null && own.containsKey(legacyId)) {
+            return own.get(legacyId);
+        }
+        return context.sharedIds().getOrDefault(entity, Map.of()).get(legacyId);
+    }
+
+    private List<PlannedRow> dedupe(Entity entity, List<PlannedRow> candidates) {
+        Map<String, PlannedRow> byKey = new LinkedHashMap<>();
+        List<PlannedRow> kept = new ArrayList<>();
+        for (PlannedRow row : candidates) {
+            String key = Json.write(ValueOps.toJson(row.naturalKey()));
+            PlannedRow first = byKey.putIfAbsent(key, row);
+            if (first == null) {
+                kept.add(row);
+                continue;
+            }
+            Map<String, String> entityAliases = aliases.computeIfAbsent(entity.name(), k -> new HashMap<>());
+            row.legacyIds().forEach(dropped -> entityAliases.put(dropped, first.legacyIds().get(0)));
+            List<String> involved = new ArrayList<>(first.legacyIds());
+            involved.addAll(row.legacyIds());
+            findings.add(new Finding(user, entity.name(), FindingKind.DUPLICATE_KEY, String.join(",", entity.key()),
+                    List.of(ValueOps.toJson(first.naturalKey()), ValueOps.toJson(row.naturalKey())), ValueOps.toJson(first.naturalKey()),
+                    involved, "two " + entity.name() + " rows of this user share " + keyText(entity, row) + ": legacy ids "
+                    + first.legacyIdText() + " and " + row.legacyIdText() + "; " + first.legacyIdText() + " is kept, "
+                    + row.legacyIdText() + " is not migrated" + (entity.id() == null ? "" : " and references to it point at the kept row")));
+        }
+        return kept;
+    }
+
+    private static String keyText(Entity entity, PlannedRow row) {
+        List<Object> key = row.naturalKey();
+        List<String> shown = new ArrayList<>();
+        key.forEach(v -> shown.add(v == null ? "NULL" : v instanceof String s ? "'" + s + "'" : ValueText.plain(v)));
+        return "(" + String.join(", ", entity.key()) + ") = (" + String.join(", ", shown) + ")";
+    }
+
+    private static String identityText(Entity entity, List<Object> identity) {
+        List<String> shown = new ArrayList<>();
+        identity.forEach(v -> shown.add(ValueText.plain(v)));
+        return String.join(", ", entity.identityColumns()) + " " + String.join(", ", shown);
+    }
+
+    // ---- report-only work ----
+
+    private void totalChecks(Entity entity, List<LegacyRecord> records) {
+        for (CheckSpec check : context.plan().checks()) {
+            if (check.expect() instanceof CheckSpec.Expectation.LegacyTotal total && total.entity().equals(entity.name())) {
+                BigDecimal value = BigDecimal.ZERO;
+                if (total.sum() == null) {
+                    value = BigDecimal.valueOf(records.size());
+                } else {
+                    for (LegacyRecord record : records) {
+                        for (JsonNode item : Paths.getAll(record, total.sum())) {
+                            if (Coercer.coerce(item, ColumnType.of(Coercion.NUMERIC), null) instanceof Coercer.Ok ok
+                                    && ok.value() instanceof BigDecimal number) {
+                                value = value.add(number);
+                            }
+                        }
+                    }
+                }
+                checkTotals.merge(check.name(), value, BigDecimal::add);
+            }
+        }
+    }
+
+    private void reportUnmapped(Entity entity, List<LegacyRecord> records) {
+        for (FieldPath root : entity.unmapped()) {
+            Map<String, List<JsonNode>> values = new LinkedHashMap<>();
+            Map<String, List<String>> owners = new LinkedHashMap<>();
+            for (LegacyRecord record : records) {
+                unmapped.find(entity, record, root).forEach((key, found) -> {
+                    values.computeIfAbsent(key, k -> new ArrayList<>()).addAll(found);
+                    owners.computeIfAbsent(key, k -> new ArrayList<>()).add(legacyId(entity, record));
+                });
+            }
+            values.forEach((key, found) -> {
+                List<JsonNode> samples = found.stream().distinct().limit(3).toList();
+                findings.add(new Finding(user, entity.name(), FindingKind.UNMAPPED_FIELD, key, samples, null,
+                        owners.get(key).stream().distinct().toList(), key + " is in " + found.size() + " legacy "
+                        + entity.from().label() + " record(s) of this user but the plan never reads it (e.g. "
+                        + Coercer.show(samples.get(0)) + "); it stays in the legacy data and is not migrated"));
+            });
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package dev.backfill.mapping;
+
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything one user's dry run produced.
+ *
+ * @param rows         planned target rows per entity, in dependency order
+ * @param legacyCounts legacy records per entity (after explode and latest)
+ * @param existing     rows per entity that match an existing target row (skipped or updated)
+ * @param checkTotals  this user's share of each plan check that compares with legacy totals
+ */
+public record UserResult(
+        String user,
+        String fingerprint,
+        Map<String, List<PlannedRow>> rows,
+        Map<String, Integer> legacyCounts,
+        Map<String, Integer> existing,
+        List<Finding> findings,
+        Map<String, BigDecimal> checkTotals) {
+
+    public int legacyRowCount() {
+        return legacyCounts.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    public int plannedRowCount() {
+        return rows.values().stream().mapToInt(List::size).sum();
+    }
+
+    public List<PlannedRow> rowsOf(String entity) {
+        return rows.getOrDefault(entity, List.of());
+    }
+}
