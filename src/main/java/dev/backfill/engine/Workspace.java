@@ -5,9 +5,8 @@ import dev.backfill.control.ControlSchema;
 import dev.backfill.db.Connections;
 import dev.backfill.db.Secrets;
 import dev.backfill.db.TargetCatalog;
-import dev.backfill.plan.ConnectionSpec;
 import dev.backfill.plan.Plan;
-import dev.backfill.source.PostgresSource;
+import dev.backfill.source.Sources;
 import dev.backfill.source.SourceReader;
 import java.net.InetAddress;
 import java.sql.Connection;
@@ -37,27 +36,12 @@ public final class Workspace implements AutoCloseable {
             Connections.verify(target, plan.target(), "target");
             ControlSchema control = new ControlSchema(plan.controlSchema());
             control.migrate(target);
-            SourceReader source = openSource(plan, secrets);
+            SourceReader source = Sources.open(plan, secrets);
             return new Workspace(plan, target, source, control);
         } catch (RuntimeException e) {
             target.close();
             throw e;
         }
-    }
-
-    static SourceReader openSource(Plan plan, Secrets secrets) {
-        ConnectionSpec spec = plan.source();
-        if (spec.isPostgres()) {
-            HikariDataSource pool = Connections.pool(spec, secrets, true, 4, "source");
-            try {
-                Connections.verify(pool, spec, "source");
-            } catch (RuntimeException e) {
-                pool.close();
-                throw e;
-            }
-            return new PostgresSource(pool, spec.describe());
-        }
-        throw new UnsupportedOperationException("source " + spec.describe() + " is not supported by this build");
     }
 
     public Plan plan() {

@@ -1,0 +1,44 @@
+package dev.backfill.parity;
+
+import dev.backfill.db.Sql;
+import dev.backfill.mapping.ColumnType;
+import dev.backfill.mapping.RowHash;
+import dev.backfill.plan.Coercion;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The SQL side of {@link RowHash}: an expression PostgreSQL evaluates per target row that yields the
+ * same 60-bit number Java computes from the planned values with {@code ValueText.hashText}.
+ */
+public final class ChecksumSql {
+
+    private ChecksumSql() {}
+
+    /** The hash text of one column, as {@code ValueText.hashText} renders the same value. */
+    public static String columnText(String alias, String column, ColumnType type) {
+        String ref = alias + "." + Sql.quote(column);
+        Coercion coercion = type == null ? Coercion.TEXT : type.coercion();
+        return switch (coercion) {
+            case NUMERIC -> "trim_scale(" + ref + ")::text";
+            case REAL, DOUBLE -> "trim_scale(" + ref + "::numeric)::text";
+            case TIMESTAMPTZ, TIMESTAMP -> "trim_scale(extract(epoch from " + ref + "))::text";
+            case TEXT_ARRAY, UUID_ARRAY, INTEGER_ARRAY, BIGINT_ARRAY -> "array_to_json(" + ref + ")::text";
+            default -> ref + "::text";
+        };
+    }
+
+    /** A bigint expression: the row's hash. */
+    public static String rowHash(String alias, List<String> columns, List<ColumnType> types) {
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < columns.size(); i++) {
+            parts.add("coalesce(" + columnText(alias, columns.get(i), types.get(i)) + ", " + literalChar(RowHash.NULL) + ")");
+        }
+        return "('x' || substr(md5(concat_ws(" + literalChar(RowHash.SEPARATOR) + ", " + String.join(", ", parts)
+                + ")), 1, 15))::bit(60)::bigint";
+    }
+
+    private static String literalChar(char c) {
+        return "chr(" + (int) c + ")";
+    }
+}
