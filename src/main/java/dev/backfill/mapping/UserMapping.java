@@ -148,6 +148,11 @@ public final class UserMapping {
         return ids;
     }
 
+    /** The legacy records an entity maps for this user (after latest and explode), for previews. */
+    public List<JsonNode> recordsOf(Entity entity) {
+        return records(entity).stream().map(LegacyRecord::value).toList();
+    }
+
     // ---- records ----
 
     private List<LegacyRecord> records(Entity entity) {

@@ -1,0 +1,43 @@
+package dev.backfill.cli;
+
+import dev.backfill.engine.Cancellation;
+import dev.backfill.engine.DryRun;
+import dev.backfill.engine.Workspace;
+import picocli.CommandLine;
+
+@CommandLine.Command(name = "dry-run", mixinStandardHelpOptions = true,
+        description = {"Map every user (or one) and store the results and findings in the control schema.",
+                "Writes nothing to the target tables or the source. Forms the batches."},
+        footer = ExitCodes.HELP)
+final class DryRunCommand extends BackfillCommand {
+
+    @CommandLine.Mixin
+    PlanOption plan = new PlanOption();
+
+    @CommandLine.Option(names = "--user", paramLabel = "ID", description = "Only this user (e.g. to re-review after a source change).")
+    String user;
+
+    @CommandLine.Option(names = "--chunk", paramLabel = "USERS", defaultValue = "500",
+            description = "Users read and mapped together (default ${DEFAULT-VALUE}); memory grows with it.")
+    int chunk;
+
+    @Override
+    protected int execute() throws Exception {
+        try (Workspace workspace = plan.open()) {
+            DryRun.Options options = user == null ? new DryRun.Options(null, Math.max(1, chunk)) : DryRun.Options.single(user);
+            DryRun.Result result = new DryRun(workspace).run(options, new ConsoleProgress(err()), new Cancellation());
+            out().printf("Dry run %d of plan '%s': %,d users, %,d legacy rows -> %,d planned rows in %.1f s (%,.0f legacy rows/s).%n",
+                    result.runId(), workspace.plan().name(), result.users(), result.legacyRows(), result.plannedRows(),
+                    result.seconds(), result.legacyRowsPerSecond());
+            if (result.findings().isEmpty()) {
+                out().println("No findings.");
+            } else {
+                out().printf("%,d findings:%n", result.findingCount());
+                result.findings().forEach((kind, count) -> out().printf("  %-20s %,d%n", kind, count));
+                out().println("Review them: 'backfill export conflicts PLAN --out conflicts.json' or 'backfill preview PLAN --user ID'.");
+            }
+            out().println("Nothing was written to the target tables. Next: 'backfill batches PLAN', then approve the first batch.");
+            return result.findings().isEmpty() ? ExitCodes.OK : ExitCodes.FINDINGS;
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package dev.backfill.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.backfill.control.Copy;
+import dev.backfill.control.DryRunStore;
+import dev.backfill.control.IdMapStore;
+import dev.backfill.mapping.Finding;
+import dev.backfill.mapping.MappingContext;
+import dev.backfill.mapping.PlannedRow;
+import dev.backfill.mapping.Streams;
+import dev.backfill.mapping.TargetShape;
+import dev.backfill.mapping.UserMapping;
+import dev.backfill.mapping.UserResult;
+import dev.backfill.plan.Entity;
+import dev.backfill.plan.Plan;
+import dev.backfill.plan.SourceSpec;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One user, in full: legacy records and planned target rows per entity, the findings, and the SQL
+ * apply would run for that user. Reads only; writes nothing anywhere.
+ */
+public final class Preview {
+
+    public record EntityPreview(Entity entity, List<JsonNode> legacy, List<PlannedRow> planned, int existing) {}
+
+    public record Result(String user, String fingerprint, List<EntityPreview> entities, List<Finding> findings, String sql) {
+        public int plannedRows() {
+            return entities.stream().mapToInt(e -> e.planned().size()).sum();
+        }
+    }
+
+    private final Workspace workspace;
+
+    public Preview(Workspace workspace) {
+        this.workspace = workspace;
+    }
+
+    public Result of(String user) throws SQLException {
+        Plan plan = workspace.plan();
+        TargetShape shape = workspace.catalog().shape();
+        IdMapStore ids = new IdMapStore(workspace.control(), plan.name());
+        try (Connection connection = workspace.target().getConnection()) {
+            Map<String, Map<String, Object>> sharedIds = Map.of();
+            boolean shared = user.equals(DryRunStore.SHARED_USER);
+            if (plan.hasSharedEntities()) {
+                UserMapping sharedMapping = mapShared(connection, ids, shape);
+                if (shared) {
+                    return describe(sharedMapping, plan.entities().stream().filter(Entity::shared).toList(), shape);
+                }
+                sharedIds = sharedMapping.ids();
+            }
+            Map<String, Map<String, List<ObjectNode>>> rows = new LinkedHashMap<>();
+            int found = 0;
+            for (Map.Entry<String, SourceSpec> stream : Streams.of(plan, false).entrySet()) {
+                Map<String, List<ObjectNode>> byUser = workspace.source().rows(stream.getValue(), List.of(user));
+                found += byUser.getOrDefault(user, List.of()).size();
+                rows.put(stream.getKey(), byUser);
+            }
+            if (found == 0) {
+                throw new IllegalArgumentException("User '" + user + "' has no rows in the source (" + workspace.source().describe()
+                        + "). Check the id: it must equal the " + plan.partition() + " value exactly.");
+            }
+            MappingContext context = new MappingContext(plan, shape, ids, sharedIds);
+            List<Entity> entities = plan.entities().stream().filter(e -> !e.shared()).toList();
+            UserMapping mapping = new ChunkMapper(context, ids, Set.of()).map(connection, List.of(user), rows, entities).get(0);
+            return describe(mapping, entities, shape);
+        }
+    }
+
+    private UserMapping mapShared(Connection connection, IdMapStore ids, TargetShape shape) throws SQLException {
+        Plan plan = workspace.plan();
+        Map<String, Map<String, List<ObjectNode>>> rows = new LinkedHashMap<>();
+        for (Map.Entry<String, SourceSpec> stream : Streams.of(plan, true).entrySet()) {
+            rows.put(stream.getKey(), Map.of(DryRunStore.SHARED_USER, workspace.source().allRows(stream.getValue())));
+        }
+        MappingContext context = new MappingContext(plan, shape, ids, Map.of());
+        return new ChunkMapper(context, ids, Set.of()).map(connection, List.of(DryRunStore.SHARED_USER), rows,
+                plan.entities().stream().filter(Entity::shared).toList()).get(0);
+    }
+
+    private Result describe(UserMapping mapping, List<Entity> entities, TargetShape shape) {
+        UserResult result = mapping.result();
+        List<EntityPreview> previews = new ArrayList<>();
+        for (Entity entity : entities) {
+            previews.add(new EntityPreview(entity, mapping.recordsOf(entity), result.rowsOf(entity.name()),
+                    result.existing().getOrDefault(entity.name(), 0)));
+        }
+        return new Result(result.user(), result.fingerprint(), previews, result.findings(), sql(result, previews, shape));
+    }
+
+    private String sql(UserResult result, List<EntityPreview> previews, TargetShape shape) {
+        ApplyStatements statements = new ApplyStatements(workspace.control(), shape);
+        StringBuilder sql = new StringBuilder();
+        sql.append("-- What apply runs for user ").append(result.user()).append(" (plan ").append(workspace.plan().name())
+                .append(", checksum ").append(workspace.plan().shortChecksum()).append(").\n")
+                .append("-- One transaction holds these rows and the ledger rows that record them; several users may share it,\n")
+                .append("-- and a failing transaction is retried one user at a time. Paste into psql to run it by hand.\n")
+                .append("BEGIN;\n");
+        for (EntityPreview preview : previews) {
+            Entity entity = preview.entity();
+            List<PlannedRow> inserts = preview.planned().stream().filter(r -> !r.update()).toList();
+            List<PlannedRow> updates = preview.planned().stream().filter(PlannedRow::update).toList();
+            sql.append("\n-- ").append(entity.name()).append(" -> ").append(entity.into()).append(": ")
+                    .append(inserts.size()).append(" new row(s)");
+            if (!updates.isEmpty()) {
+                sql.append(", ").append(updates.size()).append(" existing row(s) updated (before-images kept in the ledger)");
+            }
+            int skipped = preview.existing() - updates.size();
+            if (skipped > 0) {
+                sql.append(", ").append(skipped).append(" existing row(s) skipped");
+            }
+            sql.append('\n');
+            if (!inserts.isEmpty()) {
+                sql.append(statements.copyInsert(entity)).append(";\n");
+                inserts.forEach(row -> sql.append(Copy.line(row.values())).append('\n'));
+                sql.append("\\.\n");
+            }
+            updates.forEach(row -> sql.append(statements.updateWithValues(entity, row)).append(";\n"));
+        }
+        long tables = previews.stream().filter(p -> !p.planned().isEmpty()).count();
+        sql.append("\n-- In the same transaction the tool also writes its control schema (not run when pasted by hand):\n")
+                .append("--   ").append(statements.ledgerCopy()).append(" -- ").append(tables)
+                .append(" ledger row(s): the ids written above, for rollback\n")
+                .append("--   ").append(statements.markMigrated()).append('\n')
+                .append("COMMIT;\n");
+        return sql.toString();
+    }
+}
