@@ -1,0 +1,23 @@
+package dev.backfill.demo;
+
+import java.util.List;
+import java.util.Optional;
+
+/** The bundled demos. */
+public final class DemoScenarios {
+    private static final List<DemoScenario> ALL = List.of(new PartsScenario());
+
+    private DemoScenarios() {}
+
+    public static List<DemoScenario> all() {
+        return ALL;
+    }
+
+    public static Optional<DemoScenario> named(String name) {
+        return ALL.stream().filter(s -> s.name().equals(name)).findFirst();
+    }
+
+    public static List<String> names() {
+        return ALL.stream().map(DemoScenario::name).toList();
+    }
+}
