@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -49,6 +50,8 @@ public final class Coercer {
             Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Pattern UUID_HEX = Pattern.compile("[0-9a-fA-F]{32}");
     private static final Pattern NUMBER_TEXT = Pattern.compile("[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?");
+    /** A numeric column's declared precision and scale, as format_type prints them: numeric(12,4), numeric(5). */
+    private static final Pattern NUMERIC_TYPMOD = Pattern.compile("numeric\\((\\d+)(?:,(-?\\d+))?\\)");
 
     /** Date and time with 'T' or a space, optional seconds and fraction, optional zone (Z, +02, +02:00, +0200, UTC). */
     private static final DateTimeFormatter FLEXIBLE = new DateTimeFormatterBuilder()
@@ -82,18 +85,19 @@ public final class Coercer {
             return toArray(raw, coercion.elementType(), format);
         }
         return switch (coercion) {
-            case TEXT -> toText(raw);
+            case TEXT -> toText(raw, type == null ? null : type.sqlType());
             case UUID -> toUuid(raw);
             case BOOLEAN -> toBoolean(raw);
             case SMALLINT -> toInteger(raw, Short.MIN_VALUE, Short.MAX_VALUE, "smallint");
             case INTEGER -> toInteger(raw, Integer.MIN_VALUE, Integer.MAX_VALUE, "integer");
             case BIGINT -> toInteger(raw, Long.MIN_VALUE, Long.MAX_VALUE, "bigint");
-            case NUMERIC, REAL, DOUBLE -> toNumeric(raw);
-            case TIMESTAMPTZ -> toTimestamptz(raw, format);
-            case TIMESTAMP -> toTimestamptz(raw, format) instanceof Ok ok && ok.value() != null
+            case NUMERIC -> toNumeric(raw, type == null ? null : type.sqlType());
+            case REAL, DOUBLE -> toFloat(raw, coercion);
+            case TIMESTAMPTZ -> inWritableYears(raw, toTimestamptz(raw, format));
+            case TIMESTAMP -> inWritableYears(raw, toTimestamptz(raw, format) instanceof Ok ok && ok.value() != null
                     ? new Ok(((OffsetDateTime) ok.value()).toLocalDateTime())
-                    : toTimestamptz(raw, format);
-            case DATE -> toDate(raw, format);
+                    : toTimestamptz(raw, format));
+            case DATE -> inWritableYears(raw, toDate(raw, format));
             case JSON, JSONB -> toJson(raw);
             default -> new Invalid("no conversion to " + coercion.planName());
         };
@@ -114,6 +118,32 @@ public final class Coercer {
             return Coercion.JSONB;
         }
         return Coercion.TEXT;
+    }
+
+    private static final Pattern LENGTH_TYPMOD = Pattern.compile("(character varying|character|varchar|bpchar)\\((\\d+)\\)");
+    private static final Pattern COMPACT_DATE = Pattern.compile("\\d{8}");
+
+    private static Result toText(JsonNode raw, String sqlType) {
+        Result plain = toText(raw);
+        if (!(plain instanceof Ok ok) || sqlType == null) {
+            return plain;
+        }
+        java.util.regex.Matcher typmod = LENGTH_TYPMOD.matcher(sqlType);
+        if (!typmod.matches()) {
+            return plain;
+        }
+        String text = (String) ok.value();
+        boolean fixedWidth = typmod.group(1).equals("character") || typmod.group(1).equals("bpchar");
+        if (fixedWidth) {
+            // char(n) pads with spaces and ignores trailing ones; keep the value as PostgreSQL reads it back
+            text = text.stripTrailing();
+        }
+        int limit = Integer.parseInt(typmod.group(2));
+        int length = text.codePointCount(0, text.length());
+        if (length > limit) {
+            return new Invalid(show(raw) + " is " + length + " characters long; the column " + sqlType + " holds at most " + limit);
+        }
+        return new Ok(text);
     }
 
     private static Result toText(JsonNode raw) {
@@ -195,30 +225,74 @@ public final class Coercer {
         return new Ok(whole.longValue());
     }
 
-    private static Result toNumeric(JsonNode raw) {
+    /**
+     * For numeric(p,s) the value PostgreSQL will store: rounded to s decimals, half away from zero, and at most
+     * p - s digits before the decimal point. Without this the planned value (and its hash) would differ from the row.
+     */
+    private static Result toNumeric(JsonNode raw, String sqlType) {
         BigDecimal number = number(raw);
-        return number == null ? new Invalid(show(raw) + " is not a number") : new Ok(number);
+        if (number == null) {
+            return new Invalid(show(raw) + " is not a number");
+        }
+        Matcher typmod = sqlType == null ? null : NUMERIC_TYPMOD.matcher(sqlType);
+        if (typmod == null || !typmod.matches()) {
+            return new Ok(number);
+        }
+        int precision = Integer.parseInt(typmod.group(1));
+        int scale = typmod.group(2) == null ? 0 : Integer.parseInt(typmod.group(2));
+        BigDecimal rounded = number.setScale(scale, RoundingMode.HALF_UP);
+        if (rounded.signum() != 0 && rounded.precision() - rounded.scale() > precision - scale) {
+            return new Invalid(show(raw) + " does not fit " + sqlType + " (it allows an absolute value below 10^"
+                    + (precision - scale) + ")");
+        }
+        return new Ok(rounded);
     }
 
-    private static BigDecimal number(JsonNode raw) {
-        if (raw.isNumber()) {
-            return raw.isIntegralNumber() ? new BigDecimal(raw.bigIntegerValue()) : raw.decimalValue();
+    /** real and double precision refuse values that overflow to infinity or underflow to zero. */
+    private static Result toFloat(JsonNode raw, Coercion coercion) {
+        BigDecimal number = number(raw);
+        if (number == null) {
+            return new Invalid(show(raw) + " is not a number");
         }
-        if (raw.isTextual()) {
+        double value = coercion == Coercion.REAL ? number.floatValue() : number.doubleValue();
+        if (Double.isInfinite(value) || (value == 0 && number.signum() != 0)) {
+            return new Invalid(show(raw) + " is out of range for type " + coercion.sqlName());
+        }
+        return new Ok(number);
+    }
+
+    /** The number a value holds, or null; a number beyond what PostgreSQL's numeric can hold counts as none. */
+    private static BigDecimal number(JsonNode raw) {
+        BigDecimal value = null;
+        if (raw.isNumber()) {
+            value = raw.isIntegralNumber() ? new BigDecimal(raw.bigIntegerValue()) : raw.decimalValue();
+        } else if (raw.isTextual()) {
             String text = raw.textValue().trim();
             if (NUMBER_TEXT.matcher(text).matches()) {
-                return new BigDecimal(text);
+                try {
+                    value = new BigDecimal(text);
+                } catch (NumberFormatException e) {
+                    return null; // an exponent beyond what BigDecimal holds, e.g. 1e2147483648
+                }
             }
+        } else if (raw.isBoolean()) {
+            value = raw.booleanValue() ? BigDecimal.ONE : BigDecimal.ZERO;
         }
-        if (raw.isBoolean()) {
-            return raw.booleanValue() ? BigDecimal.ONE : BigDecimal.ZERO;
-        }
-        return null;
+        return value == null || !fitsNumeric(value) ? null : value;
+    }
+
+    /**
+     * PostgreSQL's numeric holds up to 131072 digits before the point and 16383 after. Larger
+     * exponents (1e999999999) would also make every later step (exact integer, plain text) huge.
+     */
+    private static boolean fitsNumeric(BigDecimal value) {
+        BigDecimal stripped = value.stripTrailingZeros();
+        return stripped.precision() - stripped.scale() <= 131072 && stripped.scale() <= 16383;
     }
 
     private static Result toTimestamptz(JsonNode raw, String format) {
         if (raw.isNumber()) {
-            return fromEpoch(number(raw));
+            return epoch(raw);
         }
         if (!raw.isTextual()) {
             return new Invalid(show(raw) + " is not a timestamp");
@@ -227,8 +301,17 @@ public final class Coercer {
         if (format != null) {
             return withPattern(raw, text, format);
         }
+        if (COMPACT_DATE.matcher(text).matches()) {
+            // 20250101 is a date (ISO 8601 basic format), not 20 million seconds after 1970
+            try {
+                return new Ok(LocalDate.parse(text, DateTimeFormatter.BASIC_ISO_DATE.withResolverStyle(ResolverStyle.STRICT))
+                        .atStartOfDay().atOffset(ZoneOffset.UTC));
+            } catch (DateTimeParseException e) {
+                return new Invalid(show(raw) + " looks like a compact date (YYYYMMDD) but is not a real date");
+            }
+        }
         if (NUMBER_TEXT.matcher(text).matches()) {
-            return fromEpoch(new BigDecimal(text));
+            return epoch(raw);
         }
         try {
             TemporalAccessor parsed = FLEXIBLE.parse(text);
@@ -274,6 +357,11 @@ public final class Coercer {
         }
     }
 
+    private static Result epoch(JsonNode raw) {
+        BigDecimal epoch = number(raw);
+        return epoch == null ? new Invalid(show(raw) + " is too large to be an epoch timestamp") : fromEpoch(epoch);
+    }
+
     private static Result fromEpoch(BigDecimal epoch) {
         BigDecimal seconds = epoch.abs().compareTo(MILLIS_THRESHOLD) < 0 ? epoch : epoch.movePointLeft(3);
         try {
@@ -284,6 +372,20 @@ public final class Coercer {
         } catch (ArithmeticException | DateTimeException e) {
             return new Invalid(epoch.toPlainString() + " is too large to be an epoch timestamp");
         }
+    }
+
+    /**
+     * ValueText writes years 1 to 9999 in the plain form PostgreSQL reads; it would refuse the same form for year 0
+     * and earlier (it wants "BC") and for years past 9999 (Java adds a '+').
+     */
+    private static Result inWritableYears(JsonNode raw, Result result) {
+        if (result instanceof Ok ok && ok.value() instanceof TemporalAccessor time) {
+            int year = time.get(ChronoField.YEAR);
+            if (year < 1 || year > 9999) {
+                return new Invalid(show(raw) + " falls in the year " + year + ", outside the years 1 to 9999 this tool writes");
+            }
+        }
+        return result;
     }
 
     private static OffsetDateTime utcMicros(OffsetDateTime value) {
@@ -320,15 +422,48 @@ public final class Coercer {
                 int cut = detail.indexOf('\n');
                 return new Invalid(show(raw) + " is not valid JSON: " + (cut > 0 ? detail.substring(0, cut) : detail)
                         + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+            } catch (NumberFormatException e) {
+                return new Invalid(show(raw) + " holds a number whose exponent is out of range (e.g. 1e2147483648)");
             }
             if (value == null || value.isMissingNode()) {
                 return new Invalid("empty text is not valid JSON");
             }
         }
-        if (Json.write(value).contains("\\u0000")) {
+        try {
+            Json.write(value);
+        } catch (IllegalStateException e) {
+            // e.g. 1e10000: plain JSON numbers are limited to exponents within ±9999
+            return new Invalid((raw.isTextual() ? show(raw) + " holds" : "holds") + " a number too large or too small to write as JSON");
+        }
+        if (containsNul(value)) {
             return new Invalid("contains a NUL character (\\u0000), which PostgreSQL jsonb cannot store");
         }
         return new Ok(value);
+    }
+
+    /** True when a string or a key anywhere in the value holds U+0000. */
+    private static boolean containsNul(JsonNode node) {
+        if (node.isTextual()) {
+            return node.textValue().indexOf('\0') >= 0;
+        }
+        if (node.isObject()) {
+            var fields = node.fields();
+            while (fields.hasNext()) {
+                var field = fields.next();
+                if (field.getKey().indexOf('\0') >= 0 || containsNul(field.getValue())) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        if (node.isArray()) {
+            for (JsonNode item : node) {
+                if (containsNul(item)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static Result toArray(JsonNode raw, Coercion element, String format) {

@@ -3,7 +3,7 @@ package dev.backfill.plan;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** A plan that cannot be used; carries every error found, each with its line and field. */
+/** A plan that cannot be used; carries every error found, each with its line and field, in line order. */
 public final class InvalidPlanException extends Exception {
     private static final long serialVersionUID = 1L;
     private final transient List<PlanError> errors;
@@ -11,7 +11,7 @@ public final class InvalidPlanException extends Exception {
     public InvalidPlanException(List<PlanError> errors) {
         super(errors.size() + " error(s) in plan:\n" + errors.stream()
                 .sorted().map(PlanError::describe).collect(Collectors.joining("\n")));
-        this.errors = List.copyOf(errors);
+        this.errors = errors.stream().sorted().toList();
     }
 
     public List<PlanError> errors() {

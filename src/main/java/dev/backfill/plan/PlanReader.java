@@ -380,7 +380,9 @@ final class PlanReader {
             }
         }
         ColumnSpec.OnOrphan onOrphan = ColumnSpec.OnOrphan.SKIP_ROW;
-        String orphan = c.text("on_orphan");
+        // YAML reads a bare 'null' as "no value"; here it is the word the plan documents (null the column)
+        String orphan = c.node("on_orphan") instanceof ScalarNode bare && bare.getValue().equals("null")
+                ? "null" : c.text("on_orphan");
         if (orphan != null) {
             switch (orphan) {
                 case "skip" -> onOrphan = ColumnSpec.OnOrphan.SKIP_ROW;

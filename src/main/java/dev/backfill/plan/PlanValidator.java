@@ -95,6 +95,10 @@ final class PlanValidator {
                         + "rows of one table referencing each other are not supported yet"));
             }
         }
+        if (column.ref() != null && column.onOrphan() == ColumnSpec.OnOrphan.NULL && entity.require().contains(column.name())) {
+            errors.add(new PlanError(column.at(), "column '" + column.name() + "' is required, so an orphan reference cannot be"
+                    + " written as NULL; use on_orphan: skip (the default) or remove it from require"));
+        }
         if (column.merge() != null && !entity.grouped()) {
             errors.add(new PlanError(column.at(), "'merge' combines the rows of a group; entity '" + entity.name()
                     + "' has no 'group'"));

@@ -220,6 +220,16 @@ public final class PostgresSource implements SourceReader {
     }
 
     @Override
+    public java.math.BigDecimal scalar(String sql) {
+        try (Connection connection = pool.getConnection(); Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery(sql)) {
+            return rows.next() ? rows.getBigDecimal(1) : null;
+        } catch (SQLException e) {
+            throw new SourceException("A check's query failed on the source (" + description + "): " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public String describe() {
         return description;
     }

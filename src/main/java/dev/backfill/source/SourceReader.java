@@ -24,6 +24,11 @@ public interface SourceReader extends AutoCloseable {
     /** Rows whose user field is empty: reported, never migrated. At most {@code limit}. */
     List<ObjectNode> rowsWithoutUser(SourceSpec stream, int limit);
 
+    /** Runs a query returning one number on the source (for plan checks); only SQL sources can. */
+    default java.math.BigDecimal scalar(String sql) {
+        throw new UnsupportedOperationException("the source (" + describe() + ") cannot run SQL; use an 'expect: { legacy: ... }' check");
+    }
+
     /** What this reads, for messages; never contains a password. */
     String describe();
 

@@ -67,7 +67,7 @@ create table id_map (
 create table batches (
     plan            text    not null,
     batch_no        int     not null,
-    position        int     not null,
+    position        numeric not null,      -- queue order; a one-user trial batch goes before the next planned one
     state           text    not null check (state in ('PLANNED', 'APPROVED', 'APPLYING', 'APPLIED', 'APPLIED_WITH_FAILURES', 'ROLLED_BACK')),
     users           int     not null,
     legacy_rows     int     not null,

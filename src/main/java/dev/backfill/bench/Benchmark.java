@@ -1,0 +1,67 @@
+package dev.backfill.bench;
+
+import dev.backfill.db.Secrets;
+import dev.backfill.demo.DemoEnvironment;
+import dev.backfill.demo.DemoScenario;
+import dev.backfill.engine.Cancellation;
+import dev.backfill.engine.DryRun;
+import dev.backfill.engine.ProgressListener;
+import dev.backfill.engine.Workspace;
+import dev.backfill.plan.Plan;
+import dev.backfill.plan.PlanLoader;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Runs a demo at scale and measures the engine against the machine's own limit in the same run:
+ * the reference is a plain server-side COPY of the same legacy rows into the same target tables.
+ */
+public final class Benchmark {
+
+    public record Report(int users, long legacyRows, double generateSeconds, ReferenceCopyRun.Result reference,
+                         DryRun.Result dryRun, long dryRunPeakHeap, long maxHeap) {
+
+        public void print(PrintWriter out) {
+            out.printf("Benchmark: %,d users, %,d legacy rows (generated in %.1f s)%n", users, legacyRows, generateSeconds);
+            out.printf("  reference COPY (server-side, same rows, same target tables): export %.2f s + import %.2f s = %.2f s"
+                            + " -> %,.0f rows/s (import alone %,.0f rows/s)%n", reference.exportSeconds(), reference.importSeconds(),
+                    reference.totalSeconds(), reference.rowsPerSecond(), reference.importRowsPerSecond());
+            out.printf("  dry run: %.2f s -> %,.0f legacy rows/s = %.2fx the COPY rate (%.2fx the import-only rate); goal >= 2x%n",
+                    dryRun.seconds(), dryRun.legacyRowsPerSecond(), dryRun.legacyRowsPerSecond() / reference.rowsPerSecond(),
+                    dryRun.legacyRowsPerSecond() / reference.importRowsPerSecond());
+            out.printf("  dry run peak heap: %,d MB of %,d MB max; goal <= 512 MB%n", dryRunPeakHeap >> 20, maxHeap >> 20);
+        }
+    }
+
+    private final DemoScenario scenario;
+    private final Path folder;
+    private final PrintWriter log;
+
+    public Benchmark(DemoScenario scenario, Path folder, PrintWriter log) {
+        this.scenario = scenario;
+        this.folder = folder;
+        this.log = log;
+    }
+
+    public Report run(int users, ProgressListener progress) throws Exception {
+        DemoEnvironment environment = new DemoEnvironment(folder);
+        log.printf("Generating %,d users of demo '%s' in %s ...%n", users, scenario.name(), folder);
+        log.flush();
+        long start = System.nanoTime();
+        Path planFile = scenario.create(environment, users);
+        double generate = (System.nanoTime() - start) / 1e9;
+        Plan plan = PlanLoader.load(planFile);
+        log.println("Reference: server-side COPY of the same rows into an empty copy of the target schema ...");
+        log.flush();
+        ReferenceCopyRun.Result reference = ReferenceCopyRun.run(environment, scenario, folder.resolve("scratch"));
+        try (Workspace workspace = Workspace.open(plan, new Secrets(Map.of()))) {
+            log.println("Dry run ...");
+            log.flush();
+            HeapWatch.reset();
+            DryRun.Result dryRun = new DryRun(workspace).run(DryRun.Options.all(), progress, new Cancellation());
+            long peak = HeapWatch.peakBytes();
+            return new Report(users, dryRun.legacyRows(), generate, reference, dryRun, peak, HeapWatch.maxBytes());
+        }
+    }
+}

@@ -1,0 +1,357 @@
+package dev.backfill.engine;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.backfill.control.ApplyStore;
+import dev.backfill.control.BatchState;
+import dev.backfill.control.BatchStore;
+import dev.backfill.control.BatchView;
+import dev.backfill.control.DryRunStore;
+import dev.backfill.control.IdMapStore;
+import dev.backfill.control.PlanLock;
+import dev.backfill.control.Runs;
+import dev.backfill.db.Retry;
+import dev.backfill.db.Transactions;
+import dev.backfill.mapping.Finding;
+import dev.backfill.mapping.FindingKind;
+import dev.backfill.mapping.Json;
+import dev.backfill.mapping.MappingContext;
+import dev.backfill.mapping.Streams;
+import dev.backfill.mapping.TargetShape;
+import dev.backfill.mapping.UserMapping;
+import dev.backfill.mapping.UserResult;
+import dev.backfill.plan.Entity;
+import dev.backfill.plan.Plan;
+import dev.backfill.plan.SourceSpec;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Applies one approved batch. Each user's rows for all entities and the ledger rows recording them
+ * commit together. Healthy users share a transaction (a chunk); a chunk that fails for a reason
+ * other than a transient one is split until the failing user stands alone, and only that user is
+ * marked failed. A user whose legacy rows changed since approval is not applied (SOURCE_CHANGED).
+ * Running it again after a crash, kill or pause continues with the users not done.
+ */
+public final class Apply {
+
+    public record Result(int batch, BatchState state, int applied, int failed, int sourceChanged, long rows,
+                         double seconds, boolean paused, boolean nothingToDo) {
+        public double rowsPerSecond() {
+            return rows / Math.max(seconds, 1e-3);
+        }
+    }
+
+    /** Asks a running apply to stop after the users it is writing. */
+    public static final class PauseSignal {
+        private final AtomicBoolean requested = new AtomicBoolean();
+
+        public void request() {
+            requested.set(true);
+        }
+
+        boolean isRequested() {
+            return requested.get();
+        }
+    }
+
+    private final Workspace workspace;
+    private final int chunkUsers;
+
+    public Apply(Workspace workspace, int chunkUsers) {
+        this.workspace = workspace;
+        this.chunkUsers = Math.max(1, chunkUsers);
+    }
+
+    public Apply(Workspace workspace) {
+        this(workspace, 100);
+    }
+
+    /** Applies the first batch that is approved or was left mid-apply. */
+    public Result applyNext(ApplyListener listener, PauseSignal pause) throws SQLException {
+        BatchStore batches = new BatchStore(workspace.control(), workspace.plan().name());
+        List<BatchView> queue;
+        try (Connection connection = workspace.target().getConnection()) {
+            queue = batches.list(connection);
+        }
+        BatchView next = queue.stream().filter(b -> b.state() == BatchState.APPLYING).findFirst()
+                .or(() -> queue.stream().filter(b -> b.state() == BatchState.APPROVED).findFirst())
+                .orElseThrow(() -> new IllegalStateException("No batch is approved. Approve the next one first: 'backfill approve PLAN --next'."));
+        return apply(next.number(), listener, pause);
+    }
+
+    public Result apply(int batchNo, ApplyListener listener, PauseSignal pause) throws SQLException {
+        Plan plan = workspace.plan();
+        long start = System.nanoTime();
+        BatchStore batches = new BatchStore(workspace.control(), plan.name());
+        ApplyStore store = new ApplyStore(workspace.control(), plan.name());
+        try (PlanLock lock = PlanLock.acquire(workspace.target(), workspace.control(), plan.name(),
+                "apply of batch " + batchNo + " by " + Workspace.actor())) {
+            ApplyStore.Approval approval;
+            BatchView batch;
+            try (Connection connection = workspace.target().getConnection()) {
+                batch = batches.get(connection, batchNo).orElseThrow(() -> new IllegalArgumentException(
+                        "Plan '" + plan.name() + "' has no batch " + batchNo + ". 'backfill batches PLAN' lists them."));
+                if (batch.state() == BatchState.APPLIED) {
+                    return new Result(batchNo, batch.state(), 0, 0, 0, 0, 0, false, true);
+                }
+                if (batch.state() != BatchState.APPROVED && batch.state() != BatchState.APPLYING) {
+                    throw new IllegalStateException("Batch " + batchNo + " is " + batch.state() + ", not approved. Approve it first: "
+                            + "'backfill approve PLAN --batch " + batchNo + "'.");
+                }
+                approval = store.approvalOf(connection, batchNo);
+                if (approval == null || approval.revoked()) {
+                    throw new IllegalStateException("Batch " + batchNo + " has no valid approval. Approve it again.");
+                }
+                if (!approval.planChecksum().equals(plan.checksum())) {
+                    throw new IllegalStateException("The plan file changed since batch " + batchNo + " was approved (approved "
+                            + approval.planChecksum().substring(0, 12) + ", now " + plan.shortChecksum()
+                            + "). Dry-run again and approve the batch again: what is applied must be what was reviewed.");
+                }
+                requireSharedBatchApplied(batches, connection, batchNo);
+                batches.clearPause(connection, batchNo);
+                batches.setState(connection, batchNo, BatchState.APPLYING);
+            }
+            Runs runs = new Runs(workspace.control());
+            long runId = runs.start(workspace.target(), plan.name(), "apply", batchNo, plan.checksum(),
+                    System.getProperty("user.name", "unknown"), Workspace.host());
+            Execution execution = new Execution(runId, batchNo, approval, lock, listener, pause, start);
+            try {
+                Result result = execution.run();
+                runs.finish(workspace.target(), runId, result.paused() ? "paused" : "done", detail(result));
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                runs.finish(workspace.target(), runId, "failed", Json.NODES.objectNode().put("error", String.valueOf(e.getMessage())));
+                throw e;
+            }
+        }
+    }
+
+    private void requireSharedBatchApplied(BatchStore batches, Connection connection, int batchNo) throws SQLException {
+        if (batchNo == 0 || !workspace.plan().hasSharedEntities()) {
+            return;
+        }
+        BatchView shared = batches.get(connection, 0).orElse(null);
+        if (shared != null && shared.state() != BatchState.APPLIED) {
+            throw new IllegalStateException("Batch 0 (the shared rows other batches reference) is " + shared.state()
+                    + "; approve and apply it before batch " + batchNo + ".");
+        }
+    }
+
+    private static ObjectNode detail(Result result) {
+        return Json.NODES.objectNode().put("batch", result.batch()).put("state", result.state().name())
+                .put("applied", result.applied()).put("failed", result.failed()).put("source_changed", result.sourceChanged())
+                .put("rows", result.rows()).put("seconds", Math.round(result.seconds() * 1000) / 1000.0)
+                .put("rows_per_second", Math.round(result.rowsPerSecond())).put("paused", result.paused());
+    }
+
+    /** One run of apply over one batch. */
+    private final class Execution {
+        private final long runId;
+        private final int batchNo;
+        private final ApplyStore.Approval approval;
+        private final PlanLock lock;
+        private final ApplyListener listener;
+        private final PauseSignal pause;
+        private final long start;
+        private final Plan plan = workspace.plan();
+        private final ApplyStore store = new ApplyStore(workspace.control(), workspace.plan().name());
+        private final BatchStore batches = new BatchStore(workspace.control(), workspace.plan().name());
+        private final Retry retry = new Retry(workspace.plan().retry().attempts(), workspace.plan().retry().backoffMillis());
+        private int applied;
+        private int failed;
+        private int sourceChanged;
+        private long rows;
+
+        Execution(long runId, int batchNo, ApplyStore.Approval approval, PlanLock lock, ApplyListener listener, PauseSignal pause,
+                  long start) {
+            this.runId = runId;
+            this.batchNo = batchNo;
+            this.approval = approval;
+            this.lock = lock;
+            this.listener = listener;
+            this.pause = pause;
+            this.start = start;
+        }
+
+        Result run() throws SQLException {
+            TargetShape shape = workspace.catalog().shape();
+            IdMapStore ids = new IdMapStore(workspace.control(), plan.name());
+            Map<String, String> pending;
+            try (Connection connection = workspace.target().getConnection()) {
+                pending = store.pendingUsers(connection, batchNo, approval.id());
+            }
+            boolean shared = batchNo == 0 && pending.containsKey(DryRunStore.SHARED_USER);
+            List<Entity> entities = plan.entities().stream().filter(e -> e.shared() == shared).toList();
+            Map<String, Map<String, Object>> sharedIds = shared || !plan.hasSharedEntities() ? Map.of() : sharedIds(shape, ids);
+            MappingContext context = new MappingContext(plan, shape, ids, sharedIds);
+            ChunkMapper mapper = new ChunkMapper(context, ids, Set.of());
+            ChunkWriter writer = new ChunkWriter(new ApplyStatements(workspace.control(), shape), shape, store);
+            List<String> users = new ArrayList<>(pending.keySet());
+            int total = users.size();
+            boolean paused = false;
+            for (int from = 0; from < users.size(); from += chunkUsers) {
+                if (pause.isRequested() || pauseRequestedInDatabase()) {
+                    paused = true;
+                    listener.onNote("Paused after " + from + " of " + total + " users; apply again to resume.");
+                    break;
+                }
+                if (!lock.isHeld()) {
+                    throw new IllegalStateException("Lost the plan's lock (its database connection was closed); stopped after "
+                            + from + " users. Apply again to resume.");
+                }
+                List<String> chunk = users.subList(from, Math.min(users.size(), from + chunkUsers));
+                List<UserResult> ready = mapChunk(mapper, ids, chunk, pending, shared);
+                writeIsolated(writer, entities, ready);
+                Progress progress = Progress.of("Applying batch " + batchNo, from + chunk.size(), total, rows, start);
+                listener.onProgress(progress);
+                recordProgress(progress, false);
+            }
+            BatchState state;
+            try (Connection connection = workspace.target().getConnection()) {
+                BatchView batch = batches.get(connection, batchNo).orElseThrow();
+                state = paused ? BatchState.APPLYING
+                        : batch.usersMigrated() == batch.users() ? BatchState.APPLIED : BatchState.APPLIED_WITH_FAILURES;
+                batches.setState(connection, batchNo, state);
+                batches.clearPause(connection, batchNo);
+            }
+            recordProgress(Progress.of(paused ? "Paused" : "Done", applied + failed + sourceChanged, total, rows, start), paused);
+            return new Result(batchNo, state, applied, failed, sourceChanged, rows, (System.nanoTime() - start) / 1e9, paused, false);
+        }
+
+        private Map<String, Map<String, Object>> sharedIds(TargetShape shape, IdMapStore ids) throws SQLException {
+            Map<String, Map<String, List<com.fasterxml.jackson.databind.node.ObjectNode>>> rowsByStream = new LinkedHashMap<>();
+            for (Map.Entry<String, SourceSpec> stream : Streams.of(plan, true).entrySet()) {
+                rowsByStream.put(stream.getKey(), Map.of(DryRunStore.SHARED_USER, workspace.source().allRows(stream.getValue())));
+            }
+            try (Connection connection = workspace.target().getConnection()) {
+                MappingContext context = new MappingContext(plan, shape, ids, Map.of());
+                return new ChunkMapper(context, ids, Set.of()).map(connection, List.of(DryRunStore.SHARED_USER), rowsByStream,
+                        plan.entities().stream().filter(Entity::shared).toList()).get(0).ids();
+            }
+        }
+
+        /** Reads and maps a chunk; users whose legacy rows changed since approval are set aside as SOURCE_CHANGED. */
+        private List<UserResult> mapChunk(ChunkMapper mapper, IdMapStore ids, List<String> chunk, Map<String, String> approved,
+                                          boolean shared) throws SQLException {
+            Map<String, Map<String, List<com.fasterxml.jackson.databind.node.ObjectNode>>> rowsByStream = new LinkedHashMap<>();
+            for (Map.Entry<String, SourceSpec> stream : Streams.of(plan, shared).entrySet()) {
+                rowsByStream.put(stream.getKey(), shared
+                        ? Map.of(DryRunStore.SHARED_USER, workspace.source().allRows(stream.getValue()))
+                        : workspace.source().rows(stream.getValue(), chunk));
+            }
+            List<Entity> entities = plan.entities().stream().filter(e -> e.shared() == shared).toList();
+            List<UserMapping> mappings;
+            try (Connection connection = workspace.target().getConnection()) {
+                mappings = retry.run(() -> mapper.map(connection, chunk, rowsByStream, entities), listener::onNote);
+                Transactions.inTransaction(connection, c -> {
+                    ids.flush(c);
+                    return null;
+                });
+            }
+            List<UserResult> ready = new ArrayList<>();
+            List<Finding> changedFindings = new ArrayList<>();
+            Map<String, Integer> changed = new LinkedHashMap<>();
+            for (UserMapping mapping : mappings) {
+                UserResult result = mapping.result();
+                String expected = approved.get(result.user());
+                if (expected.equals(result.fingerprint())) {
+                    ready.add(result);
+                } else {
+                    changed.put(result.user(), 0);
+                    changedFindings.add(new Finding(result.user(), entities.get(0).name(), FindingKind.SOURCE_CHANGED, null,
+                            List.of(Json.NODES.textNode(expected), Json.NODES.textNode(result.fingerprint())), null, List.of(),
+                            "the legacy rows of this user changed after the batch was approved (fingerprint " + expected + " then, "
+                                    + result.fingerprint() + " now); the user was not applied. Dry-run the user again, review,"
+                                    + " and approve the batch again."));
+                }
+            }
+            if (!changed.isEmpty()) {
+                retry.run(() -> Transactions.inTransaction(workspace.target(), connection -> {
+                    store.setStatus(connection, new ArrayList<>(changed.keySet()), "source_changed", "legacy rows changed after approval");
+                    store.recordOutcomes(connection, runId, batchNo, "source_changed", changed, Map.of());
+                    store.recordFindings(connection, runId, changedFindings);
+                    return null;
+                }), listener::onNote);
+                sourceChanged += changed.size();
+                changed.keySet().forEach(u -> listener.onUser(u, ApplyListener.Outcome.SOURCE_CHANGED, 0,
+                        "legacy rows changed after approval"));
+            }
+            return ready;
+        }
+
+        /** Writes the users together; if that fails for a non-transient reason, halves until the failing users stand alone. */
+        private void writeIsolated(ChunkWriter writer, List<Entity> entities, List<UserResult> users) throws SQLException {
+            if (users.isEmpty()) {
+                return;
+            }
+            try {
+                retry.run(() -> writeOnce(writer, entities, users), listener::onNote);
+            } catch (SQLException e) {
+                if (Retry.isTransient(e)) {
+                    throw e;
+                }
+                if (users.size() == 1) {
+                    markFailed(users.get(0).user(), e);
+                    return;
+                }
+                int half = users.size() / 2;
+                writeIsolated(writer, entities, users.subList(0, half));
+                writeIsolated(writer, entities, users.subList(half, users.size()));
+            }
+        }
+
+        private Void writeOnce(ChunkWriter writer, List<Entity> entities, List<UserResult> users) throws SQLException {
+            return Transactions.inTransaction(workspace.target(), connection -> {
+                // A retry after a lost acknowledgement must not write a user twice: drop users already committed.
+                Set<String> done = store.migrated(connection, users.stream().map(UserResult::user).toList());
+                List<UserResult> todo = users.stream().filter(u -> !done.contains(u.user())).toList();
+                if (todo.isEmpty()) {
+                    return null;
+                }
+                Map<String, Integer> written = writer.write(connection, runId, batchNo, entities, todo);
+                store.markMigrated(connection, new ArrayList<>(written.keySet()));
+                store.recordOutcomes(connection, runId, batchNo, "applied", written, Map.of());
+                connection.commit();
+                for (Map.Entry<String, Integer> user : written.entrySet()) {
+                    applied++;
+                    rows += user.getValue();
+                    listener.onUser(user.getKey(), ApplyListener.Outcome.APPLIED, user.getValue(), null);
+                }
+                return null;
+            });
+        }
+
+        private void markFailed(String user, SQLException cause) throws SQLException {
+            String message = Retry.describe(cause);
+            retry.run(() -> Transactions.inTransaction(workspace.target(), connection -> {
+                store.setStatus(connection, List.of(user), "failed", message);
+                store.recordOutcomes(connection, runId, batchNo, "failed", Map.of(user, 0), Map.of(user, message));
+                return null;
+            }), listener::onNote);
+            failed++;
+            listener.onUser(user, ApplyListener.Outcome.FAILED, 0, message);
+        }
+
+        private boolean pauseRequestedInDatabase() throws SQLException {
+            try (Connection connection = workspace.target().getConnection()) {
+                return batches.pauseRequested(connection, batchNo);
+            }
+        }
+
+        private void recordProgress(Progress progress, boolean paused) throws SQLException {
+            ObjectNode json = Json.NODES.objectNode().put("users_done", progress.usersDone()).put("users_total", progress.usersTotal())
+                    .put("rows_done", progress.rowsDone()).put("rows_per_second", Math.round(progress.rowsPerSecond()))
+                    .put("eta_seconds", progress.eta() == null ? 0 : progress.eta().toSeconds()).put("paused", paused)
+                    .put("run_id", runId);
+            try (Connection connection = workspace.target().getConnection()) {
+                batches.recordProgress(connection, batchNo, Json.write(json));
+            }
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package dev.backfill.engine;
+
+/** Receives apply's per-user outcomes as they happen (the workbench's live log). */
+public interface ApplyListener extends ProgressListener {
+    ApplyListener NONE = new ApplyListener() {
+        @Override
+        public void onProgress(Progress progress) {
+        }
+
+        @Override
+        public void onUser(String user, Outcome outcome, int rows, String message) {
+        }
+    };
+
+    enum Outcome { APPLIED, FAILED, SOURCE_CHANGED }
+
+    void onUser(String user, Outcome outcome, int rows, String message);
+
+    /** A note for the operator (a retry, a pause); default: ignored. */
+    default void onNote(String message) {
+    }
+}

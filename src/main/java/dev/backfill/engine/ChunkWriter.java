@@ -1,0 +1,174 @@
+package dev.backfill.engine;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.backfill.control.ApplyStore;
+import dev.backfill.control.Copy;
+import dev.backfill.db.Sql;
+import dev.backfill.mapping.ColumnType;
+import dev.backfill.mapping.Json;
+import dev.backfill.mapping.PlannedRow;
+import dev.backfill.mapping.RowHash;
+import dev.backfill.mapping.TargetShape;
+import dev.backfill.mapping.UserResult;
+import dev.backfill.mapping.ValueText;
+import dev.backfill.plan.Coercion;
+import dev.backfill.plan.Entity;
+import java.math.BigInteger;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes the planned rows of some users, the ledger rows that record them, and their new status,
+ * all in the caller's transaction: every user is either fully written or not at all.
+ */
+final class ChunkWriter {
+    private final ApplyStatements statements;
+    private final TargetShape shape;
+    private final ApplyStore store;
+
+    ChunkWriter(ApplyStatements statements, TargetShape shape, ApplyStore store) {
+        this.statements = statements;
+        this.shape = shape;
+        this.store = store;
+    }
+
+    /** Returns rows written per user. */
+    Map<String, Integer> write(Connection connection, long runId, int batch, List<Entity> entities, List<UserResult> users)
+            throws SQLException {
+        List<ApplyStore.LedgerEntry> ledger = new ArrayList<>();
+        Map<String, Integer> written = new LinkedHashMap<>();
+        users.forEach(u -> written.put(u.user(), 0));
+        for (int seq = 0; seq < entities.size(); seq++) {
+            Entity entity = entities.get(seq);
+            List<PlannedRow> inserts = new ArrayList<>();
+            List<PlannedRow> updates = new ArrayList<>();
+            for (UserResult user : users) {
+                for (PlannedRow row : user.rowsOf(entity.name())) {
+                    (row.update() ? updates : inserts).add(row);
+                }
+            }
+            if (!inserts.isEmpty()) {
+                try (Copy copy = Copy.into(connection, Sql.table(entity.into()), Sql.columns(entity.targetColumns()))) {
+                    for (PlannedRow row : inserts) {
+                        copy.row(row.values());
+                    }
+                    copy.end();
+                }
+            }
+            Map<String, String> beforeImages = updates.isEmpty() ? Map.of() : beforeImages(connection, entity, updates);
+            if (!updates.isEmpty()) {
+                try (PreparedStatement update = connection.prepareStatement(statements.update(entity))) {
+                    for (PlannedRow row : updates) {
+                        List<Object> parameters = statements.updateParameters(entity, row);
+                        for (int i = 0; i < parameters.size(); i++) {
+                            Object value = parameters.get(i);
+                            update.setString(i + 1, value == null ? null : ValueText.plain(value));
+                        }
+                        update.addBatch();
+                    }
+                    update.executeBatch();
+                }
+            }
+            for (UserResult user : users) {
+                List<PlannedRow> rows = user.rowsOf(entity.name());
+                if (rows.isEmpty()) {
+                    continue;
+                }
+                addLedger(ledger, user.user(), entity, seq, "insert", rows.stream().filter(r -> !r.update()).toList(), null);
+                addLedger(ledger, user.user(), entity, seq, "update", rows.stream().filter(PlannedRow::update).toList(), beforeImages);
+                written.merge(user.user(), rows.size(), Integer::sum);
+            }
+        }
+        if (!ledger.isEmpty()) {
+            store.writeLedger(connection, runId, batch, ledger);
+        }
+        return written;
+    }
+
+    private void addLedger(List<ApplyStore.LedgerEntry> ledger, String user, Entity entity, int seq, String op, List<PlannedRow> rows,
+                           Map<String, String> beforeImages) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        ArrayNode keys = Json.NODES.arrayNode();
+        ArrayNode images = beforeImages == null ? null : Json.NODES.arrayNode();
+        BigInteger checksum = BigInteger.ZERO;
+        for (PlannedRow row : rows) {
+            ArrayNode key = keys.addArray();
+            row.identity().forEach(v -> key.add(ValueText.plain(v)));
+            if (images != null) {
+                String image = beforeImages.get(Json.write(key));
+                try {
+                    images.add(image == null ? Json.NODES.nullNode() : Json.parse(image));
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    throw new IllegalStateException("the before-image of " + entity.into() + " " + key + " is not JSON", e);
+                }
+            }
+            checksum = checksum.add(BigInteger.valueOf(hash(entity, row)));
+        }
+        ledger.add(new ApplyStore.LedgerEntry(user, entity.name(), entity.into(), seq, op, Json.write(keys),
+                images == null ? null : Json.write(images), rows.size(), checksum));
+    }
+
+    /** The row's hash as parity recomputes it in PostgreSQL from the actual target row. */
+    long hash(Entity entity, PlannedRow row) {
+        List<String> columns = entity.targetColumns();
+        List<String> texts = new ArrayList<>(columns.size());
+        for (int i = 0; i < columns.size(); i++) {
+            ColumnType type = shape.type(entity, columns.get(i));
+            texts.add(ValueText.hashText(row.values().get(i), type == null ? Coercion.TEXT : type.coercion()));
+        }
+        return RowHash.of(texts);
+    }
+
+    /** The current rows an update will overwrite, locked, keyed by their identity (as ledger JSON). */
+    private Map<String, String> beforeImages(Connection connection, Entity entity, List<PlannedRow> rows) throws SQLException {
+        List<String> identity = entity.identityColumns();
+        StringBuilder sql = new StringBuilder("select row_to_json(t)::text");
+        identity.forEach(c -> sql.append(", t.").append(Sql.quote(c)).append("::text"));
+        sql.append(" from ").append(Sql.table(entity.into())).append(" t where (");
+        for (int i = 0; i < identity.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append("t.").append(Sql.quote(identity.get(i)));
+        }
+        sql.append(") in (select ");
+        for (int i = 0; i < identity.size(); i++) {
+            ColumnType type = shape.type(entity, identity.get(i));
+            sql.append(i == 0 ? "" : ", ").append("u.k").append(i).append("::").append(type == null ? "text" : type.sqlType());
+        }
+        sql.append(" from unnest(");
+        for (int i = 0; i < identity.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append("?::text[]");
+        }
+        sql.append(") as u(");
+        for (int i = 0; i < identity.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append("k").append(i);
+        }
+        sql.append(")) for update");
+        Map<String, String> images = new HashMap<>();
+        try (PreparedStatement statement = connection.prepareStatement(sql.toString())) {
+            for (int i = 0; i < identity.size(); i++) {
+                int column = i;
+                statement.setArray(i + 1, connection.createArrayOf("text",
+                        rows.stream().map(r -> ValueText.plain(r.identity().get(column))).toArray()));
+            }
+            try (ResultSet result = statement.executeQuery()) {
+                while (result.next()) {
+                    ArrayNode key = Json.NODES.arrayNode();
+                    for (int i = 0; i < identity.size(); i++) {
+                        key.add(result.getString(i + 2));
+                    }
+                    images.put(Json.write(key), result.getString(1));
+                }
+            }
+        }
+        return images;
+    }
+
+}
