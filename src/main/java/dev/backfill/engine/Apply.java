@@ -15,13 +15,12 @@ import dev.backfill.mapping.Finding;
 import dev.backfill.mapping.FindingKind;
 import dev.backfill.mapping.Json;
 import dev.backfill.mapping.MappingContext;
-import dev.backfill.mapping.Streams;
 import dev.backfill.mapping.TargetShape;
 import dev.backfill.mapping.UserMapping;
 import dev.backfill.mapping.UserResult;
 import dev.backfill.plan.Entity;
 import dev.backfill.plan.Plan;
-import dev.backfill.plan.SourceSpec;
+import dev.backfill.source.UserRows;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -225,26 +224,16 @@ public final class Apply {
         }
 
         private Map<String, Map<String, Object>> sharedIds(TargetShape shape, IdMapStore ids) throws SQLException {
-            Map<String, Map<String, List<com.fasterxml.jackson.databind.node.ObjectNode>>> rowsByStream = new LinkedHashMap<>();
-            for (Map.Entry<String, SourceSpec> stream : Streams.of(plan, true).entrySet()) {
-                rowsByStream.put(stream.getKey(), Map.of(DryRunStore.SHARED_USER, workspace.source().allRows(stream.getValue())));
-            }
             try (Connection connection = workspace.target().getConnection()) {
-                MappingContext context = new MappingContext(plan, shape, ids, Map.of());
-                return new ChunkMapper(context, ids, Set.of()).map(connection, List.of(DryRunStore.SHARED_USER), rowsByStream,
-                        plan.entities().stream().filter(Entity::shared).toList()).get(0).ids();
+                return new SourceChunks(workspace).mapShared(connection, shape, ids, Set.of()).ids();
             }
         }
 
         /** Reads and maps a chunk; users whose legacy rows changed since approval are set aside as SOURCE_CHANGED. */
         private List<UserResult> mapChunk(ChunkMapper mapper, IdMapStore ids, List<String> chunk, Map<String, String> approved,
                                           boolean shared) throws SQLException {
-            Map<String, Map<String, List<com.fasterxml.jackson.databind.node.ObjectNode>>> rowsByStream = new LinkedHashMap<>();
-            for (Map.Entry<String, SourceSpec> stream : Streams.of(plan, shared).entrySet()) {
-                rowsByStream.put(stream.getKey(), shared
-                        ? Map.of(DryRunStore.SHARED_USER, workspace.source().allRows(stream.getValue()))
-                        : workspace.source().rows(stream.getValue(), chunk));
-            }
+            SourceChunks chunks = new SourceChunks(workspace);
+            Map<String, Map<String, UserRows>> rowsByStream = shared ? chunks.shared() : chunks.users(chunk);
             List<Entity> entities = plan.entities().stream().filter(e -> e.shared() == shared).toList();
             List<UserMapping> mappings;
             try (Connection connection = workspace.target().getConnection()) {

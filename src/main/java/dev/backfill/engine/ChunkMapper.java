@@ -2,7 +2,9 @@ package dev.backfill.engine;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.backfill.control.IdMapStore;
+import dev.backfill.mapping.Fingerprint;
 import dev.backfill.mapping.MappingContext;
+import dev.backfill.source.UserRows;
 import dev.backfill.mapping.PlannedRow;
 import dev.backfill.mapping.UserMapping;
 import dev.backfill.plan.Entity;
@@ -32,18 +34,20 @@ final class ChunkMapper {
     }
 
     /** {@code rows}: stream key → user → rows. Returns one finished mapping per user, in the given order. */
-    List<UserMapping> map(Connection target, List<String> users, Map<String, Map<String, List<ObjectNode>>> rows,
+    List<UserMapping> map(Connection target, List<String> users, Map<String, Map<String, UserRows>> rows,
                           List<Entity> entities) throws SQLException {
         List<UserMapping> mappings = new ArrayList<>(users.size());
         for (String user : users) {
             Map<String, List<ObjectNode>> own = new HashMap<>();
+            Map<String, byte[]> digests = new HashMap<>();
             rows.forEach((stream, byUser) -> {
-                List<ObjectNode> userRows = byUser.get(user);
+                UserRows userRows = byUser.get(user);
                 if (userRows != null) {
-                    own.put(stream, userRows);
+                    own.put(stream, userRows.rows());
+                    digests.put(stream, userRows.digest());
                 }
             });
-            mappings.add(new UserMapping(context, user, own));
+            mappings.add(new UserMapping(context, user, own, Fingerprint.ofDigests(digests)));
         }
         ids.forgetKnown();
         for (Entity entity : entities) {

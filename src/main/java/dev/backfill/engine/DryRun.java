@@ -116,8 +116,9 @@ public final class DryRun {
         Map<String, Map<String, Object>> sharedIds = mapShared(connection, store, ids, shape, emptyTargets, runId, full, counter);
         MappingContext context = new MappingContext(plan, shape, ids, sharedIds);
         ChunkMapper mapper = new ChunkMapper(context, ids, emptyTargets);
+        SourceChunks chunks = new SourceChunks(workspace);
         Map<String, SourceSpec> streams = Streams.of(plan, false);
-        List<Entity> entities = plan.entities().stream().filter(e -> !e.shared()).toList();
+        List<Entity> entities = SourceChunks.userEntities(plan);
         long usersTotal = full ? -1 : 1;
         long position = nextPosition(connection, options);
         progress.onProgress(Progress.of("Reading users", 0, usersTotal, 0, start));
@@ -129,11 +130,7 @@ public final class DryRun {
                 pending = null;
                 Set<String> migrated = store.migrated(connection, chunk);
                 List<String> todo = chunk.stream().filter(u -> !migrated.contains(u)).toList();
-                Map<String, Map<String, List<ObjectNode>>> rows = new LinkedHashMap<>();
-                for (Map.Entry<String, SourceSpec> stream : streams.entrySet()) {
-                    rows.put(stream.getKey(), source.rows(stream.getValue(), todo));
-                }
-                List<UserMapping> mappings = mapper.map(connection, todo, rows, entities);
+                List<UserMapping> mappings = mapper.map(connection, todo, chunks.users(todo), entities);
                 List<UserResult> results = new ArrayList<>(mappings.size());
                 Map<String, Long> positions = new HashMap<>();
                 for (UserMapping mapping : mappings) {
@@ -169,14 +166,7 @@ public final class DryRun {
         if (!plan.hasSharedEntities()) {
             return Map.of();
         }
-        Map<String, Map<String, List<ObjectNode>>> rows = new LinkedHashMap<>();
-        for (Map.Entry<String, SourceSpec> stream : Streams.of(plan, true).entrySet()) {
-            rows.put(stream.getKey(), Map.of(DryRunStore.SHARED_USER, workspace.source().allRows(stream.getValue())));
-        }
-        MappingContext context = new MappingContext(plan, shape, ids, Map.of());
-        List<Entity> shared = plan.entities().stream().filter(Entity::shared).toList();
-        UserMapping mapping = new ChunkMapper(context, ids, emptyTargets)
-                .map(connection, List.of(DryRunStore.SHARED_USER), rows, shared).get(0);
+        UserMapping mapping = new SourceChunks(workspace).mapShared(connection, shape, ids, emptyTargets);
         if (full) {
             UserResult result = mapping.result();
             ids.flush(connection);

@@ -1,24 +1,21 @@
 package dev.backfill.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.backfill.control.Copy;
 import dev.backfill.control.DryRunStore;
 import dev.backfill.control.IdMapStore;
 import dev.backfill.mapping.Finding;
 import dev.backfill.mapping.MappingContext;
 import dev.backfill.mapping.PlannedRow;
-import dev.backfill.mapping.Streams;
 import dev.backfill.mapping.TargetShape;
 import dev.backfill.mapping.UserMapping;
 import dev.backfill.mapping.UserResult;
 import dev.backfill.plan.Entity;
 import dev.backfill.plan.Plan;
-import dev.backfill.plan.SourceSpec;
+import dev.backfill.source.UserRows;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,39 +48,23 @@ public final class Preview {
             Map<String, Map<String, Object>> sharedIds = Map.of();
             boolean shared = user.equals(DryRunStore.SHARED_USER);
             if (plan.hasSharedEntities()) {
-                UserMapping sharedMapping = mapShared(connection, ids, shape);
+                UserMapping sharedMapping = new SourceChunks(workspace).mapShared(connection, shape, ids, Set.of());
                 if (shared) {
                     return describe(sharedMapping, plan.entities().stream().filter(Entity::shared).toList(), shape);
                 }
                 sharedIds = sharedMapping.ids();
             }
-            Map<String, Map<String, List<ObjectNode>>> rows = new LinkedHashMap<>();
-            int found = 0;
-            for (Map.Entry<String, SourceSpec> stream : Streams.of(plan, false).entrySet()) {
-                Map<String, List<ObjectNode>> byUser = workspace.source().rows(stream.getValue(), List.of(user));
-                found += byUser.getOrDefault(user, List.of()).size();
-                rows.put(stream.getKey(), byUser);
-            }
+            Map<String, Map<String, UserRows>> rows = new SourceChunks(workspace).users(List.of(user));
+            int found = rows.values().stream().mapToInt(byUser -> byUser.containsKey(user) ? byUser.get(user).rows().size() : 0).sum();
             if (found == 0) {
                 throw new IllegalArgumentException("User '" + user + "' has no rows in the source (" + workspace.source().describe()
                         + "). Check the id: it must equal the " + plan.partition() + " value exactly.");
             }
             MappingContext context = new MappingContext(plan, shape, ids, sharedIds);
-            List<Entity> entities = plan.entities().stream().filter(e -> !e.shared()).toList();
+            List<Entity> entities = SourceChunks.userEntities(plan);
             UserMapping mapping = new ChunkMapper(context, ids, Set.of()).map(connection, List.of(user), rows, entities).get(0);
             return describe(mapping, entities, shape);
         }
-    }
-
-    private UserMapping mapShared(Connection connection, IdMapStore ids, TargetShape shape) throws SQLException {
-        Plan plan = workspace.plan();
-        Map<String, Map<String, List<ObjectNode>>> rows = new LinkedHashMap<>();
-        for (Map.Entry<String, SourceSpec> stream : Streams.of(plan, true).entrySet()) {
-            rows.put(stream.getKey(), Map.of(DryRunStore.SHARED_USER, workspace.source().allRows(stream.getValue())));
-        }
-        MappingContext context = new MappingContext(plan, shape, ids, Map.of());
-        return new ChunkMapper(context, ids, Set.of()).map(connection, List.of(DryRunStore.SHARED_USER), rows,
-                plan.entities().stream().filter(Entity::shared).toList()).get(0);
     }
 
     private Result describe(UserMapping mapping, List<Entity> entities, TargetShape shape) {

@@ -17,6 +17,26 @@ public final class Fingerprint {
 
     private Fingerprint() {}
 
+    /** From per-stream digests of the raw rows, as the source readers compute them. */
+    public static String ofDigests(Map<String, byte[]> digestsByStream) {
+        MessageDigest sha = sha256();
+        for (Map.Entry<String, byte[]> stream : new TreeMap<>(digestsByStream).entrySet()) {
+            sha.update(stream.getKey().getBytes(StandardCharsets.UTF_8));
+            sha.update((byte) 0);
+            sha.update(stream.getValue());
+        }
+        return HexFormat.of().formatHex(sha.digest(), 0, 16);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    /** From the rows themselves, written as JSON (for rows that did not come from a reader, as in tests). */
     public static String of(Map<String, List<ObjectNode>> rowsByStream) {
         MessageDigest sha;
         try {

@@ -8,7 +8,40 @@ import java.util.Map;
  * What every user's mapping shares in one run: the plan, the target column types, the id allocator,
  * and the ids of the shared (catalog) entities, legacy id → new id per entity.
  */
-public record MappingContext(Plan plan, TargetShape shape, IdAllocator ids, Map<String, Map<String, Object>> sharedIds) {
+public final class MappingContext {
+    private final Plan plan;
+    private final TargetShape shape;
+    private final IdAllocator ids;
+    private final Map<String, Map<String, Object>> sharedIds;
+    private final UnmappedFields unmapped;
+
+    public MappingContext(Plan plan, TargetShape shape, IdAllocator ids, Map<String, Map<String, Object>> sharedIds) {
+        this.plan = plan;
+        this.shape = TargetShapes.cached(plan, shape);
+        this.ids = ids;
+        this.sharedIds = sharedIds;
+        this.unmapped = new UnmappedFields(plan);
+    }
+
+    public Plan plan() {
+        return plan;
+    }
+
+    public TargetShape shape() {
+        return shape;
+    }
+
+    public IdAllocator ids() {
+        return ids;
+    }
+
+    public Map<String, Map<String, Object>> sharedIds() {
+        return sharedIds;
+    }
+
+    UnmappedFields unmapped() {
+        return unmapped;
+    }
 
     public ColumnType type(Entity entity, String column) {
         return shape.type(entity, column);

@@ -44,11 +44,16 @@ public final class UserMapping {
     private final String fingerprint;
 
     public UserMapping(MappingContext context, String user, Map<String, List<ObjectNode>> rowsByStream) {
+        this(context, user, rowsByStream, Fingerprint.of(rowsByStream));
+    }
+
+    /** With the fingerprint the source reader computed from the raw rows. */
+    public UserMapping(MappingContext context, String user, Map<String, List<ObjectNode>> rowsByStream, String fingerprint) {
         this.context = context;
         this.user = user;
-        this.fingerprint = Fingerprint.of(rowsByStream);
+        this.fingerprint = fingerprint;
         this.streams = new HashMap<>(rowsByStream);
-        this.unmapped = new UnmappedFields(context.plan());
+        this.unmapped = context.unmapped();
     }
 
     public String user() {

@@ -92,10 +92,10 @@ public final class PostgresSource implements SourceReader {
     }
 
     @Override
-    public Map<String, List<ObjectNode>> rows(SourceSpec stream, List<String> users) {
-        Map<String, List<ObjectNode>> byUser = new LinkedHashMap<>();
+    public Map<String, UserRows> rows(SourceSpec stream, List<String> users) {
+        Map<String, RowDigest> byUser = new LinkedHashMap<>();
         if (users.isEmpty()) {
-            return byUser;
+            return Map.of();
         }
         try (Connection connection = pool.getConnection()) {
             String partition = "q." + Sql.quote(stream.partition());
@@ -109,7 +109,8 @@ public final class PostgresSource implements SourceReader {
                 statement.setArray(1, connection.createArrayOf("text", users.toArray()));
                 try (ResultSet rows = statement.executeQuery()) {
                     while (rows.next()) {
-                        byUser.computeIfAbsent(rows.getString(1), k -> new ArrayList<>()).add(parse(rows.getString(2), stream));
+                        String raw = rows.getString(2);
+                        byUser.computeIfAbsent(rows.getString(1), k -> new RowDigest()).add(parse(raw, stream), raw);
                     }
                 }
             } finally {
@@ -119,22 +120,27 @@ public final class PostgresSource implements SourceReader {
         } catch (SQLException e) {
             throw failure(stream, "reading the rows of " + users.size() + " user(s)", e);
         }
-        return byUser;
+        Map<String, UserRows> out = new LinkedHashMap<>();
+        byUser.forEach((user, digest) -> out.put(user, digest.finish()));
+        return out;
     }
 
     @Override
-    public List<ObjectNode> allRows(SourceSpec stream) {
-        return select(stream, "true", Integer.MAX_VALUE);
+    public UserRows allRows(SourceSpec stream) {
+        RowDigest digest = new RowDigest();
+        select(stream, "true", Integer.MAX_VALUE, digest);
+        return digest.finish();
     }
 
     @Override
     public List<ObjectNode> rowsWithoutUser(SourceSpec stream, int limit) {
         String partition = "q." + Sql.quote(stream.partition());
-        return select(stream, partition + " is null or " + partition + "::text = ''", limit);
+        RowDigest digest = new RowDigest();
+        select(stream, partition + " is null or " + partition + "::text = ''", limit, digest);
+        return digest.finish().rows();
     }
 
-    private List<ObjectNode> select(SourceSpec stream, String where, int limit) {
-        List<ObjectNode> out = new ArrayList<>();
+    private void select(SourceSpec stream, String where, int limit, RowDigest out) {
         try (Connection connection = pool.getConnection()) {
             String sql = "select row_to_json(q)::text from " + relation(stream) + " q where " + where
                     + " order by " + rowOrder(connection, stream);
@@ -144,7 +150,8 @@ public final class PostgresSource implements SourceReader {
                 statement.setMaxRows(limit == Integer.MAX_VALUE ? 0 : limit);
                 try (ResultSet rows = statement.executeQuery(sql)) {
                     while (rows.next()) {
-                        out.add(parse(rows.getString(1), stream));
+                        String raw = rows.getString(1);
+                        out.add(parse(raw, stream), raw);
                     }
                 }
             } finally {
@@ -154,7 +161,6 @@ public final class PostgresSource implements SourceReader {
         } catch (SQLException e) {
             throw failure(stream, "reading its rows", e);
         }
-        return out;
     }
 
     /** The partition column's type, so the user filter compares in that type and can use its index. */

@@ -15,11 +15,11 @@ public interface SourceReader extends AutoCloseable {
     /** The distinct users of a stream, ascending, streamed; rows without a user are not among them. */
     CloseableIterator<String> users(SourceSpec stream);
 
-    /** The rows of these users (ascending keys), each user's rows in their stable order. */
-    Map<String, List<ObjectNode>> rows(SourceSpec stream, List<String> users);
+    /** The rows of these users (ascending keys), each user's rows in their stable order, with their digest. */
+    Map<String, UserRows> rows(SourceSpec stream, List<String> users);
 
-    /** Every row of a stream that belongs to no user (for shared catalogs). */
-    List<ObjectNode> allRows(SourceSpec stream);
+    /** Every row of a stream, for shared catalogs that belong to no user. */
+    UserRows allRows(SourceSpec stream);
 
     /** Rows whose user field is empty: reported, never migrated. At most {@code limit}. */
     List<ObjectNode> rowsWithoutUser(SourceSpec stream, int limit);
