@@ -12,7 +12,7 @@ import picocli.CommandLine;
 
 @CommandLine.Command(name = "export", mixinStandardHelpOptions = true,
         description = "Write a report as JSON (formats in src/site/markdown/reports.md).",
-        subcommands = {ExportCommand.Conflicts.class},
+        subcommands = {ExportCommand.Conflicts.class, ExportCommand.ParityReportCommand.class, ExportCommand.Runs.class},
         footer = ExitCodes.HELP)
 final class ExportCommand implements Runnable {
 
@@ -21,7 +21,7 @@ final class ExportCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Say which report: conflicts");
+        throw new CommandLine.ParameterException(spec.commandLine(), "Say which report: conflicts, parity or run");
     }
 
     @CommandLine.Command(name = "conflicts", mixinStandardHelpOptions = true,
@@ -55,6 +55,45 @@ final class ExportCommand implements Runnable {
                         .export(out, new FindingFilter(kindSet, new LinkedHashSet<>(entities), field, user));
                 out().printf("Wrote %,d finding(s) to %s%n", written.findings(), written.file());
                 written.byKind().forEach((kind, count) -> out().printf("  %-20s %,d%n", kind, count));
+                return ExitCodes.OK;
+            }
+        }
+    }
+
+    @CommandLine.Command(name = "parity", mixinStandardHelpOptions = true,
+            description = "Parity now: per entity counts and checksums, orphans, duplicates, the plan's checks.", footer = ExitCodes.HELP)
+    static final class ParityReportCommand extends BackfillCommand {
+        @CommandLine.Mixin
+        PlanOption plan = new PlanOption();
+
+        @CommandLine.Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write the JSON.")
+        Path out;
+
+        @Override
+        protected int execute() throws Exception {
+            try (Workspace workspace = plan.open()) {
+                dev.backfill.parity.ParityReport parity = new dev.backfill.parity.Parity(workspace).compute();
+                Path file = new dev.backfill.report.ParityExport(workspace).export(out, parity);
+                out().printf("Wrote parity (%s) to %s%n", parity.overall(), file);
+                return ExitCodes.OK;
+            }
+        }
+    }
+
+    @CommandLine.Command(name = "run", mixinStandardHelpOptions = true,
+            description = "Batches, approvals (who, when), runs with timings, and every user's outcome.", footer = ExitCodes.HELP)
+    static final class Runs extends BackfillCommand {
+        @CommandLine.Mixin
+        PlanOption plan = new PlanOption();
+
+        @CommandLine.Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write the JSON.")
+        Path out;
+
+        @Override
+        protected int execute() throws Exception {
+            try (Workspace workspace = plan.open()) {
+                Path file = new dev.backfill.report.RunReport(workspace).export(out);
+                out().printf("Wrote the run report to %s%n", file);
                 return ExitCodes.OK;
             }
         }

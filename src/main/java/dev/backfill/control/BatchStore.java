@@ -89,7 +89,7 @@ public final class BatchStore {
         String sql = "select b.batch_no, b.position, b.state, b.users, b.legacy_rows, b.planned_rows, b.findings,"
                 + " a.approved_by, a.approved_at, coalesce(s.migrated, 0), coalesce(s.failed, 0), coalesce(s.changed, 0),"
                 + " b.pause_requested, b.progress::text from " + control.table("batches") + " b"
-                + " left join " + control.table("approvals") + " a on a.approval_id = b.approval_id"
+                + " left join " + control.table("approvals") + " a on a.approval_id = b.approval_id and a.revoked_at is null"
                 + " left join (select batch_no, count(*) filter (where status = 'migrated') as migrated,"
                 + " count(*) filter (where status = 'failed') as failed, count(*) filter (where status = 'source_changed') as changed"
                 + " from " + control.table("users") + " where plan = ? group by batch_no) s on s.batch_no = b.batch_no"

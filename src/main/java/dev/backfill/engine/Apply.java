@@ -61,10 +61,20 @@ public final class Apply {
 
     private final Workspace workspace;
     private final int chunkUsers;
+    private final long throttleMillis;
 
-    public Apply(Workspace workspace, int chunkUsers) {
+    /**
+     * @param chunkUsers     users committed together
+     * @param throttleMillis pause between commits, to leave a live database room
+     */
+    public Apply(Workspace workspace, int chunkUsers, long throttleMillis) {
         this.workspace = workspace;
         this.chunkUsers = Math.max(1, chunkUsers);
+        this.throttleMillis = Math.max(0, throttleMillis);
+    }
+
+    public Apply(Workspace workspace, int chunkUsers) {
+        this(workspace, chunkUsers, 0);
     }
 
     public Apply(Workspace workspace) {
@@ -210,6 +220,7 @@ public final class Apply {
                 Progress progress = Progress.of("Applying batch " + batchNo, from + chunk.size(), total, rows, start);
                 listener.onProgress(progress);
                 recordProgress(progress, false);
+                throttle();
             }
             BatchState state;
             try (Connection connection = workspace.target().getConnection()) {
@@ -325,6 +336,18 @@ public final class Apply {
             }), listener::onNote);
             failed++;
             listener.onUser(user, ApplyListener.Outcome.FAILED, 0, message);
+        }
+
+        private void throttle() throws SQLException {
+            if (throttleMillis == 0) {
+                return;
+            }
+            try {
+                Thread.sleep(throttleMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                pause.request();
+            }
         }
 
         private boolean pauseRequestedInDatabase() throws SQLException {

@@ -1,0 +1,87 @@
+package dev.backfill.cli;
+
+import dev.backfill.engine.Apply;
+import dev.backfill.engine.ApplyListener;
+import dev.backfill.engine.Progress;
+import dev.backfill.engine.Workspace;
+import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine;
+
+@CommandLine.Command(name = "apply", mixinStandardHelpOptions = true,
+        description = {"Apply an approved batch: each user's rows and their ledger rows in one transaction.",
+                "Run it again to resume after a pause, crash or lost connection; nothing is written twice.",
+                "Ctrl-C, or 'backfill pause' from another shell, stops after the users being written."},
+        footer = ExitCodes.HELP)
+final class ApplyCommand extends BackfillCommand {
+
+    @CommandLine.Mixin
+    PlanOption plan = new PlanOption();
+
+    @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+    Which which;
+
+    static final class Which {
+        @CommandLine.Option(names = "--batch", paramLabel = "N", description = "This batch.")
+        Integer batch;
+
+        @CommandLine.Option(names = "--next", description = "The next approved batch (or the one left mid-apply).")
+        boolean next;
+    }
+
+    @CommandLine.Option(names = "--chunk", paramLabel = "USERS", defaultValue = "100",
+            description = "Users committed together (default ${DEFAULT-VALUE}); a failing user is isolated and failed alone.")
+    int chunk;
+
+    @CommandLine.Option(names = "--throttle-ms", paramLabel = "MS", defaultValue = "0",
+            description = "Wait this long between commits, to leave a live database room (default ${DEFAULT-VALUE}).")
+    long throttle;
+
+    @Override
+    protected int execute() throws Exception {
+        try (Workspace workspace = plan.open()) {
+            Apply.PauseSignal pause = new Apply.PauseSignal();
+            Thread hook = new Thread(pause::request, "apply-pause-on-interrupt");
+            Runtime.getRuntime().addShutdownHook(hook);
+            AtomicInteger failed = new AtomicInteger();
+            ConsoleProgress progress = new ConsoleProgress(err());
+            ApplyListener listener = new ApplyListener() {
+                @Override
+                public void onProgress(Progress p) {
+                    progress.onProgress(p);
+                }
+
+                @Override
+                public void onUser(String user, Outcome outcome, int rows, String message) {
+                    if (outcome != Outcome.APPLIED) {
+                        failed.incrementAndGet();
+                        err().printf("  %s %s: %s%n", outcome, user, message);
+                    }
+                }
+
+                @Override
+                public void onNote(String message) {
+                    err().println(message);
+                }
+            };
+            Apply apply = new Apply(workspace, chunk, throttle);
+            Apply.Result result = which.batch != null ? apply.apply(which.batch, listener, pause) : apply.applyNext(listener, pause);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting after Ctrl-C; the pause already took effect
+            }
+            if (result.nothingToDo()) {
+                out().printf("Batch %d is already applied; nothing to do.%n", result.batch());
+                return ExitCodes.OK;
+            }
+            out().printf("Batch %d: %s. %d user(s) applied, %d failed, %d with changed source; %,d rows in %.1f s (%,.0f rows/s).%n",
+                    result.batch(), result.paused() ? "paused (apply again to resume)" : result.state().name(), result.applied(),
+                    result.failed(), result.sourceChanged(), result.rows(), result.seconds(), result.rowsPerSecond());
+            if (result.failed() + result.sourceChanged() > 0) {
+                out().println("Failed users keep the database's message ('backfill export run PLAN --out run.json' lists them);"
+                        + " users whose source changed need a new dry run ('backfill dry-run PLAN --user ID') and approval.");
+            }
+            return failed.get() > 0 ? ExitCodes.FINDINGS : ExitCodes.OK;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package dev.backfill.cli;
+
+import dev.backfill.engine.Workspace;
+import dev.backfill.parity.CheckParity;
+import dev.backfill.parity.EntityParity;
+import dev.backfill.parity.Parity;
+import dev.backfill.parity.ParityReport;
+import dev.backfill.parity.ParityStatus;
+import picocli.CommandLine;
+
+@CommandLine.Command(name = "parity", mixinStandardHelpOptions = true,
+        description = "Compare legacy, plan and target: counts and checksums per entity, orphans, duplicates, the plan's checks.",
+        footer = ExitCodes.HELP)
+final class ParityCommand extends BackfillCommand {
+
+    @CommandLine.Mixin
+    PlanOption plan = new PlanOption();
+
+    @CommandLine.Option(names = "--user", paramLabel = "ID", description = "Only this user, per entity.")
+    String user;
+
+    @Override
+    protected int execute() throws Exception {
+        try (Workspace workspace = plan.open()) {
+            Parity parity = new Parity(workspace);
+            if (user != null) {
+                boolean mismatch = false;
+                for (Parity.UserEntityParity line : parity.user(user)) {
+                    out().printf("%-9s %-20s written %,d, in target %,d%n", line.status(), line.entity(), line.writtenRows(), line.targetRows());
+                    mismatch |= line.status() == ParityStatus.MISMATCH;
+                }
+                return mismatch ? ExitCodes.FINDINGS : ExitCodes.OK;
+            }
+            ParityReport report = parity.compute();
+            out().printf("Parity of plan '%s': %s (%,d of %,d users migrated; computed in %.2f s)%n", workspace.plan().name(),
+                    report.overall(), report.users().migrated(), report.users().total(), report.seconds());
+            out().printf("%-9s %-20s %10s %10s %10s %10s %10s%n", "status", "entity", "legacy", "planned", "written", "in target", "mismatch");
+            for (EntityParity e : report.entities()) {
+                out().printf("%-9s %-20s %,10d %,10d %,10d %,10d %,10d%n", e.status(), e.entity(), e.legacyRows(), e.plannedRows(),
+                        e.writtenRows(), e.targetRows(), e.usersMismatched());
+                if (!e.mismatchedSample().isEmpty()) {
+                    out().println("          users with differing rows: " + String.join(", ", e.mismatchedSample()));
+                }
+            }
+            out().println("Checks:");
+            for (CheckParity c : report.checks()) {
+                out().printf("%-9s %s (%s)%n", c.status(), c.name(), c.detail());
+            }
+            return report.overall() == ParityStatus.MISMATCH ? ExitCodes.FINDINGS : ExitCodes.OK;
+        }
+    }
+}
