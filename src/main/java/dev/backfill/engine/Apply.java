@@ -135,7 +135,11 @@ public final class Apply {
                 runs.finish(workspace.target(), runId, result.paused() ? "paused" : "done", detail(result));
                 return result;
             } catch (SQLException | RuntimeException e) {
-                runs.finish(workspace.target(), runId, "failed", Json.NODES.objectNode().put("error", String.valueOf(e.getMessage())));
+                try {
+                    runs.finish(workspace.target(), runId, "failed", Json.NODES.objectNode().put("error", String.valueOf(e.getMessage())));
+                } catch (SQLException | RuntimeException notRecorded) {
+                    e.addSuppressed(notRecorded); // e.g. the connection was lost too: report why apply stopped, not this
+                }
                 throw e;
             }
         }
@@ -222,14 +226,15 @@ public final class Apply {
                 recordProgress(progress, false);
                 throttle();
             }
-            BatchState state;
-            try (Connection connection = workspace.target().getConnection()) {
+            boolean stoppedByPause = paused;
+            BatchState state = withConnection(connection -> {
                 BatchView batch = batches.get(connection, batchNo).orElseThrow();
-                state = paused ? BatchState.APPLYING
+                BatchState end = stoppedByPause ? BatchState.APPLYING
                         : batch.usersMigrated() == batch.users() ? BatchState.APPLIED : BatchState.APPLIED_WITH_FAILURES;
-                batches.setState(connection, batchNo, state);
+                batches.setState(connection, batchNo, end);
                 batches.clearPause(connection, batchNo);
-            }
+                return end;
+            });
             recordProgress(Progress.of(paused ? "Paused" : "Done", applied + failed + sourceChanged, total, rows, start), paused);
             return new Result(batchNo, state, applied, failed, sourceChanged, rows, (System.nanoTime() - start) / 1e9, paused, false);
         }
@@ -246,14 +251,14 @@ public final class Apply {
             SourceChunks chunks = new SourceChunks(workspace);
             Map<String, Map<String, UserRows>> rowsByStream = shared ? chunks.shared() : chunks.users(chunk);
             List<Entity> entities = plan.entities().stream().filter(e -> e.shared() == shared).toList();
-            List<UserMapping> mappings;
-            try (Connection connection = workspace.target().getConnection()) {
-                mappings = retry.run(() -> mapper.map(connection, chunk, rowsByStream, entities), listener::onNote);
+            List<UserMapping> mappings = withConnection(connection -> {
+                List<UserMapping> mapped = mapper.map(connection, chunk, rowsByStream, entities);
                 Transactions.inTransaction(connection, c -> {
                     ids.flush(c);
                     return null;
                 });
-            }
+                return mapped;
+            });
             List<UserResult> ready = new ArrayList<>();
             List<Finding> changedFindings = new ArrayList<>();
             Map<String, Integer> changed = new LinkedHashMap<>();
@@ -351,9 +356,19 @@ public final class Apply {
         }
 
         private boolean pauseRequestedInDatabase() throws SQLException {
-            try (Connection connection = workspace.target().getConnection()) {
-                return batches.pauseRequested(connection, batchNo);
-            }
+            return withConnection(connection -> batches.pauseRequested(connection, batchNo));
+        }
+
+        /**
+         * Control-schema work between chunks, retried like the writes when it fails for a transient reason (a
+         * connection dropped by the server): each attempt on a fresh pooled connection, not the broken one.
+         */
+        private <T> T withConnection(Transactions.Work<T> work) throws SQLException {
+            return retry.run(() -> {
+                try (Connection connection = workspace.target().getConnection()) {
+                    return work.run(connection);
+                }
+            }, listener::onNote);
         }
 
         private void recordProgress(Progress progress, boolean paused) throws SQLException {
@@ -361,9 +376,10 @@ public final class Apply {
                     .put("rows_done", progress.rowsDone()).put("rows_per_second", Math.round(progress.rowsPerSecond()))
                     .put("eta_seconds", progress.eta() == null ? 0 : progress.eta().toSeconds()).put("paused", paused)
                     .put("run_id", runId);
-            try (Connection connection = workspace.target().getConnection()) {
+            withConnection(connection -> {
                 batches.recordProgress(connection, batchNo, Json.write(json));
-            }
+                return null;
+            });
         }
     }
 }

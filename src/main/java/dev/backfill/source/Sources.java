@@ -5,6 +5,8 @@ import dev.backfill.db.Connections;
 import dev.backfill.db.Secrets;
 import dev.backfill.plan.ConnectionSpec;
 import dev.backfill.plan.Plan;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /** Opens the reader for a plan's source. Every reader is read-only. */
 public final class Sources {
@@ -23,6 +25,37 @@ public final class Sources {
             }
             return new PostgresSource(pool, spec.describe());
         }
+        if (spec instanceof ConnectionSpec.Sqlite sqlite) {
+            requireReadableFile(sqlite.file(), "SQLite file", "sqlite");
+            return new SqliteSource(sqlite.file());
+        }
+        if (spec instanceof ConnectionSpec.JsonLines lines) {
+            requireReadableFile(lines.file(), "JSON-lines file", "jsonl");
+            return new JsonLinesSource(lines.file());
+        }
         throw new UnsupportedOperationException("source " + spec.describe() + " is not supported by this build");
+    }
+
+    /**
+     * Fails with a message naming the path and what to do unless it is an existing, readable regular file.
+     *
+     * @param what    e.g. "SQLite file"
+     * @param planKey the key of the plan's source naming the file, e.g. "sqlite"
+     */
+    static void requireReadableFile(Path file, String what, String planKey) {
+        String where = " Check 'source: { " + planKey + ": ... }' in the plan (a relative path is read from the plan file's folder).";
+        if (!Files.exists(file)) {
+            throw new SourceException("The " + what + " " + file.toAbsolutePath() + " does not exist." + where, null);
+        }
+        if (Files.isDirectory(file)) {
+            throw new SourceException("The " + what + " " + file.toAbsolutePath() + " is a folder, not a file." + where, null);
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new SourceException("The " + what + " " + file.toAbsolutePath() + " is not a regular file." + where, null);
+        }
+        if (!Files.isReadable(file)) {
+            throw new SourceException("The " + what + " " + file.toAbsolutePath()
+                    + " cannot be read by this user: check its permissions (it is only ever read, never written).", null);
+        }
     }
 }
