@@ -60,20 +60,37 @@ public final class ApplyStore {
         return pending;
     }
 
-    /** Of these users, the ones already migrated (e.g. by a commit whose acknowledgement was lost). */
+    /**
+     * Of these users, the ones already migrated (e.g. by a commit whose acknowledgement was lost).
+     * Locks the users' rows until the caller's transaction ends, so two writers can never both
+     * decide a user is still to do.
+     */
     public Set<String> migrated(Connection connection, List<String> users) throws SQLException {
         Set<String> done = new HashSet<>();
-        try (PreparedStatement statement = connection.prepareStatement("select user_key from " + control.table("users")
-                + " where plan = ? and status = 'migrated' and user_key = any(?)")) {
+        try (PreparedStatement statement = connection.prepareStatement("select user_key, status from " + control.table("users")
+                + " where plan = ? and user_key = any(?) order by user_key for update")) {
             statement.setString(1, plan);
             statement.setArray(2, connection.createArrayOf("text", users.toArray()));
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    done.add(rows.getString(1));
+                    if ("migrated".equals(rows.getString(2))) {
+                        done.add(rows.getString(1));
+                    }
                 }
             }
         }
         return done;
+    }
+
+    /** Marks users failed unless another writer migrated them meanwhile. */
+    public void markFailed(Connection connection, List<String> users, String error) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("update " + control.table("users")
+                + " set status = 'failed', last_error = ?, updated_at = now() where plan = ? and user_key = any(?) and status <> 'migrated'")) {
+            statement.setString(1, error);
+            statement.setString(2, plan);
+            statement.setArray(3, connection.createArrayOf("text", users.toArray()));
+            statement.executeUpdate();
+        }
     }
 
     public void writeLedger(Connection connection, long runId, int batch, List<LedgerEntry> entries) throws SQLException {

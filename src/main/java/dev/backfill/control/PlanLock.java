@@ -23,8 +23,22 @@ public final class PlanLock implements AutoCloseable {
         this.control = control;
     }
 
-    /** Takes the plan's lock, or throws {@link PlanBusyException} naming who holds it. */
+    /**
+     * Takes the plan's lock, or throws {@link PlanBusyException} naming who holds it. A pooled
+     * connection that died meanwhile (server restart, terminated backend) is replaced once.
+     */
     public static PlanLock acquire(DataSource target, ControlSchema control, String plan, String holder) throws SQLException {
+        try {
+            return acquireOnce(target, control, plan, holder);
+        } catch (SQLException e) {
+            if (!dev.backfill.db.Retry.isTransient(e)) {
+                throw e;
+            }
+            return acquireOnce(target, control, plan, holder);
+        }
+    }
+
+    private static PlanLock acquireOnce(DataSource target, ControlSchema control, String plan, String holder) throws SQLException {
         Connection connection = target.getConnection();
         try {
             connection.setAutoCommit(true);

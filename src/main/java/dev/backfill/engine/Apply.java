@@ -335,7 +335,7 @@ public final class Apply {
         private void markFailed(String user, SQLException cause) throws SQLException {
             String message = Retry.describe(cause);
             retry.run(() -> Transactions.inTransaction(workspace.target(), connection -> {
-                store.setStatus(connection, List.of(user), "failed", message);
+                store.markFailed(connection, List.of(user), message);
                 store.recordOutcomes(connection, runId, batchNo, "failed", Map.of(user, 0), Map.of(user, message));
                 return null;
             }), listener::onNote);
