@@ -37,14 +37,46 @@ public final class BatchStore {
      * in a partly applied batch, in partition order, {@code usersPerBatch} each. Shared rows form batch 0.
      */
     public void formAfterDryRun(Connection connection, int usersPerBatch) throws SQLException {
+        formAfterDryRun(connection, usersPerBatch, false);
+    }
+
+    /** True when no batch was applied, is applying, or waits half-applied: the dry run may number batches itself. */
+    public boolean isFresh(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("select not exists (select 1 from " + control.table("batches")
+                + " where plan = ? and state not in ('PLANNED', 'APPROVED', 'ROLLED_BACK')) and not exists (select 1 from "
+                + control.table("users") + " where plan = ? and status = 'migrated')")) {
+            statement.setString(1, plan);
+            statement.setString(2, plan);
+            try (ResultSet rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getBoolean(1);
+            }
+        }
+    }
+
+    /**
+     * @param numbered the dry run already gave every user its batch (a fresh plan): only the batch
+     *                 rows are replaced
+     */
+    public void formAfterDryRun(Connection connection, int usersPerBatch, boolean numbered) throws SQLException {
+        if (numbered) {
+            String batches = control.table("batches");
+            execute(connection, "update " + control.table("approvals") + " set revoked_at = now(), revoked_reason = 'the dry run was run again'"
+                    + " where revoked_at is null and approval_id in (select approval_id from " + batches + " where plan = ?)");
+            execute(connection, "delete from " + batches + " where plan = ?");
+            execute(connection, "insert into " + batches + " (plan, batch_no, position, state, users, legacy_rows, planned_rows, findings)"
+                    + " select plan, batch_no, batch_no, 'PLANNED', count(*), sum(legacy_rows), sum(planned_rows), sum(findings) from "
+                    + control.table("users") + " where plan = ? and batch_no is not null group by plan, batch_no");
+            return;
+        }
         String batches = control.table("batches");
         String users = control.table("users");
         execute(connection, "update " + control.table("approvals") + " set revoked_at = now(), revoked_reason = 'the dry run was run again'"
                 + " where revoked_at is null and approval_id in (select approval_id from " + batches
                 + " where plan = ? and state in ('PLANNED', 'APPROVED', 'ROLLED_BACK'))");
         execute(connection, "update " + users + " u set batch_no = null, status = case when u.status = 'approved' or u.status = 'rolled_back'"
-                + " then 'planned' else u.status end where u.plan = ? and u.status <> 'migrated' and (u.batch_no is null or u.batch_no in"
-                + " (select batch_no from " + batches + " where plan = ? and state in ('PLANNED', 'APPROVED', 'ROLLED_BACK')))", 2);
+                + " then 'planned' else u.status end where u.plan = ? and u.status <> 'migrated' and u.batch_no in"
+                + " (select batch_no from " + batches + " where plan = ? and state in ('PLANNED', 'APPROVED', 'ROLLED_BACK'))", 2);
         execute(connection, "delete from " + batches + " b where b.plan = ? and b.state in ('PLANNED', 'APPROVED', 'ROLLED_BACK')"
                 + " and not exists (select 1 from " + users + " u where u.plan = b.plan and u.batch_no = b.batch_no)");
         execute(connection, "update " + users + " set batch_no = 0 where plan = ? and user_key = '" + DryRunStore.SHARED_USER

@@ -51,6 +51,32 @@ public final class DryRunStore {
         return out;
     }
 
+    /** How many users of the plan are migrated (a dry run skips them). */
+    public long migratedCount(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("select count(*) from " + control.table("users")
+                + " where plan = ? and status = 'migrated'")) {
+            statement.setString(1, plan);
+            try (ResultSet rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
+    }
+
+    /**
+     * Starts a full run on a fresh plan (nobody migrated, no batch applied): every previous result of
+     * the plan is dropped, so the run can COPY its users straight in. In the caller's transaction: a
+     * failed run leaves the previous results as they were.
+     */
+    public void clearForFreshRun(Connection connection) throws SQLException {
+        for (String table : new String[] {"findings", "users"}) {
+            try (PreparedStatement statement = connection.prepareStatement("delete from " + control.table(table) + " where plan = ?")) {
+                statement.setString(1, plan);
+                statement.executeUpdate();
+            }
+        }
+    }
+
     /** Starts replacing all results: findings of users not migrated are dropped (in the caller's transaction). */
     public void clearForFullRun(Connection connection) throws SQLException {
         String sql = "delete from " + control.table("findings") + " f where f.plan = ? and not exists (select 1 from "
@@ -63,34 +89,52 @@ public final class DryRunStore {
 
     /** Writes the results of some users; {@code positions} gives each user's place in partition order. */
     public void write(Connection connection, long runId, List<UserResult> results, Map<String, Long> positions) throws SQLException {
+        write(connection, runId, results, positions, 0);
+    }
+
+    /**
+     * As {@link #write(Connection, long, List, Map)}; with {@code batchUsers > 0} (a plan with no batch
+     * applied yet) each user also gets its batch from its position: users 1..N batch 1, and so on.
+     */
+    public void write(Connection connection, long runId, List<UserResult> results, Map<String, Long> positions, int batchUsers)
+            throws SQLException {
         if (results.isEmpty()) {
             return;
         }
-        try (Statement statement = connection.createStatement()) {
-            statement.execute("create temp table if not exists users_new (like " + control.table("users")
-                    + " including defaults) on commit drop");
+        boolean fresh = batchUsers > 0;
+        if (!fresh) {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("create temp table if not exists users_new (like " + control.table("users")
+                        + " including defaults) on commit drop");
+            }
         }
-        try (Copy copy = Copy.into(connection, "users_new", "plan, user_key, position, status, fingerprint, legacy_rows, planned_rows,"
-                + " findings, finding_kinds, entities, check_totals, dry_run_id")) {
+        try (Copy copy = Copy.into(connection, fresh ? control.table("users") : "users_new", "plan, user_key, position, batch_no, status, fingerprint, legacy_rows,"
+                + " planned_rows, findings, finding_kinds, entities, check_totals, dry_run_id")) {
             for (UserResult result : results) {
-                copy.row(List.of(plan, result.user(), positions.getOrDefault(result.user(), 0L), "planned", result.fingerprint(),
+                long position = positions.getOrDefault(result.user(), 0L);
+                Object batch = batchUsers <= 0 ? null : result.user().equals(SHARED_USER) ? 0L : (position - 1) / batchUsers + 1;
+                copy.row(java.util.Arrays.asList(plan, result.user(), position, batch, "planned", result.fingerprint(),
                         result.legacyRowCount(), result.plannedRowCount(), result.findings().size(),
                         findingKinds(result.findings()), entities(result), checkTotals(result), runId));
             }
             copy.end();
         }
+        if (fresh) {
+            writeFindings(connection, runId, results.stream().flatMap(r -> r.findings().stream()).toList());
+            return;
+        }
         try (Statement statement = connection.createStatement()) {
-            statement.execute("insert into " + control.table("users") + " as u (plan, user_key, position, status, fingerprint,"
+            String status = "case when u.status in ('failed', 'source_changed') then 'planned' else u.status end";
+            statement.execute("insert into " + control.table("users") + " as u (plan, user_key, position, batch_no, status, fingerprint,"
                     + " legacy_rows, planned_rows, findings, finding_kinds, entities, check_totals, dry_run_id)"
-                    + " select plan, user_key, position, status, fingerprint, legacy_rows, planned_rows, findings, finding_kinds,"
+                    + " select plan, user_key, position, batch_no, status, fingerprint, legacy_rows, planned_rows, findings, finding_kinds,"
                     + " entities, check_totals, dry_run_id from users_new"
                     + " on conflict (plan, user_key) do update set position = excluded.position, fingerprint = excluded.fingerprint,"
                     + " legacy_rows = excluded.legacy_rows, planned_rows = excluded.planned_rows, findings = excluded.findings,"
                     + " finding_kinds = excluded.finding_kinds, entities = excluded.entities, check_totals = excluded.check_totals,"
-                    + " dry_run_id = excluded.dry_run_id, updated_at = now(),"
-                    + " status = case when u.status in ('failed', 'source_changed') then 'planned' else u.status end"
+                    + " dry_run_id = excluded.dry_run_id, updated_at = now(), status = " + status
                     + " where u.status <> 'migrated'");
-            statement.execute("truncate users_new");
+            statement.execute("delete from users_new");
         }
         writeFindings(connection, runId, results.stream().flatMap(r -> r.findings().stream()).toList());
     }
@@ -132,26 +176,36 @@ public final class DryRunStore {
     }
 
     private static String findingKinds(List<Finding> findings) {
+        if (findings.isEmpty()) {
+            return "{}";
+        }
         Map<String, Integer> counts = new TreeMap<>();
         findings.forEach(f -> counts.merge(f.kind().name(), 1, Integer::sum));
-        ObjectNode node = Json.NODES.objectNode();
-        counts.forEach(node::put);
-        return Json.write(node);
+        StringBuilder json = new StringBuilder("{");
+        counts.forEach((kind, count) -> json.append(json.length() > 1 ? "," : "").append('"').append(kind).append("\":").append(count));
+        return json.append('}').toString();
     }
 
     private static String entities(UserResult result) {
-        ObjectNode node = Json.NODES.objectNode();
-        result.legacyCounts().keySet().stream().sorted().forEach(entity -> node.putObject(entity)
-                .put("legacy", result.legacyCounts().getOrDefault(entity, 0))
-                .put("planned", result.rowsOf(entity).size())
-                .put("existing", result.existing().getOrDefault(entity, 0)));
-        return Json.write(node);
+        StringBuilder json = new StringBuilder("{");
+        for (String entity : new TreeMap<>(result.legacyCounts()).keySet()) {
+            json.append(json.length() > 1 ? "," : "").append(jsonString(entity)).append(":{\"legacy\":")
+                    .append(result.legacyCounts().getOrDefault(entity, 0)).append(",\"planned\":").append(result.rowsOf(entity).size())
+                    .append(",\"existing\":").append(result.existing().getOrDefault(entity, 0)).append('}');
+        }
+        return json.append('}').toString();
     }
 
     private static String checkTotals(UserResult result) {
+        if (result.checkTotals().isEmpty()) {
+            return "{}";
+        }
         ObjectNode node = Json.NODES.objectNode();
         new TreeMap<>(result.checkTotals()).forEach(node::put);
         return Json.write(node);
     }
 
+    private static String jsonString(String text) {
+        return Json.write(Json.NODES.textNode(text));
+    }
 }

@@ -29,7 +29,7 @@ public final class IdMapStore implements IdAllocator {
     }
 
     /** Loads the ids already handed out for these legacy ids. */
-    public void preload(Connection connection, String entity, String scope, List<String> legacyIds) throws SQLException {
+    public synchronized void preload(Connection connection, String entity, String scope, List<String> legacyIds) throws SQLException {
         if (legacyIds.isEmpty()) {
             return;
         }

@@ -28,7 +28,10 @@ public final class Connections {
         config.addDataSourceProperty("reWriteBatchedInserts", "true");
         config.addDataSourceProperty("tcpKeepAlive", "true");
         if (readOnly) {
-            config.setConnectionInitSql("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY");
+            // Read-only, and the text forms fingerprints are made of pinned, whatever machine runs the tool.
+            config.setConnectionInitSql("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY; SET TIME ZONE 'UTC';"
+                    + " SET datestyle = 'ISO, MDY'; SET intervalstyle = 'postgres'; SET extra_float_digits = 1;"
+                    + " SET bytea_output = 'hex'; SET standard_conforming_strings = on");
         }
         if (spec instanceof ConnectionSpec.Postgres postgres) {
             config.setJdbcUrl(postgres.jdbcUrl());

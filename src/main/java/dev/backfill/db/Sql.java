@@ -26,6 +26,22 @@ public final class Sql {
         return names.stream().map(Sql::quote).collect(Collectors.joining(", "));
     }
 
+    /**
+     * A text array as a SQL literal, {@code '{"a","b"}'}: only for statements that cannot take bind
+     * parameters (COPY). Every element is quoted and escaped for both the array and the string syntax.
+     */
+    public static String textArrayLiteral(List<String> values) {
+        StringBuilder array = new StringBuilder("{");
+        for (int i = 0; i < values.size(); i++) {
+            if (i > 0) {
+                array.append(',');
+            }
+            array.append('"').append(values.get(i).replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+        }
+        array.append('}');
+        return "'" + array.toString().replace("'", "''") + "'";
+    }
+
     /** The schema part of a table name, or null when unqualified. */
     public static String schemaOf(String tableName) {
         int dot = tableName.indexOf('.');

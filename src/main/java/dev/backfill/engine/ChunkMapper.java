@@ -25,12 +25,19 @@ final class ChunkMapper {
     private final MappingContext context;
     private final IdMapStore ids;
     private final Set<String> emptyTargets;
+    private final Map<String, TargetIndex> indexes;
 
     /** {@code emptyTargets}: entities whose target table was empty when the run began, so lookups are skipped. */
     ChunkMapper(MappingContext context, IdMapStore ids, Set<String> emptyTargets) {
+        this(context, ids, emptyTargets, Map.of());
+    }
+
+    /** {@code indexes}: target tables small enough to match in memory (the dry run's snapshot of them). */
+    ChunkMapper(MappingContext context, IdMapStore ids, Set<String> emptyTargets, Map<String, TargetIndex> indexes) {
         this.context = context;
         this.ids = ids;
         this.emptyTargets = emptyTargets;
+        this.indexes = indexes;
     }
 
     /** {@code rows}: stream key → user → rows. Returns one finished mapping per user, in the given order. */
@@ -59,8 +66,10 @@ final class ChunkMapper {
                 candidates.add(userCandidates);
                 all.addAll(userCandidates);
             }
-            Map<Integer, List<Object>> existing = emptyTargets.contains(entity.name()) || all.isEmpty()
-                    ? Map.of() : TargetProbe.existing(target, entity, context.shape(), all);
+            TargetIndex index = indexes.get(entity.name());
+            Map<Integer, List<Object>> existing = emptyTargets.contains(entity.name()) || all.isEmpty() ? Map.of()
+                    : index != null ? index.existing(entity, context.shape(), all)
+                    : TargetProbe.existing(target, entity, context.shape(), all);
             int offset = 0;
             for (int u = 0; u < mappings.size(); u++) {
                 List<PlannedRow> userCandidates = candidates.get(u);

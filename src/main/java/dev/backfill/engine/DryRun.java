@@ -19,7 +19,7 @@ import dev.backfill.plan.Plan;
 import dev.backfill.plan.SourceSpec;
 import dev.backfill.mapping.Streams;
 import dev.backfill.source.SourceReader;
-import dev.backfill.source.UserKeys;
+import dev.backfill.source.ScanMerge;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -30,6 +30,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import dev.backfill.source.UserRows;
 
 /**
  * The dry run: streams the source user by user, maps, looks the planned rows up in the target, and
@@ -99,68 +106,211 @@ public final class DryRun {
     private Result execute(Connection connection, long runId, Options options, TargetShape shape, ProgressListener progress,
                            Cancellation cancellation, long start) throws SQLException {
         Plan plan = workspace.plan();
-        SourceReader source = workspace.source();
         DryRunStore store = new DryRunStore(workspace.control(), plan.name());
         IdMapStore ids = new IdMapStore(workspace.control(), plan.name());
         Set<String> emptyTargets = new HashSet<>();
+        Map<String, TargetIndex> indexes = new HashMap<>();
         for (Entity entity : plan.entities()) {
-            if (TargetProbe.isEmpty(connection, entity)) {
+            TargetIndex index = TargetIndex.load(connection, entity, shape);
+            if (index != null && index.isEmpty()) {
                 emptyTargets.add(entity.name());
+            } else if (index != null) {
+                indexes.put(entity.name(), index);
             }
         }
         boolean full = options.user() == null;
-        if (full) {
+        BatchStore batches = new BatchStore(workspace.control(), plan.name());
+        boolean fresh = full && batches.isFresh(connection);
+        if (fresh) {
+            store.clearForFreshRun(connection);
+        } else if (full) {
             store.clearForFullRun(connection);
         }
         Counter counter = new Counter();
-        Map<String, Map<String, Object>> sharedIds = mapShared(connection, store, ids, shape, emptyTargets, runId, full, counter);
+        Map<String, Map<String, Object>> sharedIds = mapShared(connection, store, ids, shape, emptyTargets, runId, full, counter,
+                fresh ? plan.batchUsers() : 0);
         MappingContext context = new MappingContext(plan, shape, ids, sharedIds);
-        ChunkMapper mapper = new ChunkMapper(context, ids, emptyTargets);
-        SourceChunks chunks = new SourceChunks(workspace);
+        ChunkMapper mapper = new ChunkMapper(context, ids, emptyTargets, indexes);
         Map<String, SourceSpec> streams = Streams.of(plan, false);
-        List<Entity> entities = SourceChunks.userEntities(plan);
-        long usersTotal = full ? -1 : 1;
-        long position = nextPosition(connection, options);
-        progress.onProgress(Progress.of("Reading users", 0, usersTotal, 0, start));
-        try (UserKeys keys = full ? new UserKeys(streams.values().stream().map(source::users).toList()) : null) {
-            List<String> pending = full ? null : List.of(options.user());
-            while (full ? keys.hasNext() : pending != null) {
-                cancellation.check("The dry run");
-                List<String> chunk = full ? keys.take(options.chunkUsers()) : pending;
-                pending = null;
-                Set<String> migrated = store.migrated(connection, chunk);
-                List<String> todo = chunk.stream().filter(u -> !migrated.contains(u)).toList();
-                List<UserMapping> mappings = mapper.map(connection, todo, chunks.users(todo), entities);
-                List<UserResult> results = new ArrayList<>(mappings.size());
-                Map<String, Long> positions = new HashMap<>();
-                for (UserMapping mapping : mappings) {
-                    results.add(mapping.result());
-                    positions.put(mapping.user(), position++);
-                }
-                if (!full) {
-                    store.deleteFindingsOf(connection, options.user());
-                }
-                ids.flush(connection);
-                store.write(connection, runId, results, positions);
-                results.forEach(counter::add);
-                counter.users += migrated.size();
-                progress.onProgress(Progress.of("Mapping users", counter.users, usersTotal, counter.legacyRows, start));
-            }
+        if (full) {
+            long total = streams.values().stream().mapToLong(workspace.source()::countUsers).max().orElse(-1);
+            progress.onProgress(Progress.of("Reading users", 0, total, 0, start));
+            new Pipeline(connection, runId, store, ids, mapper, streams, total, store.migratedCount(connection) > 0, progress,
+                    cancellation, counter, start, fresh ? plan.batchUsers() : 0).run(options.chunkUsers());
+        } else {
+            mapOne(connection, runId, options.user(), store, ids, mapper, counter);
         }
         if (full) {
             List<Finding> orphans = rowsWithoutUser(streams);
             store.writeFindings(connection, runId, orphans);
             orphans.forEach(f -> counter.findings.merge(f.kind(), 1, Integer::sum));
             store.dropUsersNotSeen(connection, runId);
-            new BatchStore(workspace.control(), plan.name()).formAfterDryRun(connection, plan.batchUsers());
+            batches.formAfterDryRun(connection, plan.batchUsers(), fresh);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         progress.onProgress(Progress.of("Done", counter.users, counter.users, counter.legacyRows, start));
         return new Result(runId, counter.users, counter.legacyRows, counter.plannedRows, counter.findings, seconds);
     }
 
+    private void mapOne(Connection connection, long runId, String user, DryRunStore store, IdMapStore ids, ChunkMapper mapper,
+                        Counter counter) throws SQLException {
+        if (!store.migrated(connection, List.of(user)).isEmpty()) {
+            throw new IllegalStateException("User " + user + " is already migrated; its dry-run results are kept as they were applied."
+                    + " Roll back its batch first to review it again.");
+        }
+        List<UserMapping> mappings = mapper.map(connection, List.of(user), new SourceChunks(workspace).users(List.of(user)),
+                SourceChunks.userEntities(workspace.plan()));
+        UserResult result = mappings.get(0).result();
+        if (result.legacyRowCount() == 0) {
+            throw new IllegalArgumentException("User '" + user + "' has no rows in the source (" + workspace.source().describe()
+                    + "). Check the id: it must equal the " + workspace.plan().partition() + " value exactly.");
+        }
+        store.deleteFindingsOf(connection, user);
+        ids.flush(connection);
+        store.write(connection, runId, List.of(result), Map.of(user, nextPosition(connection, user)));
+        counter.add(result);
+    }
+
+    /**
+     * The full run as three overlapping stages: a reader thread fetches the next chunk of users
+     * while this thread maps the current one, and a writer thread stores the previous chunk's
+     * results in the run's one control transaction. Memory: at most three chunks at once.
+     */
+    private final class Pipeline {
+        private final Connection control;
+        private final long runId;
+        private final DryRunStore store;
+        private final IdMapStore ids;
+        private final ChunkMapper mapper;
+        private final Map<String, SourceSpec> streams;
+        private final long usersTotal;
+        private final boolean someMigrated;
+        private final ProgressListener progress;
+        private final Cancellation cancellation;
+        private final Counter counter;
+        private final long start;
+        private final int batchUsers;
+        private long position = 1;
+
+        private record Chunk(List<String> users, Map<String, Map<String, UserRows>> rows, int migrated) {}
+
+        private record Mapped(List<UserResult> results, Map<String, Long> positions) {}
+
+        Pipeline(Connection control, long runId, DryRunStore store, IdMapStore ids, ChunkMapper mapper, Map<String, SourceSpec> streams,
+                 long usersTotal, boolean someMigrated, ProgressListener progress, Cancellation cancellation, Counter counter, long start,
+                 int batchUsers) {
+            this.control = control;
+            this.runId = runId;
+            this.store = store;
+            this.ids = ids;
+            this.mapper = mapper;
+            this.streams = streams;
+            this.usersTotal = usersTotal;
+            this.someMigrated = someMigrated;
+            this.progress = progress;
+            this.cancellation = cancellation;
+            this.counter = counter;
+            this.start = start;
+            this.batchUsers = batchUsers;
+        }
+
+        void run(int chunkUsers) throws SQLException {
+            ExecutorService reader = Executors.newSingleThreadExecutor(named("backfill-dry-run-reader"));
+            ExecutorService writer = Executors.newSingleThreadExecutor(named("backfill-dry-run-writer"));
+            Map<String, SourceReader.CloseableIterator<SourceReader.KeyedRows>> scans = new LinkedHashMap<>();
+            try {
+                for (Map.Entry<String, SourceSpec> stream : streams.entrySet()) {
+                    scans.put(stream.getKey(), workspace.source().scan(stream.getValue()));
+                }
+            } catch (RuntimeException e) {
+                scans.values().forEach(SourceReader.CloseableIterator::close);
+                throw e;
+            }
+            try (ScanMerge merge = new ScanMerge(scans); Connection probe = workspace.target().getConnection()) {
+                Future<Chunk> next = reader.submit(() -> read(merge, chunkUsers));
+                Future<?> writing = CompletableFuture.completedFuture(null);
+                while (true) {
+                    Chunk chunk = await(next);
+                    if (chunk == null) {
+                        break;
+                    }
+                    next = reader.submit(() -> read(merge, chunkUsers));
+                    cancellation.check("The dry run");
+                    Mapped mapped = map(probe, chunk);
+                    await(writing);
+                    writing = writer.submit(() -> {
+                        ids.flush(control);
+                        store.write(control, runId, mapped.results(), mapped.positions(), batchUsers);
+                        return null;
+                    });
+                    counter.users += chunk.migrated();
+                    mapped.results().forEach(counter::add);
+                    progress.onProgress(Progress.of("Mapping users", counter.users, usersTotal, counter.legacyRows, start));
+                }
+                await(writing);
+            } finally {
+                reader.shutdownNow();
+                writer.shutdownNow();
+            }
+        }
+
+        /** Runs on the reader thread: the next users with their rows, minus those already migrated. */
+        private Chunk read(ScanMerge merge, int chunkUsers) throws SQLException {
+            ScanMerge.Chunk chunk = merge.next(chunkUsers);
+            if (chunk.users().isEmpty()) {
+                return null;
+            }
+            Set<String> migrated = Set.of();
+            if (someMigrated) {
+                try (Connection connection = workspace.target().getConnection()) {
+                    migrated = store.migrated(connection, chunk.users());
+                }
+            }
+            Set<String> skip = migrated;
+            List<String> todo = skip.isEmpty() ? chunk.users() : chunk.users().stream().filter(u -> !skip.contains(u)).toList();
+            return new Chunk(todo, chunk.rows(), migrated.size());
+        }
+
+        private Mapped map(Connection probe, Chunk chunk) throws SQLException {
+            List<UserMapping> mappings = mapper.map(probe, chunk.users(), chunk.rows(), SourceChunks.userEntities(workspace.plan()));
+            List<UserResult> results = new ArrayList<>(mappings.size());
+            Map<String, Long> positions = new HashMap<>();
+            for (UserMapping mapping : mappings) {
+                results.add(mapping.result());
+                positions.put(mapping.user(), position++);
+            }
+            return new Mapped(results, positions);
+        }
+
+        private <T> T await(Future<T> future) throws SQLException {
+            try {
+                return future.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Cancellation.CancelledException("The dry run was interrupted; nothing it did was kept");
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof SQLException sql) {
+                    throw sql;
+                }
+                if (cause instanceof RuntimeException runtime) {
+                    throw runtime;
+                }
+                throw new IllegalStateException(cause);
+            }
+        }
+    }
+
+    private static ThreadFactory named(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
     private Map<String, Map<String, Object>> mapShared(Connection connection, DryRunStore store, IdMapStore ids, TargetShape shape,
-                                                       Set<String> emptyTargets, long runId, boolean full, Counter counter)
+                                                       Set<String> emptyTargets, long runId, boolean full, Counter counter, int batchUsers)
             throws SQLException {
         Plan plan = workspace.plan();
         if (!plan.hasSharedEntities()) {
@@ -170,7 +320,7 @@ public final class DryRun {
         if (full) {
             UserResult result = mapping.result();
             ids.flush(connection);
-            store.write(connection, runId, List.of(result), Map.of(DryRunStore.SHARED_USER, 0L));
+            store.write(connection, runId, List.of(result), Map.of(DryRunStore.SHARED_USER, 0L), batchUsers);
             counter.add(result);
         }
         return mapping.ids();
@@ -191,15 +341,12 @@ public final class DryRun {
         return findings;
     }
 
-    private long nextPosition(Connection connection, Options options) throws SQLException {
-        if (options.user() == null) {
-            return 1;
-        }
+    private long nextPosition(Connection connection, String user) throws SQLException {
         String sql = "select coalesce((select position from " + workspace.control().table("users") + " where plan = ? and user_key = ?),"
                 + " (select coalesce(max(position), 0) + 1 from " + workspace.control().table("users") + " where plan = ?))";
         try (var statement = connection.prepareStatement(sql)) {
             statement.setString(1, workspace.plan().name());
-            statement.setString(2, options.user());
+            statement.setString(2, user);
             statement.setString(3, workspace.plan().name());
             try (var rows = statement.executeQuery()) {
                 rows.next();

@@ -125,7 +125,7 @@ public final class Coercer {
 
     private static Result toText(JsonNode raw, String sqlType) {
         Result plain = toText(raw);
-        if (!(plain instanceof Ok ok) || sqlType == null) {
+        if (!(plain instanceof Ok ok) || sqlType == null || sqlType.indexOf('(') < 0) {
             return plain;
         }
         java.util.regex.Matcher typmod = LENGTH_TYPMOD.matcher(sqlType);
@@ -167,7 +167,11 @@ public final class Coercer {
         if (!raw.isTextual()) {
             return new Invalid(show(raw) + " is not a UUID (expected text like 3f2c0a6e-…, 8-4-4-4-12 hex digits)");
         }
-        String text = raw.textValue().trim();
+        String text = raw.textValue();
+        if (isCanonicalUuid(text)) {
+            return new Ok(UUID.fromString(text));
+        }
+        text = text.trim();
         if (text.startsWith("{") && text.endsWith("}")) {
             text = text.substring(1, text.length() - 1);
         }
@@ -179,6 +183,24 @@ public final class Coercer {
             return new Invalid(show(raw) + " is not a UUID (expected 8-4-4-4-12 hex digits)");
         }
         return new Ok(UUID.fromString(text.toLowerCase(Locale.ROOT)));
+    }
+
+    /** Lower-case 8-4-4-4-12 hex: the form almost every UUID arrives in, checked without a regex. */
+    private static boolean isCanonicalUuid(String text) {
+        if (text.length() != 36) {
+            return false;
+        }
+        for (int i = 0; i < 36; i++) {
+            char c = text.charAt(i);
+            if (i == 8 || i == 13 || i == 18 || i == 23) {
+                if (c != '-') {
+                    return false;
+                }
+            } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Result toBoolean(JsonNode raw) {
@@ -301,6 +323,10 @@ public final class Coercer {
         if (format != null) {
             return withPattern(raw, text, format);
         }
+        OffsetDateTime fast = IsoTimestamps.parse(text);
+        if (fast != null) {
+            return new Ok(utcMicros(fast));
+        }
         if (COMPACT_DATE.matcher(text).matches()) {
             // 20250101 is a date (ISO 8601 basic format), not 20 million seconds after 1970
             try {
@@ -389,6 +415,9 @@ public final class Coercer {
     }
 
     private static OffsetDateTime utcMicros(OffsetDateTime value) {
+        if (value.getOffset().equals(ZoneOffset.UTC) && value.getNano() % 1000 == 0) {
+            return value;
+        }
         OffsetDateTime utc = value.withOffsetSameInstant(ZoneOffset.UTC);
         long nanos = utc.getNano();
         long roundedMicros = Math.round(nanos / 1000.0);
@@ -429,42 +458,50 @@ public final class Coercer {
                 return new Invalid("empty text is not valid JSON");
             }
         }
-        try {
-            Json.write(value);
-        } catch (IllegalStateException e) {
-            // e.g. 1e10000: plain JSON numbers are limited to exponents within ±9999
-            return new Invalid((raw.isTextual() ? show(raw) + " holds" : "holds") + " a number too large or too small to write as JSON");
-        }
-        if (containsNul(value)) {
-            return new Invalid("contains a NUL character (\\u0000), which PostgreSQL jsonb cannot store");
+        String problem = jsonProblem(value);
+        if (problem != null) {
+            return new Invalid((raw.isTextual() ? show(raw) + " " : "") + problem);
         }
         return new Ok(value);
     }
 
-    /** True when a string or a key anywhere in the value holds U+0000. */
-    private static boolean containsNul(JsonNode node) {
+    /**
+     * What PostgreSQL would refuse in a JSON value, or null: a NUL character in a string or key, or a
+     * number whose exponent plain JSON cannot write (e.g. 1e10000). One walk over the tree.
+     */
+    private static String jsonProblem(JsonNode node) {
         if (node.isTextual()) {
-            return node.textValue().indexOf('\0') >= 0;
+            return node.textValue().indexOf('\0') >= 0 ? NUL_IN_JSON : null;
+        }
+        if (node.isBigDecimal()) {
+            BigDecimal number = node.decimalValue();
+            long exponent = (long) number.precision() - number.scale();
+            return exponent > 9999 || number.scale() > 9999 ? "holds a number too large or too small to write as JSON" : null;
         }
         if (node.isObject()) {
             var fields = node.fields();
             while (fields.hasNext()) {
                 var field = fields.next();
-                if (field.getKey().indexOf('\0') >= 0 || containsNul(field.getValue())) {
-                    return true;
+                if (field.getKey().indexOf('\0') >= 0) {
+                    return NUL_IN_JSON;
+                }
+                String problem = jsonProblem(field.getValue());
+                if (problem != null) {
+                    return problem;
                 }
             }
-            return false;
-        }
-        if (node.isArray()) {
+        } else if (node.isArray()) {
             for (JsonNode item : node) {
-                if (containsNul(item)) {
-                    return true;
+                String problem = jsonProblem(item);
+                if (problem != null) {
+                    return problem;
                 }
             }
         }
-        return false;
+        return null;
     }
+
+    private static final String NUL_IN_JSON = "contains a NUL character (\\u0000), which PostgreSQL jsonb cannot store";
 
     private static Result toArray(JsonNode raw, Coercion element, String format) {
         JsonNode array = raw;

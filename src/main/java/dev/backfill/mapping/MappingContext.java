@@ -14,6 +14,8 @@ public final class MappingContext {
     private final IdAllocator ids;
     private final Map<String, Map<String, Object>> sharedIds;
     private final UnmappedFields unmapped;
+    private final Map<String, java.util.List<dev.backfill.plan.ColumnSpec>> computed = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, java.util.List<dev.backfill.plan.ColumnSpec>> plain = new java.util.concurrent.ConcurrentHashMap<>();
 
     public MappingContext(Plan plan, TargetShape shape, IdAllocator ids, Map<String, Map<String, Object>> sharedIds) {
         this.plan = plan;
@@ -37,6 +39,18 @@ public final class MappingContext {
 
     public Map<String, Map<String, Object>> sharedIds() {
         return sharedIds;
+    }
+
+    /** The entity's computed columns in evaluation order, worked out once per run. */
+    java.util.List<dev.backfill.plan.ColumnSpec> computedColumns(Entity entity,
+            java.util.function.Function<Entity, java.util.List<dev.backfill.plan.ColumnSpec>> order) {
+        return computed.computeIfAbsent(entity.name(), name -> order.apply(entity));
+    }
+
+    /** The entity's columns that are not computed from other target columns, in plan order. */
+    java.util.List<dev.backfill.plan.ColumnSpec> plainColumns(Entity entity) {
+        return plain.computeIfAbsent(entity.name(), name -> entity.columns().stream()
+                .filter(c -> c.targetColumnsUsed().isEmpty()).toList());
     }
 
     UnmappedFields unmapped() {

@@ -12,10 +12,32 @@ public final class Paths {
 
     private Paths() {}
 
-    /** The single value a path without wildcards reaches; {@link MissingNode} when absent. */
+    /** The single value a path without wildcards reaches (the first one, with wildcards); {@link MissingNode} when absent. */
     public static JsonNode get(LegacyRecord record, FieldPath path) {
-        List<JsonNode> all = getAll(record, path);
-        return all.isEmpty() ? MissingNode.getInstance() : all.get(0);
+        if (path.hasWildcard()) {
+            List<JsonNode> all = getAll(record, path);
+            return all.isEmpty() ? MissingNode.getInstance() : all.get(0);
+        }
+        LegacyRecord context = record;
+        JsonNode node = record.value();
+        for (FieldPath.Segment segment : path.segments()) {
+            if (segment instanceof FieldPath.Field field) {
+                node = node.isObject() ? node.get(field.name()) : null;
+            } else if (segment instanceof FieldPath.Index index) {
+                int i = node.isArray() && index.index() < 0 ? node.size() + index.index() : index.index();
+                node = node.isArray() && i >= 0 && i < node.size() ? node.get(i) : null;
+            } else if (segment instanceof FieldPath.Parent) {
+                context = context.parent();
+                node = context == null ? null : context.value();
+            } else if (segment instanceof FieldPath.Row) {
+                context = LegacyRecord.ofRow(context.row(), context.position());
+                node = context.row();
+            }
+            if (node == null || node.isMissingNode()) {
+                return MissingNode.getInstance();
+            }
+        }
+        return node;
     }
 
     /** Every value a path reaches (more than one only through [*]). */

@@ -24,7 +24,7 @@ public record PlannedRow(Entity entity, List<String> legacyIds, List<Object> val
     }
 
     public Object value(String column) {
-        int index = entity.targetColumns().indexOf(column);
+        int index = entity.position(column);
         if (index < 0) {
             throw new IllegalArgumentException("entity " + entity.name() + " has no column " + column);
         }
@@ -47,10 +47,9 @@ public record PlannedRow(Entity entity, List<String> legacyIds, List<Object> val
 
     /** The same row with some columns replaced (e.g. the id of an existing target row) and marked as an update or not. */
     public PlannedRow with(List<String> columns, List<Object> replacement, boolean asUpdate) {
-        List<String> names = entity.targetColumns();
         List<Object> copy = new ArrayList<>(values);
         for (int i = 0; i < columns.size(); i++) {
-            copy.set(names.indexOf(columns.get(i)), replacement.get(i));
+            copy.set(entity.position(columns.get(i)), replacement.get(i));
         }
         return new PlannedRow(entity, legacyIds, copy, asUpdate);
     }

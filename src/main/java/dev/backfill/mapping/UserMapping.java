@@ -236,10 +236,10 @@ public final class UserMapping {
     // ---- rows ----
 
     private PlannedRow buildRow(Entity entity, List<LegacyRecord> records) {
-        List<String> legacyIds = records.stream().map(r -> legacyId(entity, r)).distinct().toList();
+        List<String> legacyIds = records.size() == 1 ? List.of(legacyId(entity, records.get(0)))
+                : records.stream().map(r -> legacyId(entity, r)).distinct().toList();
         ColumnEvaluator evaluator = new ColumnEvaluator(context, entity, user, findings, this::resolve);
-        Map<String, Object> row = new LinkedHashMap<>();
-        Set<String> reported = new LinkedHashSet<>();
+        Map<String, Object> row = new HashMap<>();
         if (entity.id() != null) {
             Object id = id(entity, records.get(0), legacyIds);
             if (id == null) {
@@ -249,10 +249,7 @@ public final class UserMapping {
         }
         boolean skip = false;
         int findingsBefore = findings.size();
-        for (ColumnSpec column : entity.columns()) {
-            if (!column.targetColumnsUsed().isEmpty()) {
-                continue;
-            }
+        for (ColumnSpec column : context.plainColumns(entity)) {
             ColumnEvaluator.Outcome outcome = records.size() == 1
                     ? evaluator.evaluate(column, records.get(0), row, legacyIds)
                     : merge(entity, column, records, row, legacyIds, evaluator);
@@ -264,6 +261,7 @@ public final class UserMapping {
             skip |= outcome.skipRow();
             row.put(column.name(), outcome.value());
         }
+        Set<String> reported = findings.size() == findingsBefore ? Set.of() : new LinkedHashSet<>();
         findings.subList(findingsBefore, findings.size()).forEach(f -> reported.add(f.field()));
         if (skip) {
             return null;
@@ -288,11 +286,19 @@ public final class UserMapping {
         if (skip) {
             return null;
         }
-        Object[] values = entity.targetColumns().stream().map(row::get).toArray();
+        List<String> columns = entity.targetColumns();
+        Object[] values = new Object[columns.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = row.get(columns.get(i));
+        }
         return PlannedRow.of(entity, legacyIds, values);
     }
 
     private List<ColumnSpec> computedInOrder(Entity entity) {
+        return context.computedColumns(entity, UserMapping::orderComputed);
+    }
+
+    private static List<ColumnSpec> orderComputed(Entity entity) {
         List<ColumnSpec> pending = new ArrayList<>(entity.columns().stream().filter(c -> !c.targetColumnsUsed().isEmpty()).toList());
         List<ColumnSpec> ordered = new ArrayList<>();
         Set<String> ready = new LinkedHashSet<>(entity.targetColumns());
@@ -415,7 +421,7 @@ public final class UserMapping {
         Map<String, PlannedRow> byKey = new LinkedHashMap<>();
         List<PlannedRow> kept = new ArrayList<>();
         for (PlannedRow row : candidates) {
-            String key = Json.write(ValueOps.toJson(row.naturalKey()));
+            String key = dedupeKey(row.naturalKey());
             PlannedRow first = byKey.putIfAbsent(key, row);
             if (first == null) {
                 kept.add(row);
@@ -432,6 +438,15 @@ public final class UserMapping {
                     + row.legacyIdText() + " is not migrated" + (entity.id() == null ? "" : " and references to it point at the kept row")));
         }
         return kept;
+    }
+
+    /** Equal natural keys give equal strings: each value's text, NULL marked apart from any text. */
+    private static String dedupeKey(List<Object> key) {
+        StringBuilder out = new StringBuilder();
+        for (Object value : key) {
+            out.append(value == null ? "\u0000N" : ValueText.plain(value)).append('\u0001');
+        }
+        return out.toString();
     }
 
     private static String keyText(Entity entity, PlannedRow row) {

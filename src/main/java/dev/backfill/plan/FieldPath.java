@@ -91,7 +91,12 @@ public record FieldPath(String text, List<Segment> segments) {
     }
 
     public boolean hasWildcard() {
-        return segments.stream().anyMatch(s -> s instanceof Wildcard);
+        for (Segment segment : segments) {
+            if (segment instanceof Wildcard) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** True for a plain top-level name, the only kind of path a SQL source can filter or sort on. */

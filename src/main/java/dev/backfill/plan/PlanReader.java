@@ -219,7 +219,9 @@ final class PlanReader {
         YamlFields e = opened.get();
         String name = e.requireText("name");
         String into = e.requireText("into");
-        SourceSpec from = e.has("from") ? source(e, planPartition) : null;
+        boolean shared = e.flag("shared");
+        // shared rows (catalogs) belong to no user, so they do not inherit the plan's partition
+        SourceSpec from = e.has("from") ? source(e, shared ? null : planPartition) : null;
         if (!e.has("from")) {
             e.requireText("from");
         }
@@ -265,7 +267,7 @@ final class PlanReader {
         }
         FieldPath legacyId = e.has("legacy_id") ? path(e, "legacy_id", e.text("legacy_id")) : null;
         return new Entity(name, e.at(), from, into, key, onExisting, id, e.textList("require"), columns,
-                e.textList("order"), group, paths(e, "unmapped"), e.flag("shared"), legacyId);
+                e.textList("order"), group, paths(e, "unmapped"), shared, legacyId);
     }
 
     private SourceSpec source(YamlFields entity, String planPartition) {

@@ -15,8 +15,58 @@ public interface SourceReader extends AutoCloseable {
     /** The distinct users of a stream, ascending, streamed; rows without a user are not among them. */
     CloseableIterator<String> users(SourceSpec stream);
 
+    /** How many distinct users the stream has, for progress and ETA; -1 when counting would cost a full read. */
+    default long countUsers(SourceSpec stream) {
+        return -1;
+    }
+
     /** The rows of these users (ascending keys), each user's rows in their stable order, with their digest. */
     Map<String, UserRows> rows(SourceSpec stream, List<String> users);
+
+    /** One user's rows of a stream, as a scan yields them. */
+    record KeyedRows(String user, UserRows rows) {}
+
+    /**
+     * Every user's rows of a stream, user by user in ascending order, streamed. Memory holds one
+     * user at a time. The default reads {@link #users} in chunks and fetches each chunk's rows.
+     */
+    default CloseableIterator<KeyedRows> scan(SourceSpec stream) {
+        CloseableIterator<String> users = users(stream);
+        return new CloseableIterator<>() {
+            private final java.util.ArrayDeque<KeyedRows> ready = new java.util.ArrayDeque<>();
+
+            @Override
+            public boolean hasNext() {
+                while (ready.isEmpty() && users.hasNext()) {
+                    List<String> chunk = new java.util.ArrayList<>();
+                    while (chunk.size() < 500 && users.hasNext()) {
+                        chunk.add(users.next());
+                    }
+                    Map<String, UserRows> rows = rows(stream, chunk);
+                    for (String user : chunk) {
+                        UserRows userRows = rows.get(user);
+                        if (userRows != null) {
+                            ready.add(new KeyedRows(user, userRows));
+                        }
+                    }
+                }
+                return !ready.isEmpty();
+            }
+
+            @Override
+            public KeyedRows next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                return ready.poll();
+            }
+
+            @Override
+            public void close() {
+                users.close();
+            }
+        };
+    }
 
     /** Every row of a stream, for shared catalogs that belong to no user. */
     UserRows allRows(SourceSpec stream);
