@@ -36,6 +36,7 @@ final class DryRunCommand extends BackfillCommand {
                 result.findings().forEach((kind, count) -> out().printf("  %-20s %,d%n", kind, count));
                 out().println("Review them: 'backfill export conflicts PLAN --out conflicts.json' or 'backfill preview PLAN --user ID'.");
             }
+            workspace.plan().skipped().forEach(skip -> out().printf("Not migrated, on purpose: %s (%s)%n", skip.table(), skip.reason()));
             out().println("Nothing was written to the target tables. Next: 'backfill batches PLAN', then approve the first batch.");
             return result.findings().isEmpty() ? ExitCodes.OK : ExitCodes.FINDINGS;
         }

@@ -49,6 +49,16 @@ final class PreviewCommand extends BackfillCommand {
                     out().println(line);
                 }
             }
+            out().printf("%nIds (legacy id -> new id):%n");
+            for (Preview.EntityPreview entity : result.entities()) {
+                if (entity.entity().id() == null) {
+                    continue;
+                }
+                for (PlannedRow row : entity.planned()) {
+                    out().printf("  %-18s %s -> %s%n", entity.entity().name(), row.legacyIdText(),
+                            ValueText.plain(row.value(entity.entity().id().column())));
+                }
+            }
             out().printf("%nFindings: %d%n", result.findings().size());
             for (Finding finding : result.findings()) {
                 out().printf("  %-19s %s.%s: %s%n", finding.kind(), finding.entity(), finding.field(), finding.message());

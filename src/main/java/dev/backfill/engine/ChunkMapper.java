@@ -88,7 +88,7 @@ final class ChunkMapper {
     }
 
     private void preloadIds(Connection target, Entity entity, List<UserMapping> mappings) throws SQLException {
-        if (entity.id() == null || entity.id().strategy() != IdSpec.Strategy.GENERATE) {
+        if (entity.id() == null || (entity.id().strategy() != IdSpec.Strategy.GENERATE && !entity.id().generateInvalid())) {
             return;
         }
         if (entity.id().perUser()) {

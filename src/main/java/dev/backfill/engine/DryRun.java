@@ -132,15 +132,19 @@ public final class DryRun {
         MappingContext context = new MappingContext(plan, shape, ids, sharedIds);
         ChunkMapper mapper = new ChunkMapper(context, ids, emptyTargets, indexes);
         Map<String, SourceSpec> streams = Streams.of(plan, false);
+        UniqueCheck unique = new UniqueCheck(plan, shape, workspace.control());
         if (full) {
             long total = streams.values().stream().mapToLong(workspace.source()::countUsers).max().orElse(-1);
             progress.onProgress(Progress.of("Reading users", 0, total, 0, start));
             new Pipeline(connection, runId, store, ids, mapper, streams, total, store.migratedCount(connection) > 0, progress,
-                    cancellation, counter, start, fresh ? plan.batchUsers() : 0).run(options.chunkUsers());
+                    cancellation, counter, start, fresh ? plan.batchUsers() : 0, unique).run(options.chunkUsers());
         } else {
             mapOne(connection, runId, options.user(), store, ids, mapper, counter);
         }
         if (full) {
+            List<Finding> duplicates = unique.findDuplicates(connection, runId);
+            store.writeFindings(connection, runId, duplicates);
+            duplicates.forEach(f -> counter.findings.merge(f.kind(), 1, Integer::sum));
             List<Finding> orphans = rowsWithoutUser(streams);
             store.writeFindings(connection, runId, orphans);
             orphans.forEach(f -> counter.findings.merge(f.kind(), 1, Integer::sum));
@@ -190,6 +194,7 @@ public final class DryRun {
         private final Counter counter;
         private final long start;
         private final int batchUsers;
+        private final UniqueCheck unique;
         private long position = 1;
 
         private record Chunk(List<String> users, Map<String, Map<String, UserRows>> rows, int migrated) {}
@@ -198,7 +203,7 @@ public final class DryRun {
 
         Pipeline(Connection control, long runId, DryRunStore store, IdMapStore ids, ChunkMapper mapper, Map<String, SourceSpec> streams,
                  long usersTotal, boolean someMigrated, ProgressListener progress, Cancellation cancellation, Counter counter, long start,
-                 int batchUsers) {
+                 int batchUsers, UniqueCheck unique) {
             this.control = control;
             this.runId = runId;
             this.store = store;
@@ -212,6 +217,7 @@ public final class DryRun {
             this.counter = counter;
             this.start = start;
             this.batchUsers = batchUsers;
+            this.unique = unique;
         }
 
         void run(int chunkUsers) throws SQLException {
@@ -241,6 +247,7 @@ public final class DryRun {
                     writing = writer.submit(() -> {
                         ids.flush(control);
                         store.write(control, runId, mapped.results(), mapped.positions(), batchUsers);
+                        unique.collect(control, mapped.results(), mapped.positions());
                         return null;
                     });
                     counter.users += chunk.migrated();

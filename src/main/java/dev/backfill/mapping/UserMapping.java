@@ -18,6 +18,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * Maps one user's legacy rows to planned target rows, entity by entity in dependency order.
@@ -366,6 +367,10 @@ public final class UserMapping {
         };
         JsonNode raw = id instanceof JsonNode node ? node : Json.NODES.textNode(id.toString());
         Coercer.Result coerced = Coercer.coerce(raw, type, null);
+        if (coerced instanceof Coercer.Invalid && spec.generateInvalid()) {
+            UUID generated = context.ids().idFor(entity.name(), spec.perUser() ? user : "", legacyText);
+            coerced = Coercer.coerce(Json.NODES.textNode(generated.toString()), type, null);
+        }
         if (coerced instanceof Coercer.Invalid invalid) {
             findings.add(new Finding(user, entity.name(), FindingKind.INVALID_VALUE, spec.column(), List.of(raw), null, legacyIds,
                     entity.name() + " row (legacy id " + legacyText + "): id " + invalid.reason()

@@ -27,6 +27,7 @@ public final class Entity {
     private final List<FieldPath> unmapped;
     private final boolean shared;
     private final FieldPath legacyId;
+    private final List<List<String>> unique;
     private final List<String> targetColumns;
     private final List<String> identityColumns;
     private final Map<String, Integer> positions;
@@ -42,10 +43,11 @@ public final class Entity {
      * @param canonicalOrder two target columns put in ascending order before dedupe (a pair of references)
      * @param unmapped       JSON fields whose keys must all be read by the plan; others are UNMAPPED_FIELD
      * @param shared         not partitioned by user (a catalog): migrated once, in the shared batch 0
+     * @param unique         column sets whose values must be unique across all users (checked by the dry run)
      */
     public Entity(String name, Location at, SourceSpec from, String into, List<String> key, OnExisting onExisting, IdSpec id,
                   List<String> require, List<ColumnSpec> columns, List<String> canonicalOrder, List<FieldPath> group,
-                  List<FieldPath> unmapped, boolean shared, FieldPath legacyId) {
+                  List<FieldPath> unmapped, boolean shared, FieldPath legacyId, List<List<String>> unique) {
         this.name = name;
         this.at = at;
         this.from = from;
@@ -60,6 +62,7 @@ public final class Entity {
         this.unmapped = List.copyOf(unmapped);
         this.shared = shared;
         this.legacyId = legacyId;
+        this.unique = unique.stream().map(List::copyOf).toList();
         List<String> names = new ArrayList<>();
         if (id != null) {
             names.add(id.column());
@@ -132,6 +135,11 @@ public final class Entity {
 
     public FieldPath legacyId() {
         return legacyId;
+    }
+
+    /** Column sets whose values must not repeat across users. */
+    public List<List<String>> unique() {
+        return unique;
     }
 
     public boolean grouped() {

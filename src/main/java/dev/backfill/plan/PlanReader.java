@@ -212,7 +212,7 @@ final class PlanReader {
 
     private Entity entity(Node node, Location at, String planPartition) {
         var opened = YamlFields.open(node, at, errors, "name", "from", "into", "key", "on_existing", "id", "require",
-                "columns", "order", "group", "unmapped", "shared", "legacy_id");
+                "columns", "order", "group", "unmapped", "shared", "legacy_id", "unique");
         if (opened.isEmpty()) {
             return null;
         }
@@ -267,7 +267,34 @@ final class PlanReader {
         }
         FieldPath legacyId = e.has("legacy_id") ? path(e, "legacy_id", e.text("legacy_id")) : null;
         return new Entity(name, e.at(), from, into, key, onExisting, id, e.textList("require"), columns,
-                e.textList("order"), group, paths(e, "unmapped"), shared, legacyId);
+                e.textList("order"), group, paths(e, "unmapped"), shared, legacyId, uniqueSets(e));
+    }
+
+    /** {@code unique: [email]} or {@code unique: [[email], [handle, site]]}: column sets unique across all users. */
+    private List<List<String>> uniqueSets(YamlFields e) {
+        Node node = e.node("unique");
+        if (node == null) {
+            return List.of();
+        }
+        if (!(node instanceof SequenceNode sequence)) {
+            e.error("unique", "expected a list of columns, e.g. [email], or of column lists, e.g. [[email], [handle, site]]");
+            return List.of();
+        }
+        List<List<String>> sets = new ArrayList<>();
+        List<String> single = new ArrayList<>();
+        for (Node item : sequence.getValue()) {
+            if (item instanceof ScalarNode scalar) {
+                single.add(scalar.getValue());
+            } else if (item instanceof SequenceNode inner) {
+                List<String> set = new ArrayList<>();
+                inner.getValue().forEach(n -> set.add(n instanceof ScalarNode s ? s.getValue() : String.valueOf(n)));
+                sets.add(set);
+            }
+        }
+        if (!single.isEmpty()) {
+            single.forEach(column -> sets.add(List.of(column)));
+        }
+        return sets;
     }
 
     private SourceSpec source(YamlFields entity, String planPartition) {
@@ -294,7 +321,7 @@ final class PlanReader {
     }
 
     private IdSpec id(YamlFields entity) {
-        var opened = YamlFields.open(entity.node("id"), entity.at("id"), errors, "column", "from", "strategy", "per_user");
+        var opened = YamlFields.open(entity.node("id"), entity.at("id"), errors, "column", "from", "strategy", "per_user", "otherwise");
         if (opened.isEmpty()) {
             return null;
         }
@@ -315,8 +342,19 @@ final class PlanReader {
             errors.add(new PlanError(i.at(), "id strategy " + strategy.name().toLowerCase(Locale.ROOT)
                     + " needs 'from': the legacy field holding the legacy id"));
         }
+        String otherwise = i.text("otherwise");
+        boolean generateInvalid = false;
+        if (otherwise != null) {
+            if (!otherwise.equals("generate")) {
+                i.error("otherwise", "the only choice is 'generate' (a legacy id that does not fit the id column gets a new one)");
+            } else if (strategy != IdSpec.Strategy.PRESERVE) {
+                i.error("otherwise", "'otherwise: generate' goes with strategy preserve");
+            } else {
+                generateInvalid = true;
+            }
+        }
         String column = i.text("column");
-        return new IdSpec(column == null ? "id" : column, from, strategy, i.flag("per_user"), i.at());
+        return new IdSpec(column == null ? "id" : column, from, strategy, i.flag("per_user"), generateInvalid, i.at());
     }
 
     private ColumnSpec column(String name, Node node, Location at, boolean topLevel) {

@@ -57,6 +57,12 @@ final class PlanValidator {
         for (String required : entity.require()) {
             requireColumn(entity, columns, required, "require", entity.at());
         }
+        for (List<String> set : entity.unique()) {
+            if (set.isEmpty()) {
+                errors.add(new PlanError(entity.at(), "a 'unique' entry needs at least one column"));
+            }
+            set.forEach(c -> requireColumn(entity, columns, c, "unique", entity.at()));
+        }
         if (!entity.canonicalOrder().isEmpty()) {
             if (entity.canonicalOrder().size() != 2) {
                 errors.add(new PlanError(entity.at(), "'order' puts a pair of columns in ascending order; name exactly two"));

@@ -77,6 +77,14 @@ public final class ConflictReport {
         json.writeStringField("name", plan.name());
         json.writeStringField("file", plan.file());
         json.writeStringField("checksum", plan.checksum());
+        json.writeArrayFieldStart("skipped_tables");
+        for (dev.backfill.plan.SkipSpec skip : plan.skipped()) {
+            json.writeStartObject();
+            json.writeStringField("table", skip.table());
+            json.writeStringField("reason", skip.reason());
+            json.writeEndObject();
+        }
+        json.writeEndArray();
         json.writeEndObject();
     }
 

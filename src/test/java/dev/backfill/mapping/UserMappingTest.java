@@ -345,6 +345,36 @@ class UserMappingTest {
     }
 
     @Test
+    void preserveKeepsValidUuidsAndGeneratesIdsForTheOthersWhenAskedTo() {
+        Plan plan = plan(PARTS.replace("strategy: preserve", "strategy: preserve, otherwise: generate"));
+        TargetShape uuidIds = TargetShape.of(Map.of("parts", Map.of("id", ColumnType.of(dev.backfill.plan.Coercion.UUID))));
+        Map<String, List<ObjectNode>> streams = Map.of(stream(plan, "parts"), List.of(
+                row("{id: '3f2c0a6e-1b2c-4d5e-8f90-a1b2c3d4e5f6', title: 'A'}"), row("{id: 'user_42', title: 'B'}")));
+
+        UserResult result = new UserMapping(new MappingContext(plan, uuidIds, allocator, Map.of()), USER, streams)
+                .mapAllWithoutTarget(plan.entities());
+
+        assertThat(values(result, "parts")).containsExactly(
+                List.of(UUID.fromString("3f2c0a6e-1b2c-4d5e-8f90-a1b2c3d4e5f6"), "A"),
+                List.of(new UUID(0xA110CL, 1), "B"));
+        assertThat(allocatorCalls).containsExactly("parts||user_42");
+        assertThat(result.findings()).isEmpty();
+    }
+
+    @Test
+    void preserveWithoutOtherwiseReportsANonUuidIdAndSkipsTheRow() {
+        Plan plan = plan(PARTS);
+        TargetShape uuidIds = TargetShape.of(Map.of("parts", Map.of("id", ColumnType.of(dev.backfill.plan.Coercion.UUID))));
+        Map<String, List<ObjectNode>> streams = Map.of(stream(plan, "parts"), List.of(row("{id: 'user_42', title: 'B'}")));
+
+        UserResult result = new UserMapping(new MappingContext(plan, uuidIds, allocator, Map.of()), USER, streams)
+                .mapAllWithoutTarget(plan.entities());
+
+        assertThat(result.rowsOf("parts")).isEmpty();
+        assertThat(summaries(result)).singleElement().asString().startsWith("INVALID_VALUE parts.id");
+    }
+
+    @Test
     void deriveStrategyGivesTheSameVersion5IdOnEveryRun() {
         Plan plan = plan(PARTS.replace("strategy: preserve", "strategy: derive"));
 

@@ -452,6 +452,32 @@ class PlanLoaderTest {
     }
 
     @Test
+    void uniqueAcceptsColumnsOrColumnSetsAndChecksTheyAreColumns() throws Exception {
+        String base = """
+                version: 1
+                plan: ifs
+                source: { jdbc: "jdbc:postgresql://localhost/legacy" }
+                target: { jdbc: "jdbc:postgresql://localhost/app" }
+                partition: user_id
+                entities:
+                  - name: users
+                    from: { table: users }
+                    into: users_v2
+                    key: [id]
+                    unique: %s
+                    columns:
+                      id: id
+                      email: email
+                      handle: handle
+                """;
+        assertThat(parse(base.formatted("[email]")).requireEntity("users").unique()).containsExactly(List.of("email"));
+        assertThat(parse(base.formatted("[[email], [handle, id]]")).requireEntity("users").unique())
+                .containsExactly(List.of("email"), List.of("handle", "id"));
+        List<PlanError> errors = errors(base.formatted("[mail]"));
+        assertThat(errors).singleElement().satisfies(e -> assertThat(e.message()).contains("'mail' is not a column", "did you mean 'email'"));
+    }
+
+    @Test
     void requiredColumnCannotTurnOrphansIntoNull() {
         List<PlanError> errors = errors("""
                 version: 1

@@ -1,0 +1,134 @@
+package dev.backfill.engine;
+
+import dev.backfill.control.ControlSchema;
+import dev.backfill.control.Copy;
+import dev.backfill.mapping.ColumnType;
+import dev.backfill.mapping.Finding;
+import dev.backfill.mapping.FindingKind;
+import dev.backfill.mapping.Json;
+import dev.backfill.mapping.PlannedRow;
+import dev.backfill.mapping.TargetShape;
+import dev.backfill.mapping.UserResult;
+import dev.backfill.mapping.ValueText;
+import dev.backfill.plan.Coercion;
+import dev.backfill.plan.Entity;
+import dev.backfill.plan.Plan;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The plan's {@code unique:} column sets, checked across every user of a dry run: PostgreSQL finds
+ * the values more than one user plans to write (in the run's own transaction, in a temporary
+ * table); every user after the first, in partition order, gets a DUPLICATE_KEY finding.
+ */
+final class UniqueCheck {
+    private static final String TABLE = "unique_values";
+
+    private final Plan plan;
+    private final TargetShape shape;
+    private final ControlSchema control;
+    private final List<Entity> entities;
+    private boolean created;
+
+    UniqueCheck(Plan plan, TargetShape shape, ControlSchema control) {
+        this.plan = plan;
+        this.shape = shape;
+        this.control = control;
+        this.entities = plan.entities().stream().filter(e -> !e.unique().isEmpty()).toList();
+    }
+
+    boolean active() {
+        return !entities.isEmpty();
+    }
+
+    /** Records the unique values the users plan to write. */
+    void collect(Connection connection, List<UserResult> results, Map<String, Long> positions) throws SQLException {
+        if (!active()) {
+            return;
+        }
+        if (!created) {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("create temp table " + TABLE + " (entity text, columns text, value text, user_key text,"
+                        + " position bigint, legacy_ids text[]) on commit drop");
+            }
+            created = true;
+        }
+        try (Copy copy = Copy.into(connection, TABLE, "entity, columns, value, user_key, position, legacy_ids")) {
+            for (UserResult result : results) {
+                for (Entity entity : entities) {
+                    for (PlannedRow row : result.rowsOf(entity.name())) {
+                        for (List<String> set : entity.unique()) {
+                            String value = valueText(entity, row, set);
+                            if (value != null) {
+                                copy.row(Arrays.asList(entity.name(), String.join(",", set), value, result.user(),
+                                        positions.getOrDefault(result.user(), 0L), row.legacyIds()));
+                            }
+                        }
+                    }
+                }
+            }
+            copy.end();
+        }
+    }
+
+    private String valueText(Entity entity, PlannedRow row, List<String> set) {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < set.size(); i++) {
+            Object value = row.value(set.get(i));
+            if (value == null) {
+                return null; // a NULL never collides with a unique constraint
+            }
+            ColumnType type = shape.type(entity, set.get(i));
+            text.append(i == 0 ? "" : "\u001f").append(ValueText.hashText(value, type == null ? Coercion.TEXT : type.coercion()));
+        }
+        return text.toString();
+    }
+
+    /** The findings for values used by more than one user; also counted into the users' results. */
+    List<Finding> findDuplicates(Connection connection, long runId) throws SQLException {
+        if (!active() || !created) {
+            return List.of();
+        }
+        String sql = "with ranked as (select entity, columns, value, user_key, legacy_ids, position,"
+                + " first_value(user_key) over w as first_user, dense_rank() over w as place,"
+                + " count(distinct user_key) over (partition by entity, columns, value) as users"
+                + " from " + TABLE + " window w as (partition by entity, columns, value order by position, user_key))"
+                + " select entity, columns, value, user_key, legacy_ids, first_user from ranked where users > 1 and user_key <> first_user"
+                + " order by position";
+        List<Finding> findings = new ArrayList<>();
+        try (Statement statement = connection.createStatement(); ResultSet rows = statement.executeQuery(sql)) {
+            while (rows.next()) {
+                String entity = rows.getString(1);
+                String columns = rows.getString(2);
+                String value = rows.getString(3).replace('\u001f', ',');
+                Array ids = rows.getArray(5);
+                findings.add(new Finding(rows.getString(4), entity, FindingKind.DUPLICATE_KEY, columns,
+                        List.of(Json.NODES.textNode(value)), null, Arrays.asList((String[]) ids.getArray()),
+                        "(" + columns + ") = (" + value + ") is also planned for user " + rows.getString(6) + ", and "
+                                + plan.requireEntity(entity).into() + " allows it once: this row fails at apply unless the legacy data"
+                                + " is fixed (the first user in partition order keeps it)"));
+            }
+        }
+        if (!findings.isEmpty()) {
+            try (PreparedStatement count = connection.prepareStatement("update " + control.table("users") + " set findings = findings + 1,"
+                    + " finding_kinds = jsonb_set(finding_kinds, '{DUPLICATE_KEY}', to_jsonb(coalesce((finding_kinds->>'DUPLICATE_KEY')::int, 0) + 1))"
+                    + " where plan = ? and user_key = ?")) {
+                for (Finding finding : findings) {
+                    count.setString(1, plan.name());
+                    count.setString(2, finding.user());
+                    count.addBatch();
+                }
+                count.executeBatch();
+            }
+        }
+        return findings;
+    }
+}
