@@ -1,17 +1,23 @@
 package dev.backfill;
 
 import dev.backfill.cli.BackfillCli;
+import dev.backfill.ui.shell.WorkbenchApp;
+import javafx.application.Application;
 
 /**
- * Entry point of the runnable jar. It does not extend javafx.application.Application, so the shaded
- * jar starts without JavaFX on the module path.
+ * Entry point of the runnable jar: with arguments, the command line; without, the workbench. It
+ * does not extend javafx.application.Application, so the shaded jar starts without JavaFX on the
+ * module path.
  */
 public final class Launcher {
 
     private Launcher() {}
 
     public static void main(String[] args) {
-        int code = BackfillCli.run(args);
-        System.exit(code);
+        if (args.length == 0 || args[0].startsWith("--plan=")) {
+            Application.launch(WorkbenchApp.class, args);
+            return;
+        }
+        System.exit(BackfillCli.run(args));
     }
 }

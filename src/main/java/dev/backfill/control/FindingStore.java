@@ -88,6 +88,30 @@ public final class FindingStore {
         return out;
     }
 
+    /** At most {@code limit} findings, in the same order as the full list (for screens). */
+    public List<Finding> list(Connection connection, FindingFilter filter, int limit) throws SQLException {
+        List<Finding> out = new ArrayList<>();
+        try {
+            forEach(connection, filter, finding -> {
+                if (out.size() >= limit) {
+                    throw new Enough();
+                }
+                out.add(finding);
+            });
+        } catch (Enough enough) {
+            // the screen shows the first ones; the export writes them all
+        }
+        return out;
+    }
+
+    private static final class Enough extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Enough() {
+            super(null, null, false, false);
+        }
+    }
+
     /** Counts by kind and entity, computed server-side. */
     public Map<FindingKind, Map<String, Integer>> counts(Connection connection, FindingFilter filter) throws SQLException {
         List<Object> parameters = new ArrayList<>();

@@ -1,0 +1,183 @@
+package dev.backfill.ui.batches;
+
+import dev.backfill.control.BatchState;
+import dev.backfill.control.BatchView;
+import dev.backfill.control.UserView;
+import dev.backfill.ui.common.Formats;
+import dev.backfill.ui.common.Fxml;
+import dev.backfill.ui.common.StatusBadge;
+import java.util.Optional;
+import javafx.beans.binding.Bindings;
+import javafx.beans.property.SimpleIntegerProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.fxml.FXML;
+import javafx.scene.Parent;
+import javafx.scene.control.Button;
+import javafx.scene.control.Label;
+import javafx.scene.control.ListCell;
+import javafx.scene.control.ListView;
+import javafx.scene.control.ProgressBar;
+import javafx.scene.control.TableCell;
+import javafx.scene.control.TableColumn;
+import javafx.scene.control.TableView;
+import javafx.scene.control.TextInputDialog;
+
+/** Binds the batches screen. */
+public final class BatchesView {
+    private final BatchesViewModel model;
+    private final Parent root;
+
+    @FXML
+    private Label summary;
+    @FXML
+    private Button approveNext;
+    @FXML
+    private Button approveSeveral;
+    @FXML
+    private Button apply;
+    @FXML
+    private Button pause;
+    @FXML
+    private Button rollback;
+    @FXML
+    private ProgressBar progress;
+    @FXML
+    private Label progressText;
+    @FXML
+    private TableView<BatchView> batches;
+    @FXML
+    private TableColumn<BatchView, Number> numberColumn;
+    @FXML
+    private TableColumn<BatchView, String> stateColumn;
+    @FXML
+    private TableColumn<BatchView, Number> usersColumn;
+    @FXML
+    private TableColumn<BatchView, Number> doneColumn;
+    @FXML
+    private TableColumn<BatchView, Number> failedColumn;
+    @FXML
+    private TableColumn<BatchView, String> rowsColumn;
+    @FXML
+    private TableColumn<BatchView, Number> findingsColumn;
+    @FXML
+    private TableColumn<BatchView, String> approvedByColumn;
+    @FXML
+    private TableColumn<BatchView, String> approvedAtColumn;
+    @FXML
+    private ListView<BatchesViewModel.LogLine> log;
+    @FXML
+    private TableView<UserView> problems;
+    @FXML
+    private TableColumn<UserView, String> problemUser;
+    @FXML
+    private TableColumn<UserView, String> problemStatus;
+    @FXML
+    private TableColumn<UserView, String> problemMessage;
+
+    public BatchesView(BatchesViewModel model) {
+        this.model = model;
+        this.root = Fxml.load(BatchesView.class, this);
+    }
+
+    public Parent root() {
+        return root;
+    }
+
+    @FXML
+    private void initialize() {
+        summary.textProperty().bind(model.queueSummaryProperty());
+        batches.setItems(model.batches());
+        numberColumn.setCellValueFactory(c -> new SimpleIntegerProperty(c.getValue().number()));
+        stateColumn.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().state().name()));
+        stateColumn.setCellFactory(c -> new TableCell<>() {
+            @Override
+            protected void updateItem(String item, boolean empty) {
+                super.updateItem(item, empty);
+                BatchView batch = empty || getTableRow() == null ? null : getTableRow().getItem();
+                setGraphic(empty || item == null ? null : StatusBadge.of(batch != null && batch.pauseRequested() ? "APPLYING (pausing)" : item));
+            }
+        });
+        usersColumn.setCellValueFactory(c -> new SimpleIntegerProperty(c.getValue().users()));
+        doneColumn.setCellValueFactory(c -> new SimpleIntegerProperty(c.getValue().usersMigrated()));
+        failedColumn.setCellValueFactory(c -> new SimpleIntegerProperty(c.getValue().usersFailed() + c.getValue().usersSourceChanged()));
+        rowsColumn.setCellValueFactory(c -> new SimpleStringProperty(Formats.count(c.getValue().plannedRows())));
+        findingsColumn.setCellValueFactory(c -> new SimpleIntegerProperty(c.getValue().findings()));
+        approvedByColumn.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().approvedBy() == null ? "" : c.getValue().approvedBy()));
+        approvedAtColumn.setCellValueFactory(c -> new SimpleStringProperty(Formats.when(c.getValue().approvedAt())));
+        batches.getSelectionModel().selectedItemProperty().addListener((o, old, batch) -> model.selectedProperty().set(batch));
+        approveNext.disableProperty().bind(Bindings.isEmpty(model.batches()));
+        approveSeveral.disableProperty().bind(Bindings.isEmpty(model.batches()));
+        apply.disableProperty().bind(model.applyingProperty());
+        apply.textProperty().bind(Bindings.when(Bindings.createBooleanBinding(() -> model.batches().stream()
+                .anyMatch(b -> b.state() == BatchState.APPLYING), model.batches())).then("Resume").otherwise("Apply approved batch"));
+        pause.disableProperty().bind(model.applyingProperty().not().or(model.pausingProperty()));
+        rollback.disableProperty().bind(Bindings.createBooleanBinding(() -> {
+            BatchView batch = model.selectedProperty().get();
+            return batch == null || !(batch.state() == BatchState.APPLIED || batch.state() == BatchState.APPLIED_WITH_FAILURES
+                    || batch.state() == BatchState.APPLYING) || model.applyingProperty().get();
+        }, model.selectedProperty(), model.applyingProperty()));
+        progress.progressProperty().bind(model.progressProperty());
+        progressText.textProperty().bind(model.progressTextProperty());
+        log.setItems(model.log());
+        log.setCellFactory(list -> new ListCell<>() {
+            @Override
+            protected void updateItem(BatchesViewModel.LogLine line, boolean empty) {
+                super.updateItem(line, empty);
+                getStyleClass().remove("log-problem");
+                setText(empty || line == null ? null : line.time() + "  " + line.text());
+                if (!empty && line != null && line.problem()) {
+                    getStyleClass().add("log-problem");
+                }
+            }
+        });
+        model.log().addListener((javafx.collections.ListChangeListener<BatchesViewModel.LogLine>) change ->
+                javafx.application.Platform.runLater(() -> log.scrollTo(model.log().size() - 1)));
+        problems.setItems(model.problems());
+        problemUser.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().user()));
+        problemStatus.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().status().replace('_', ' ')));
+        problemMessage.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().lastError()));
+    }
+
+    @FXML
+    private void onApproveNext() {
+        model.previewApproval(preview -> {
+            if (ApproveDialog.confirm(root.getScene().getWindow(), preview)) {
+                model.approve(preview.batch().number());
+            }
+        });
+    }
+
+    @FXML
+    private void onApproveSeveral() {
+        TextInputDialog ask = new TextInputDialog("3");
+        ask.initOwner(root.getScene().getWindow());
+        ask.setTitle("Approve the next batches");
+        ask.setHeaderText("Approve several batches ahead, in queue order. How many?");
+        Optional<String> answer = ask.showAndWait();
+        answer.map(String::trim).filter(text -> text.matches("\\d{1,4}")).map(Integer::parseInt).filter(n -> n > 0)
+                .ifPresent(model::approveNext);
+    }
+
+    @FXML
+    private void onApply() {
+        model.apply();
+    }
+
+    @FXML
+    private void onPause() {
+        model.pause();
+    }
+
+    @FXML
+    private void onRollback() {
+        BatchView batch = model.selectedProperty().get();
+        if (batch == null) {
+            return;
+        }
+        model.previewRollback(batch.number(), plan -> {
+            if (RollbackDialog.confirm(root.getScene().getWindow(), plan)) {
+                model.rollback(batch.number(), () -> { });
+            }
+        });
+    }
+}

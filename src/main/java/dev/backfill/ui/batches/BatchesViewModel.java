@@ -1,0 +1,302 @@
+package dev.backfill.ui.batches;
+
+import dev.backfill.control.BatchState;
+import dev.backfill.control.BatchStore;
+import dev.backfill.control.BatchView;
+import dev.backfill.control.UserStore;
+import dev.backfill.control.UserView;
+import dev.backfill.engine.Apply;
+import dev.backfill.engine.ApplyListener;
+import dev.backfill.engine.Approvals;
+import dev.backfill.engine.Progress;
+import dev.backfill.engine.Rollback;
+import dev.backfill.engine.Workspace;
+import dev.backfill.ui.AppState;
+import dev.backfill.ui.common.Formats;
+import dev.backfill.ui.task.BackgroundTask;
+import java.sql.Connection;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.DoubleProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyDoubleProperty;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleDoubleProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+
+/** The operator's screen: the queue, approvals, apply with its live log, pause, resume, rollback. */
+public final class BatchesViewModel {
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
+    private static final int LOG_LINES = 2_000;
+
+    /** One line of the live log. */
+    public record LogLine(String time, String text, boolean problem) {}
+
+    /** What approving the next batch means, shown before the operator confirms. */
+    public record ApprovalPreview(BatchView batch, List<UserView> users) {}
+
+    private final AppState state;
+    private final ObservableList<BatchView> batches = FXCollections.observableArrayList();
+    private final ObjectProperty<BatchView> selected = new SimpleObjectProperty<>();
+    private final ObservableList<UserView> problems = FXCollections.observableArrayList();
+    private final ObservableList<LogLine> log = FXCollections.observableArrayList();
+    private final BooleanProperty applying = new SimpleBooleanProperty();
+    private final BooleanProperty pausing = new SimpleBooleanProperty();
+    private final DoubleProperty progress = new SimpleDoubleProperty(0);
+    private final StringProperty progressText = new SimpleStringProperty("");
+    private final StringProperty queueSummary = new SimpleStringProperty("");
+
+    public BatchesViewModel(AppState state) {
+        this.state = state;
+        state.dataVersionProperty().addListener((o, old, version) -> reload());
+        selected.addListener((o, old, batch) -> loadProblems(batch));
+        reload();
+    }
+
+    public ObservableList<BatchView> batches() {
+        return batches;
+    }
+
+    public ObjectProperty<BatchView> selectedProperty() {
+        return selected;
+    }
+
+    /** Users of the selected batch that failed or whose source changed, with the reason. */
+    public ObservableList<UserView> problems() {
+        return problems;
+    }
+
+    public ObservableList<LogLine> log() {
+        return log;
+    }
+
+    public ReadOnlyBooleanProperty applyingProperty() {
+        return applying;
+    }
+
+    public ReadOnlyBooleanProperty pausingProperty() {
+        return pausing;
+    }
+
+    public ReadOnlyDoubleProperty progressProperty() {
+        return progress;
+    }
+
+    public ReadOnlyStringProperty progressTextProperty() {
+        return progressText;
+    }
+
+    public ReadOnlyStringProperty queueSummaryProperty() {
+        return queueSummary;
+    }
+
+    public void reload() {
+        Workspace workspace = state.workspace();
+        if (workspace == null) {
+            batches.clear();
+            queueSummary.set("");
+            return;
+        }
+        state.executor().execute(BackgroundTask.of("load batches", () -> {
+            try (Connection connection = workspace.target().getConnection()) {
+                return new BatchStore(workspace.control(), workspace.plan().name()).list(connection);
+            }
+        }).onSuccess(loaded -> {
+            Integer keep = selected.get() == null ? null : selected.get().number();
+            batches.setAll(loaded);
+            long applied = loaded.stream().filter(b -> b.state() == BatchState.APPLIED).count();
+            queueSummary.set(loaded.isEmpty() ? "No batches yet: run the dry run first; it forms them."
+                    : loaded.size() + " batch(es): " + applied + " applied, " + nextToApprove().map(b -> "batch " + b.number()
+                    + " is next to approve").orElse("none waiting for approval"));
+            if (keep != null) {
+                loaded.stream().filter(b -> b.number() == keep).findFirst().ifPresent(selected::set);
+            }
+        }).onFailure(error -> state.fail("Could not read the batches", error)));
+    }
+
+    public Optional<BatchView> nextToApprove() {
+        return batches.stream().filter(b -> b.state().awaitsApproval() && b.usersPending() > 0).findFirst();
+    }
+
+    /** Reads the next batch's users so the operator sees what they approve. */
+    public void previewApproval(Consumer<ApprovalPreview> show) {
+        Workspace workspace = state.workspace();
+        Optional<BatchView> next = nextToApprove();
+        if (workspace == null || next.isEmpty()) {
+            state.fail("Nothing to approve", new IllegalStateException("No batch waits for approval. Run the dry run, or all batches are approved or applied."));
+            return;
+        }
+        state.executor().execute(BackgroundTask.of("preview approval", () -> {
+            try (Connection connection = workspace.target().getConnection()) {
+                return new ApprovalPreview(next.get(), new UserStore(workspace.control(), workspace.plan().name())
+                        .ofBatch(connection, next.get().number()));
+            }
+        }).onSuccess(show).onFailure(error -> state.fail("Could not read the next batch", error)));
+    }
+
+    public void approve(int batch) {
+        approveWith(approvals -> approvals.approve(batch, Workspace.actor()));
+    }
+
+    public void approveNext(int count) {
+        approveWith(approvals -> approvals.approveNext(count, Workspace.actor()));
+    }
+
+    private interface Approving {
+        Approvals.Approved run(Approvals approvals) throws Exception;
+    }
+
+    private void approveWith(Approving action) {
+        Workspace workspace = state.workspace();
+        if (workspace == null) {
+            return;
+        }
+        state.executor().execute(BackgroundTask.of("approve", () -> action.run(new Approvals(workspace)))
+                .onSuccess(approved -> {
+                    line("Approved batch(es) " + approved.batches() + " (" + approved.users() + " users) as " + Workspace.actor(), false);
+                    state.dataChanged();
+                })
+                .onFailure(error -> state.fail("Not approved", error)));
+    }
+
+    /** Applies the next approved batch, or resumes the one left mid-apply. */
+    public void apply() {
+        Workspace workspace = state.workspace();
+        if (workspace == null || applying.get()) {
+            return;
+        }
+        Apply.PauseSignal pause = new Apply.PauseSignal();
+        applying.set(true);
+        pausing.set(false);
+        progress.set(-1);
+        progressText.set("Starting…");
+        state.runningApplyProperty().set(pause);
+        state.activityProperty().set("Applying a batch of " + workspace.plan().name());
+        line("Apply started", false);
+        state.executor().execute(BackgroundTask.<Apply.Result>of("apply", (report, cancelled) ->
+                        new Apply(workspace).applyNext(new ApplyListener() {
+                            @Override
+                            public void onProgress(Progress p) {
+                                report.accept(p);
+                            }
+
+                            @Override
+                            public void onUser(String user, Outcome outcome, int rows, String message) {
+                                javafx.application.Platform.runLater(() -> line(user + ": " + outcome.name().toLowerCase().replace('_', ' ')
+                                        + (outcome == Outcome.APPLIED ? ", " + rows + " rows" : " — " + message), outcome != Outcome.APPLIED));
+                            }
+
+                            @Override
+                            public void onNote(String message) {
+                                javafx.application.Platform.runLater(() -> line(message, false));
+                            }
+                        }, pause))
+                .onProgress(p -> {
+                    progress.set(p.fraction());
+                    progressText.set(Formats.progress(p));
+                    state.activityProperty().set(p.phase() + ": " + p.usersDone() + " / " + p.usersTotal() + " users");
+                })
+                .onSuccess(result -> {
+                    progress.set(result.paused() ? progress.get() : 1);
+                    String text = result.nothingToDo() ? "Batch " + result.batch() + " was already applied; nothing to do."
+                            : String.format("Batch %d %s: %d applied, %d failed, %d with changed source; %s rows in %.1f s (%s rows/s)",
+                            result.batch(), result.paused() ? "paused (Resume continues it)" : "is " + result.state().name().replace('_', ' '),
+                            result.applied(), result.failed(), result.sourceChanged(), Formats.count(result.rows()), result.seconds(),
+                            Formats.count((long) result.rowsPerSecond()));
+                    progressText.set(text);
+                    line(text, result.failed() + result.sourceChanged() > 0);
+                })
+                .onFailure(error -> {
+                    progressText.set("Apply stopped: " + dev.backfill.ui.Errors.describe(error));
+                    line("Apply stopped: " + dev.backfill.ui.Errors.describe(error), true);
+                    state.fail("Apply stopped", error);
+                })
+                .onFinished(() -> {
+                    applying.set(false);
+                    pausing.set(false);
+                    state.runningApplyProperty().set(null);
+                    state.activityProperty().set("");
+                    state.dataChanged();
+                }));
+    }
+
+    /** Finishes the users being written, then stops; the batch stays resumable. */
+    public void pause() {
+        Apply.PauseSignal pause = state.runningApplyProperty().get();
+        if (pause != null) {
+            pause.request();
+            pausing.set(true);
+            progressText.set("Pausing after the users being written…");
+            line("Pause requested", false);
+        }
+    }
+
+    public void previewRollback(int batch, Consumer<Rollback.Plan> show) {
+        Workspace workspace = state.workspace();
+        if (workspace == null) {
+            return;
+        }
+        state.executor().execute(BackgroundTask.of("preview rollback", () -> new Rollback(workspace).preview(batch))
+                .onSuccess(show).onFailure(error -> state.fail("Could not prepare the rollback", error)));
+    }
+
+    public void rollback(int batch, Runnable done) {
+        Workspace workspace = state.workspace();
+        if (workspace == null) {
+            return;
+        }
+        progress.set(-1);
+        progressText.set("Rolling back batch " + batch + "…");
+        state.activityProperty().set("Rolling back batch " + batch);
+        state.executor().execute(BackgroundTask.<Rollback.Result>of("rollback", (report, cancelled) ->
+                        new Rollback(workspace).run(batch, report::accept))
+                .onProgress(p -> progress.set(p.fraction()))
+                .onSuccess(result -> {
+                    progress.set(1);
+                    String text = String.format("Batch %d rolled back in %.2f s: %d user(s) are not migrated any more", batch, result.seconds(),
+                            result.users());
+                    progressText.set(text);
+                    line(text, false);
+                    done.run();
+                })
+                .onFailure(error -> {
+                    progressText.set("Rollback refused or failed: " + dev.backfill.ui.Errors.describe(error));
+                    state.fail("Batch " + batch + " was not rolled back", error);
+                })
+                .onFinished(() -> {
+                    state.activityProperty().set("");
+                    state.dataChanged();
+                }));
+    }
+
+    private void loadProblems(BatchView batch) {
+        Workspace workspace = state.workspace();
+        if (batch == null || workspace == null) {
+            problems.clear();
+            return;
+        }
+        state.executor().execute(BackgroundTask.of("batch users", () -> {
+            try (Connection connection = workspace.target().getConnection()) {
+                return new UserStore(workspace.control(), workspace.plan().name()).ofBatch(connection, batch.number()).stream()
+                        .filter(u -> u.status().equals("failed") || u.status().equals("source_changed")).toList();
+            }
+        }).onSuccess(problems::setAll).onFailure(error -> state.fail("Could not read the batch's users", error)));
+    }
+
+    private void line(String text, boolean problem) {
+        log.add(new LogLine(CLOCK.format(LocalTime.now()), text, problem));
+        if (log.size() > LOG_LINES) {
+            log.remove(0, log.size() - LOG_LINES);
+        }
+    }
+}

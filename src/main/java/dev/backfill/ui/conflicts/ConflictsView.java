@@ -1,0 +1,118 @@
+package dev.backfill.ui.conflicts;
+
+import dev.backfill.mapping.Finding;
+import dev.backfill.mapping.Json;
+import dev.backfill.ui.common.Dialogs;
+import dev.backfill.ui.common.Fxml;
+import java.io.File;
+import java.util.stream.Collectors;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.collections.FXCollections;
+import javafx.fxml.FXML;
+import javafx.scene.Parent;
+import javafx.scene.control.ChoiceBox;
+import javafx.scene.control.Label;
+import javafx.scene.control.TableColumn;
+import javafx.scene.control.TableView;
+import javafx.scene.control.TextField;
+import javafx.stage.FileChooser;
+
+/** Binds the conflicts screen. */
+public final class ConflictsView {
+    private final ConflictsViewModel model;
+    private final Parent root;
+
+    @FXML
+    private ChoiceBox<String> kind;
+    @FXML
+    private ChoiceBox<String> entity;
+    @FXML
+    private TextField field;
+    @FXML
+    private TextField user;
+    @FXML
+    private Label summary;
+    @FXML
+    private TableView<ConflictsViewModel.KindCount> counts;
+    @FXML
+    private TableColumn<ConflictsViewModel.KindCount, String> countKind;
+    @FXML
+    private TableColumn<ConflictsViewModel.KindCount, String> countValue;
+    @FXML
+    private TableView<Finding> findings;
+    @FXML
+    private TableColumn<Finding, String> userColumn;
+    @FXML
+    private TableColumn<Finding, String> entityColumn;
+    @FXML
+    private TableColumn<Finding, String> kindColumn;
+    @FXML
+    private TableColumn<Finding, String> fieldColumn;
+    @FXML
+    private TableColumn<Finding, String> valuesColumn;
+    @FXML
+    private TableColumn<Finding, String> chosenColumn;
+    @FXML
+    private TableColumn<Finding, String> idsColumn;
+    @FXML
+    private TableColumn<Finding, String> messageColumn;
+
+    public ConflictsView(ConflictsViewModel model) {
+        this.model = model;
+        this.root = Fxml.load(ConflictsView.class, this);
+    }
+
+    public Parent root() {
+        return root;
+    }
+
+    @FXML
+    private void initialize() {
+        kind.setItems(FXCollections.observableArrayList(model.kinds()));
+        kind.valueProperty().bindBidirectional(model.kindProperty());
+        entity.setItems(model.entities());
+        entity.valueProperty().bindBidirectional(model.entityProperty());
+        field.textProperty().bindBidirectional(model.fieldProperty());
+        user.textProperty().bindBidirectional(model.userProperty());
+        kind.setOnAction(e -> model.refresh());
+        entity.setOnAction(e -> model.refresh());
+        field.setOnAction(e -> model.refresh());
+        user.setOnAction(e -> model.refresh());
+        summary.textProperty().bind(model.summaryProperty());
+        counts.setItems(model.counts());
+        countKind.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().kind()));
+        countValue.setCellValueFactory(c -> new SimpleStringProperty(String.format("%,d", c.getValue().count())));
+        findings.setItems(model.findings());
+        userColumn.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().user()));
+        entityColumn.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().entity()));
+        kindColumn.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().kind().name()));
+        fieldColumn.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().field()));
+        valuesColumn.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().values().stream().map(Json::write)
+                .collect(Collectors.joining(" | "))));
+        chosenColumn.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().chosen() == null ? "" : Json.write(c.getValue().chosen())));
+        idsColumn.setCellValueFactory(c -> new SimpleStringProperty(String.join(", ", c.getValue().legacyIds())));
+        messageColumn.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().message()));
+    }
+
+    @FXML
+    private void onApply() {
+        model.refresh();
+    }
+
+    @FXML
+    private void onClear() {
+        model.clearFilter();
+    }
+
+    @FXML
+    private void onExport() {
+        FileChooser chooser = new FileChooser();
+        chooser.setTitle("Export the conflict report");
+        chooser.setInitialFileName("conflicts.json");
+        chooser.getExtensionFilters().add(new FileChooser.ExtensionFilter("JSON", "*.json"));
+        File file = chooser.showSaveDialog(root.getScene().getWindow());
+        if (file != null) {
+            model.export(file.toPath(), message -> Dialogs.info(root.getScene().getWindow(), "Conflict report exported", message));
+        }
+    }
+}

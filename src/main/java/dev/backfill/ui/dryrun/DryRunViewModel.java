@@ -1,0 +1,229 @@
+package dev.backfill.ui.dryrun;
+
+import dev.backfill.control.UserStore;
+import dev.backfill.control.UserView;
+import dev.backfill.engine.Cancellation;
+import dev.backfill.engine.DryRun;
+import dev.backfill.engine.Preview;
+import dev.backfill.engine.Workspace;
+import dev.backfill.mapping.FindingKind;
+import dev.backfill.ui.AppState;
+import dev.backfill.ui.common.Formats;
+import dev.backfill.ui.task.BackgroundTask;
+import java.sql.Connection;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Predicate;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.DoubleProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyDoubleProperty;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleDoubleProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+import javafx.collections.transformation.FilteredList;
+
+/** Runs the dry run and shows its users; one selected user in full. */
+public final class DryRunViewModel {
+    public static final String ANY = "any";
+
+    private final AppState state;
+    private final ObservableList<UserView> users = FXCollections.observableArrayList();
+    private final FilteredList<UserView> visibleUsers = new FilteredList<>(users);
+    private final StringProperty search = new SimpleStringProperty("");
+    private final StringProperty statusFilter = new SimpleStringProperty(ANY);
+    private final StringProperty kindFilter = new SimpleStringProperty(ANY);
+    private final StringProperty shown = new SimpleStringProperty("");
+    private final BooleanProperty running = new SimpleBooleanProperty();
+    private final DoubleProperty progress = new SimpleDoubleProperty(0);
+    private final StringProperty progressText = new SimpleStringProperty("");
+    private final ObjectProperty<UserView> selected = new SimpleObjectProperty<>();
+    private final ObjectProperty<Preview.Result> detail = new SimpleObjectProperty<>();
+    private final StringProperty detailStatus = new SimpleStringProperty(
+            "Select a user to see their legacy rows, planned rows, findings and SQL.");
+    private Cancellation cancellation;
+    private long detailRequest;
+
+    public DryRunViewModel(AppState state) {
+        this.state = state;
+        search.addListener((o, old, value) -> applyFilter());
+        statusFilter.addListener((o, old, value) -> applyFilter());
+        kindFilter.addListener((o, old, value) -> applyFilter());
+        users.addListener((javafx.collections.ListChangeListener<UserView>) change -> updateShown());
+        visibleUsers.predicateProperty().addListener((o, old, value) -> updateShown());
+        state.dataVersionProperty().addListener((o, old, version) -> reload());
+        selected.addListener((o, old, user) -> loadDetail(user));
+        reload();
+    }
+
+    public ObservableList<UserView> visibleUsers() {
+        return visibleUsers;
+    }
+
+    public ObservableList<UserView> allUsers() {
+        return users;
+    }
+
+    public StringProperty searchProperty() {
+        return search;
+    }
+
+    public StringProperty statusFilterProperty() {
+        return statusFilter;
+    }
+
+    public StringProperty kindFilterProperty() {
+        return kindFilter;
+    }
+
+    public List<String> statuses() {
+        return List.of(ANY, "planned", "approved", "migrated", "failed", "rolled_back", "source_changed");
+    }
+
+    public List<String> kinds() {
+        List<String> kinds = new java.util.ArrayList<>(List.of(ANY, "with findings"));
+        for (FindingKind kind : FindingKind.values()) {
+            kinds.add(kind.name());
+        }
+        return kinds;
+    }
+
+    public ReadOnlyStringProperty shownProperty() {
+        return shown;
+    }
+
+    public ReadOnlyBooleanProperty runningProperty() {
+        return running;
+    }
+
+    public ReadOnlyDoubleProperty progressProperty() {
+        return progress;
+    }
+
+    public ReadOnlyStringProperty progressTextProperty() {
+        return progressText;
+    }
+
+    public ObjectProperty<UserView> selectedProperty() {
+        return selected;
+    }
+
+    public ReadOnlyObjectProperty<Preview.Result> detailProperty() {
+        return detail;
+    }
+
+    public ReadOnlyStringProperty detailStatusProperty() {
+        return detailStatus;
+    }
+
+    public void run() {
+        Workspace workspace = state.workspace();
+        if (workspace == null || running.get()) {
+            return;
+        }
+        running.set(true);
+        progress.set(-1);
+        progressText.set("Starting the dry run…");
+        state.activityProperty().set("Dry run of " + workspace.plan().name());
+        Cancellation token = new Cancellation();
+        cancellation = token;
+        state.executor().execute(BackgroundTask.<DryRun.Result>of("dry run", (report, cancelled) ->
+                        new DryRun(workspace).run(DryRun.Options.all(), report::accept, token))
+                .onProgress(p -> {
+                    progress.set(p.fraction());
+                    progressText.set(Formats.progress(p));
+                })
+                .onSuccess(result -> {
+                    progress.set(1);
+                    progressText.set(String.format("Dry run %d: %s users, %s legacy rows → %s planned rows, %s findings in %.1f s"
+                                    + " (%s rows/s). Nothing was written to the target tables.", result.runId(), Formats.count(result.users()),
+                            Formats.count(result.legacyRows()), Formats.count(result.plannedRows()), Formats.count(result.findingCount()),
+                            result.seconds(), Formats.count((long) result.legacyRowsPerSecond())));
+                    state.dataChanged();
+                })
+                .onFailure(error -> {
+                    progress.set(0);
+                    progressText.set("The dry run stopped: " + dev.backfill.ui.Errors.describe(error));
+                    if (!(error instanceof Cancellation.CancelledException)) {
+                        state.fail("The dry run failed", error);
+                    }
+                })
+                .onFinished(() -> {
+                    running.set(false);
+                    state.activityProperty().set("");
+                }));
+    }
+
+    public void cancel() {
+        if (cancellation != null) {
+            cancellation.request();
+            progressText.set("Cancelling after the users being mapped…");
+        }
+    }
+
+    public void reload() {
+        Workspace workspace = state.workspace();
+        if (workspace == null) {
+            users.clear();
+            return;
+        }
+        state.executor().execute(BackgroundTask.of("load users", () -> {
+            try (Connection connection = workspace.target().getConnection()) {
+                return new UserStore(workspace.control(), workspace.plan().name()).list(connection);
+            }
+        }).onSuccess(loaded -> {
+            UserView keep = selected.get();
+            users.setAll(loaded);
+            if (keep != null) {
+                loaded.stream().filter(u -> u.user().equals(keep.user())).findFirst().ifPresent(selected::set);
+            }
+        }).onFailure(error -> state.fail("Could not read the dry-run results", error)));
+    }
+
+    private void applyFilter() {
+        String text = search.get() == null ? "" : search.get().trim().toLowerCase(Locale.ROOT);
+        String status = statusFilter.get();
+        String kind = kindFilter.get();
+        Predicate<UserView> predicate = user -> (text.isEmpty() || user.user().toLowerCase(Locale.ROOT).contains(text))
+                && (status == null || status.equals(ANY) || status.equals(user.status()))
+                && (kind == null || kind.equals(ANY) || (kind.equals("with findings") ? user.findings() > 0
+                : user.findingKinds().containsKey(kind)));
+        visibleUsers.setPredicate(predicate);
+    }
+
+    private void updateShown() {
+        shown.set("Showing " + Formats.count(visibleUsers.size()) + " of " + Formats.count(users.size()) + " users");
+    }
+
+    private void loadDetail(UserView user) {
+        Workspace workspace = state.workspace();
+        long request = ++detailRequest;
+        if (user == null || workspace == null) {
+            detail.set(null);
+            detailStatus.set("Select a user to see their legacy rows, planned rows, findings and SQL.");
+            return;
+        }
+        detailStatus.set("Reading user " + user.user() + "…");
+        state.executor().execute(BackgroundTask.of("preview user", () -> new Preview(workspace).of(user.user()))
+                .onSuccess(result -> {
+                    if (request == detailRequest) {
+                        detail.set(result);
+                        detailStatus.set("User " + user.user() + " · " + result.plannedRows() + " planned rows · "
+                                + result.findings().size() + " finding(s) · status " + user.status().replace('_', ' '));
+                    }
+                })
+                .onFailure(error -> {
+                    if (request == detailRequest) {
+                        detail.set(null);
+                        detailStatus.set("Could not read user " + user.user() + ": " + dev.backfill.ui.Errors.describe(error));
+                    }
+                }));
+    }
+}

@@ -1,0 +1,136 @@
+package dev.backfill.ui.parity;
+
+import dev.backfill.engine.Workspace;
+import dev.backfill.parity.CheckParity;
+import dev.backfill.parity.EntityParity;
+import dev.backfill.parity.Parity;
+import dev.backfill.parity.ParityReport;
+import dev.backfill.report.ParityExport;
+import dev.backfill.ui.AppState;
+import dev.backfill.ui.common.Formats;
+import dev.backfill.ui.task.BackgroundTask;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.LongProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyLongProperty;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleLongProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+
+/** Parity at a glance: per entity and per check, OK / MISMATCH / PENDING, refreshed on demand or every few seconds. */
+public final class ParityViewModel {
+    private final AppState state;
+    private final ObjectProperty<ParityReport> report = new SimpleObjectProperty<>();
+    private final ObservableList<EntityParity> entities = FXCollections.observableArrayList();
+    private final ObservableList<CheckParity> checks = FXCollections.observableArrayList();
+    private final StringProperty overall = new SimpleStringProperty("");
+    private final StringProperty summary = new SimpleStringProperty("Not computed yet.");
+    private final LongProperty migrated = new SimpleLongProperty();
+    private final LongProperty remaining = new SimpleLongProperty();
+    private final BooleanProperty autoRefresh = new SimpleBooleanProperty(true);
+    private boolean computing;
+
+    public ParityViewModel(AppState state) {
+        this.state = state;
+        state.dataVersionProperty().addListener((o, old, version) -> refresh());
+        refresh();
+    }
+
+    public ReadOnlyObjectProperty<ParityReport> reportProperty() {
+        return report;
+    }
+
+    public ObservableList<EntityParity> entities() {
+        return entities;
+    }
+
+    public ObservableList<CheckParity> checks() {
+        return checks;
+    }
+
+    public ReadOnlyStringProperty overallProperty() {
+        return overall;
+    }
+
+    public ReadOnlyStringProperty summaryProperty() {
+        return summary;
+    }
+
+    public ReadOnlyLongProperty migratedProperty() {
+        return migrated;
+    }
+
+    public ReadOnlyLongProperty remainingProperty() {
+        return remaining;
+    }
+
+    public BooleanProperty autoRefreshProperty() {
+        return autoRefresh;
+    }
+
+    /** For the auto-refresh timer: refreshes unless a computation is still running. */
+    public void tick() {
+        if (autoRefresh.get() && !computing) {
+            refresh();
+        }
+    }
+
+    public void refresh() {
+        Workspace workspace = state.workspace();
+        if (workspace == null || computing) {
+            if (workspace == null) {
+                clear();
+            }
+            return;
+        }
+        computing = true;
+        state.executor().execute(BackgroundTask.of("parity", () -> new Parity(workspace).compute())
+                .onSuccess(this::show)
+                .onFailure(error -> {
+                    summary.set("Parity could not be computed: " + dev.backfill.ui.Errors.describe(error));
+                    autoRefresh.set(false);
+                })
+                .onFinished(() -> computing = false));
+    }
+
+    private void clear() {
+        report.set(null);
+        entities.clear();
+        checks.clear();
+        overall.set("");
+        summary.set("Not connected.");
+    }
+
+    private void show(ParityReport parity) {
+        report.set(parity);
+        entities.setAll(parity.entities());
+        checks.setAll(parity.checks());
+        overall.set(parity.overall().name());
+        migrated.set(parity.users().migrated());
+        remaining.set(parity.users().total() - parity.users().migrated());
+        summary.set(Formats.count(parity.users().migrated()) + " of " + Formats.count(parity.users().total()) + " users migrated"
+                + (parity.users().failed() + parity.users().sourceChanged() > 0 ? " · " + (parity.users().failed()
+                + parity.users().sourceChanged()) + " held back" : "") + " · computed in "
+                + String.format("%.2f", parity.seconds()) + " s at " + Formats.when(parity.at()));
+    }
+
+    public void export(Path file, Consumer<String> done) {
+        Workspace workspace = state.workspace();
+        if (workspace == null) {
+            return;
+        }
+        state.executor().execute(BackgroundTask.of("export parity", () -> {
+            ParityReport parity = new Parity(workspace).compute();
+            return new ParityExport(workspace).export(file, parity) + " (" + parity.overall() + ")";
+        }).onSuccess(written -> done.accept("Wrote the parity report to " + written))
+                .onFailure(error -> state.fail("Could not export the parity report to " + file, error)));
+    }
+}

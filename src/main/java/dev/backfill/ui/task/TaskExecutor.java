@@ -1,0 +1,10 @@
+package dev.backfill.ui.task;
+
+/** Runs background tasks; the one way screens start work that touches a database or a file. */
+public interface TaskExecutor {
+
+    <T> void execute(BackgroundTask<T> task);
+
+    /** Stops accepting tasks; running ones finish. */
+    void shutdown();
+}
