@@ -1,8 +1,7 @@
 package dev.backfill;
 
 import dev.backfill.cli.BackfillCli;
-import dev.backfill.ui.shell.WorkbenchApp;
-import javafx.application.Application;
+import dev.backfill.ui.launch.GuiLauncher;
 
 /**
  * Entry point of the runnable jar: with arguments, the command line; without, the workbench. It
@@ -15,7 +14,7 @@ public final class Launcher {
 
     public static void main(String[] args) {
         if (args.length == 0 || args[0].startsWith("--plan=")) {
-            Application.launch(WorkbenchApp.class, args);
+            GuiLauncher.launch(args);
             return;
         }
         System.exit(BackfillCli.run(args));

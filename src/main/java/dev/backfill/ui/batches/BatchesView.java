@@ -40,9 +40,9 @@ public final class BatchesView {
     @FXML
     private Button rollback;
     @FXML
-    private ProgressBar progress;
+    private ProgressBar applyBar;
     @FXML
-    private Label progressText;
+    private Label applyProgress;
     @FXML
     private TableView<BatchView> batches;
     @FXML
@@ -116,8 +116,8 @@ public final class BatchesView {
             return batch == null || !(batch.state() == BatchState.APPLIED || batch.state() == BatchState.APPLIED_WITH_FAILURES
                     || batch.state() == BatchState.APPLYING) || model.applyingProperty().get();
         }, model.selectedProperty(), model.applyingProperty()));
-        progress.progressProperty().bind(model.progressProperty());
-        progressText.textProperty().bind(model.progressTextProperty());
+        applyBar.progressProperty().bind(model.progressProperty());
+        applyProgress.textProperty().bind(model.progressTextProperty());
         log.setItems(model.log());
         log.setCellFactory(list -> new ListCell<>() {
             @Override

@@ -192,13 +192,13 @@ public final class BatchesViewModel {
 
                             @Override
                             public void onUser(String user, Outcome outcome, int rows, String message) {
-                                javafx.application.Platform.runLater(() -> line(user + ": " + outcome.name().toLowerCase().replace('_', ' ')
+                                state.executor().onUiThread(() -> line(user + ": " + outcome.name().toLowerCase().replace('_', ' ')
                                         + (outcome == Outcome.APPLIED ? ", " + rows + " rows" : " — " + message), outcome != Outcome.APPLIED));
                             }
 
                             @Override
                             public void onNote(String message) {
-                                javafx.application.Platform.runLater(() -> line(message, false));
+                                state.executor().onUiThread(() -> line(message, false));
                             }
                         }, pause))
                 .onProgress(p -> {

@@ -4,7 +4,6 @@ import dev.backfill.mapping.Finding;
 import dev.backfill.mapping.Json;
 import dev.backfill.ui.common.Dialogs;
 import dev.backfill.ui.common.Fxml;
-import java.io.File;
 import java.util.stream.Collectors;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.collections.FXCollections;
@@ -15,21 +14,21 @@ import javafx.scene.control.Label;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
 import javafx.scene.control.TextField;
-import javafx.stage.FileChooser;
 
 /** Binds the conflicts screen. */
 public final class ConflictsView {
     private final ConflictsViewModel model;
+    private final dev.backfill.ui.common.FilePicker files;
     private final Parent root;
 
     @FXML
-    private ChoiceBox<String> kind;
+    private ChoiceBox<String> conflictKind;
     @FXML
-    private ChoiceBox<String> entity;
+    private ChoiceBox<String> conflictEntity;
     @FXML
-    private TextField field;
+    private TextField conflictField;
     @FXML
-    private TextField user;
+    private TextField conflictUser;
     @FXML
     private Label summary;
     @FXML
@@ -57,8 +56,9 @@ public final class ConflictsView {
     @FXML
     private TableColumn<Finding, String> messageColumn;
 
-    public ConflictsView(ConflictsViewModel model) {
+    public ConflictsView(ConflictsViewModel model, dev.backfill.ui.common.FilePicker files) {
         this.model = model;
+        this.files = files;
         this.root = Fxml.load(ConflictsView.class, this);
     }
 
@@ -68,16 +68,16 @@ public final class ConflictsView {
 
     @FXML
     private void initialize() {
-        kind.setItems(FXCollections.observableArrayList(model.kinds()));
-        kind.valueProperty().bindBidirectional(model.kindProperty());
-        entity.setItems(model.entities());
-        entity.valueProperty().bindBidirectional(model.entityProperty());
-        field.textProperty().bindBidirectional(model.fieldProperty());
-        user.textProperty().bindBidirectional(model.userProperty());
-        kind.setOnAction(e -> model.refresh());
-        entity.setOnAction(e -> model.refresh());
-        field.setOnAction(e -> model.refresh());
-        user.setOnAction(e -> model.refresh());
+        conflictKind.setItems(FXCollections.observableArrayList(model.kinds()));
+        conflictKind.valueProperty().bindBidirectional(model.kindProperty());
+        conflictEntity.setItems(model.entities());
+        conflictEntity.valueProperty().bindBidirectional(model.entityProperty());
+        conflictField.textProperty().bindBidirectional(model.fieldProperty());
+        conflictUser.textProperty().bindBidirectional(model.userProperty());
+        conflictKind.setOnAction(e -> model.refresh());
+        conflictEntity.setOnAction(e -> model.refresh());
+        conflictField.setOnAction(e -> model.refresh());
+        conflictUser.setOnAction(e -> model.refresh());
         summary.textProperty().bind(model.summaryProperty());
         counts.setItems(model.counts());
         countKind.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().kind()));
@@ -106,13 +106,9 @@ public final class ConflictsView {
 
     @FXML
     private void onExport() {
-        FileChooser chooser = new FileChooser();
-        chooser.setTitle("Export the conflict report");
-        chooser.setInitialFileName("conflicts.json");
-        chooser.getExtensionFilters().add(new FileChooser.ExtensionFilter("JSON", "*.json"));
-        File file = chooser.showSaveDialog(root.getScene().getWindow());
+        java.nio.file.Path file = files.save(root.getScene().getWindow(), "Export the conflict report", "conflicts.json");
         if (file != null) {
-            model.export(file.toPath(), message -> Dialogs.info(root.getScene().getWindow(), "Conflict report exported", message));
+            model.export(file, message -> Dialogs.info(root.getScene().getWindow(), "Conflict report exported", message));
         }
     }
 }

@@ -33,19 +33,19 @@ public final class DryRunView {
     @FXML
     private Button cancel;
     @FXML
-    private ProgressBar progress;
+    private ProgressBar dryRunBar;
     @FXML
-    private Label progressText;
+    private Label dryRunProgress;
     @FXML
     private TextField search;
     @FXML
-    private ChoiceBox<String> status;
+    private ChoiceBox<String> statusFilter;
     @FXML
-    private ChoiceBox<String> kind;
+    private ChoiceBox<String> kindFilter;
     @FXML
     private Label shown;
     @FXML
-    private TableView<UserView> users;
+    private TableView<UserView> userTable;
     @FXML
     private TableColumn<UserView, String> userColumn;
     @FXML
@@ -63,6 +63,8 @@ public final class DryRunView {
     @FXML
     private Label detailStatus;
     @FXML
+    private Label userParity;
+    @FXML
     private StackPane detailHolder;
 
     public DryRunView(DryRunViewModel model) {
@@ -78,17 +80,17 @@ public final class DryRunView {
     private void initialize() {
         run.disableProperty().bind(model.runningProperty());
         cancel.disableProperty().bind(model.runningProperty().not());
-        progress.progressProperty().bind(model.progressProperty());
-        progressText.textProperty().bind(model.progressTextProperty());
+        dryRunBar.progressProperty().bind(model.progressProperty());
+        dryRunProgress.textProperty().bind(model.progressTextProperty());
         search.textProperty().bindBidirectional(model.searchProperty());
-        status.setItems(FXCollections.observableArrayList(model.statuses()));
-        status.valueProperty().bindBidirectional(model.statusFilterProperty());
-        kind.setItems(FXCollections.observableArrayList(model.kinds()));
-        kind.valueProperty().bindBidirectional(model.kindFilterProperty());
+        statusFilter.setItems(FXCollections.observableArrayList(model.statuses()));
+        statusFilter.valueProperty().bindBidirectional(model.statusFilterProperty());
+        kindFilter.setItems(FXCollections.observableArrayList(model.kinds()));
+        kindFilter.valueProperty().bindBidirectional(model.kindFilterProperty());
         shown.textProperty().bind(model.shownProperty());
         SortedList<UserView> sorted = new SortedList<>(model.visibleUsers());
-        sorted.comparatorProperty().bind(users.comparatorProperty());
-        users.setItems(sorted);
+        sorted.comparatorProperty().bind(userTable.comparatorProperty());
+        userTable.setItems(sorted);
         userColumn.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().user()));
         batchColumn.setCellValueFactory(c -> new SimpleObjectProperty<>(c.getValue().batch()));
         legacyColumn.setCellValueFactory(c -> new SimpleIntegerProperty(c.getValue().legacyRows()));
@@ -103,8 +105,9 @@ public final class DryRunView {
                 setGraphic(empty || item == null ? null : StatusBadge.of(item));
             }
         });
-        users.getSelectionModel().selectedItemProperty().addListener((o, old, user) -> model.selectedProperty().set(user));
+        userTable.getSelectionModel().selectedItemProperty().addListener((o, old, user) -> model.selectedProperty().set(user));
         detailStatus.textProperty().bind(model.detailStatusProperty());
+        model.userParityProperty().addListener((o, old, text) -> StatusBadge.apply(userParity, text));
         detailHolder.getChildren().add(detail.node());
         model.detailProperty().addListener((o, old, result) -> detail.show(result));
     }

@@ -48,7 +48,24 @@ public final class DryRunViewModel {
     private final ObjectProperty<Preview.Result> detail = new SimpleObjectProperty<>();
     private final StringProperty detailStatus = new SimpleStringProperty(
             "Select a user to see their legacy rows, planned rows, findings and SQL.");
+    private final StringProperty userParity = new SimpleStringProperty("");
     private Cancellation cancellation;
+
+    private record UserDetail(Preview.Result preview, List<dev.backfill.parity.Parity.UserEntityParity> parity) {}
+
+    /** "OK" / "PENDING" / "MISMATCH", then per entity: the selected user's parity. */
+    public ReadOnlyStringProperty userParityProperty() {
+        return userParity;
+    }
+
+    static String parityText(List<dev.backfill.parity.Parity.UserEntityParity> lines) {
+        dev.backfill.parity.ParityStatus overall = lines.stream().map(dev.backfill.parity.Parity.UserEntityParity::status)
+                .reduce(dev.backfill.parity.ParityStatus.OK, (a, b) -> a == dev.backfill.parity.ParityStatus.MISMATCH
+                        || b == dev.backfill.parity.ParityStatus.MISMATCH ? dev.backfill.parity.ParityStatus.MISMATCH
+                        : a == dev.backfill.parity.ParityStatus.PENDING || b == dev.backfill.parity.ParityStatus.PENDING
+                        ? dev.backfill.parity.ParityStatus.PENDING : dev.backfill.parity.ParityStatus.OK);
+        return overall.name();
+    }
     private long detailRequest;
 
     public DryRunViewModel(AppState state) {
@@ -207,16 +224,19 @@ public final class DryRunViewModel {
         long request = ++detailRequest;
         if (user == null || workspace == null) {
             detail.set(null);
+            userParity.set("");
             detailStatus.set("Select a user to see their legacy rows, planned rows, findings and SQL.");
             return;
         }
         detailStatus.set("Reading user " + user.user() + "…");
-        state.executor().execute(BackgroundTask.of("preview user", () -> new Preview(workspace).of(user.user()))
-                .onSuccess(result -> {
+        state.executor().execute(BackgroundTask.of("preview user", () -> new UserDetail(new Preview(workspace).of(user.user()),
+                        new dev.backfill.parity.Parity(workspace).user(user.user())))
+                .onSuccess(loaded -> {
                     if (request == detailRequest) {
-                        detail.set(result);
-                        detailStatus.set("User " + user.user() + " · " + result.plannedRows() + " planned rows · "
-                                + result.findings().size() + " finding(s) · status " + user.status().replace('_', ' '));
+                        detail.set(loaded.preview());
+                        userParity.set(parityText(loaded.parity()));
+                        detailStatus.set("User " + user.user() + " · " + loaded.preview().plannedRows() + " planned rows · "
+                                + loaded.preview().findings().size() + " finding(s) · status " + user.status().replace('_', ' '));
                     }
                 })
                 .onFailure(error -> {

@@ -6,7 +6,6 @@ import dev.backfill.ui.common.Dialogs;
 import dev.backfill.ui.common.Formats;
 import dev.backfill.ui.common.Fxml;
 import dev.backfill.ui.common.StatusBadge;
-import java.io.File;
 import java.math.BigDecimal;
 import javafx.animation.KeyFrame;
 import javafx.animation.Timeline;
@@ -20,12 +19,12 @@ import javafx.scene.control.Label;
 import javafx.scene.control.TableCell;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
-import javafx.stage.FileChooser;
 import javafx.util.Duration;
 
 /** Binds the parity dashboard. */
 public final class ParityView {
     private final ParityViewModel model;
+    private final dev.backfill.ui.common.FilePicker files;
     private final Parent root;
     private final Timeline timer;
     private final PieChart.Data migratedSlice = new PieChart.Data("Migrated", 0);
@@ -70,8 +69,9 @@ public final class ParityView {
     @FXML
     private TableColumn<CheckParity, String> checkDetail;
 
-    public ParityView(ParityViewModel model) {
+    public ParityView(ParityViewModel model, dev.backfill.ui.common.FilePicker files) {
         this.model = model;
+        this.files = files;
         this.root = Fxml.load(ParityView.class, this);
         this.timer = new Timeline(new KeyFrame(Duration.seconds(3), event -> model.tick()));
         timer.setCycleCount(Timeline.INDEFINITE);
@@ -137,13 +137,9 @@ public final class ParityView {
 
     @FXML
     private void onExport() {
-        FileChooser chooser = new FileChooser();
-        chooser.setTitle("Export the parity report");
-        chooser.setInitialFileName("parity.json");
-        chooser.getExtensionFilters().add(new FileChooser.ExtensionFilter("JSON", "*.json"));
-        File file = chooser.showSaveDialog(root.getScene().getWindow());
+        java.nio.file.Path file = files.save(root.getScene().getWindow(), "Export the parity report", "parity.json");
         if (file != null) {
-            model.export(file.toPath(), message -> Dialogs.info(root.getScene().getWindow(), "Parity report exported", message));
+            model.export(file, message -> Dialogs.info(root.getScene().getWindow(), "Parity report exported", message));
         }
     }
 

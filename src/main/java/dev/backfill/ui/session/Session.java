@@ -22,12 +22,13 @@ import java.util.function.Consumer;
 public final class Session {
     private final AppState state;
     private final Preferences preferences;
-    private final Path demoFolder;
+    private final DemoEnvironment demo;
 
-    public Session(AppState state, Preferences preferences, Path demoFolder) {
+    /** {@code demo}: where the built-in demo lives (its folder and embedded server). */
+    public Session(AppState state, Preferences preferences, DemoEnvironment demo) {
         this.state = state;
         this.preferences = preferences;
-        this.demoFolder = demoFolder;
+        this.demo = demo;
     }
 
     public Preferences preferences() {
@@ -119,10 +120,9 @@ public final class Session {
         state.activityProperty().set("Preparing the '" + scenario.name() + "' demo");
         state.executor().execute(BackgroundTask.<Path>of("demo", (progress, cancelled) -> {
             progress.accept(new Progress("Starting the embedded PostgreSQL", 0, 3, 0, 0, null));
-            DemoEnvironment environment = new DemoEnvironment(demoFolder);
-            environment.port();
+            demo.port();
             progress.accept(new Progress("Generating " + users + " users of legacy data", 1, 3, 0, 0, null));
-            Path plan = scenario.create(environment, users);
+            Path plan = scenario.create(demo, users);
             progress.accept(new Progress("Opening the plan", 2, 3, 0, 0, null));
             return plan;
         }).onProgress(p -> status.accept(p.phase() + "…"))

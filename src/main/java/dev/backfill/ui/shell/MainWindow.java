@@ -47,16 +47,16 @@ public final class MainWindow {
     private final ParityView parity;
     private final Menu recent = new Menu("Recent plans");
 
-    public MainWindow(AppState state, Session session) {
+    public MainWindow(AppState state, Session session, dev.backfill.ui.common.FilePicker files) {
         this.state = state;
         this.session = session;
         this.start = new StartView(new StartViewModel(session));
         PlanView plan = new PlanView(new PlanViewModel(state));
         ConnectionsView connections = new ConnectionsView(new ConnectionsViewModel(state, session));
         DryRunView dryRun = new DryRunView(new DryRunViewModel(state));
-        ConflictsView conflicts = new ConflictsView(new ConflictsViewModel(state));
+        ConflictsView conflicts = new ConflictsView(new ConflictsViewModel(state), files);
         BatchesView batches = new BatchesView(new BatchesViewModel(state));
-        this.parity = new ParityView(new ParityViewModel(state));
+        this.parity = new ParityView(new ParityViewModel(state), files);
         tabs.setId(TABS_ID);
         tabs.setTabClosingPolicy(TabPane.TabClosingPolicy.UNAVAILABLE);
         tabs.getTabs().addAll(tab("Plan", plan.root()), tab("Connections", connections.root()), tab("Dry run", dryRun.root()),

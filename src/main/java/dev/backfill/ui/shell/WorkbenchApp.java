@@ -34,8 +34,8 @@ public final class WorkbenchApp extends Application {
         preferences = Preferences.standard();
         executor = new FxTaskExecutor();
         state = new AppState(executor, new Secrets());
-        Session session = new Session(state, preferences, demoFolder());
-        window = new MainWindow(state, session);
+        Session session = new Session(state, preferences, new dev.backfill.demo.DemoEnvironment(demoFolder()));
+        window = new MainWindow(state, session, new dev.backfill.ui.common.FilePicker.Native());
         Scene scene = new Scene(window.root(), 1280, 800);
         style(scene);
         stage.setTitle("Backfill Workbench");

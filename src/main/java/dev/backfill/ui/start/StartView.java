@@ -29,7 +29,7 @@ public final class StartView {
     @FXML
     private Label description;
     @FXML
-    private Spinner<Integer> users;
+    private Spinner<Integer> demoUsers;
     @FXML
     private Button startDemo;
     @FXML
@@ -66,9 +66,9 @@ public final class StartView {
             }
         });
         description.textProperty().bind(model.scenarioProperty().map(DemoScenario::description).orElse(""));
-        users.setValueFactory(new SpinnerValueFactory.IntegerSpinnerValueFactory(1, 1_000_000, model.usersProperty().get(), 50));
-        users.valueProperty().addListener((o, old, value) -> model.usersProperty().set(value));
-        users.setEditable(true);
+        demoUsers.setValueFactory(new SpinnerValueFactory.IntegerSpinnerValueFactory(1, 1_000_000, model.usersProperty().get(), 50));
+        demoUsers.valueProperty().addListener((o, old, value) -> model.usersProperty().set(value));
+        demoUsers.setEditable(true);
         startDemo.disableProperty().bind(model.busyProperty());
         openPlan.disableProperty().bind(model.busyProperty());
         busy.visibleProperty().bind(model.busyProperty());

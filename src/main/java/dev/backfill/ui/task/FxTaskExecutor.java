@@ -47,6 +47,11 @@ public final class FxTaskExecutor implements TaskExecutor {
     }
 
     @Override
+    public void onUiThread(Runnable update) {
+        Platform.runLater(update);
+    }
+
+    @Override
     public void shutdown() {
         pool.shutdown();
     }

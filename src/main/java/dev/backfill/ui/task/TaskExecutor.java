@@ -5,6 +5,9 @@ public interface TaskExecutor {
 
     <T> void execute(BackgroundTask<T> task);
 
+    /** Runs a small update on the UI thread (later, in the app; at once, in tests). */
+    void onUiThread(Runnable update);
+
     /** Stops accepting tasks; running ones finish. */
     void shutdown();
 }
