@@ -4,6 +4,8 @@ import dev.backfill.engine.Apply;
 import dev.backfill.engine.ApplyListener;
 import dev.backfill.engine.Progress;
 import dev.backfill.engine.Workspace;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine;
 
@@ -13,6 +15,8 @@ import picocli.CommandLine;
                 "Ctrl-C, or 'backfill pause' from another shell, stops after the users being written."},
         footer = ExitCodes.HELP)
 final class ApplyCommand extends BackfillCommand {
+
+    private static final long PAUSE_WAIT_SECONDS = 60;
 
     @CommandLine.Mixin
     PlanOption plan = new PlanOption();
@@ -40,7 +44,8 @@ final class ApplyCommand extends BackfillCommand {
     protected int execute() throws Exception {
         try (Workspace workspace = plan.open()) {
             Apply.PauseSignal pause = new Apply.PauseSignal();
-            Thread hook = new Thread(pause::request, "apply-pause-on-interrupt");
+            CountDownLatch finished = new CountDownLatch(1);
+            Thread hook = new Thread(() -> pauseAndWait(pause, finished), "apply-pause-on-interrupt");
             Runtime.getRuntime().addShutdownHook(hook);
             AtomicInteger failed = new AtomicInteger();
             ConsoleProgress progress = new ConsoleProgress(err());
@@ -64,24 +69,50 @@ final class ApplyCommand extends BackfillCommand {
                 }
             };
             Apply apply = new Apply(workspace, chunk, throttle);
-            Apply.Result result = which.batch != null ? apply.apply(which.batch, listener, pause) : apply.applyNext(listener, pause);
             try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the JVM is exiting after Ctrl-C; the pause already took effect
+                Apply.Result result = which.batch != null ? apply.apply(which.batch, listener, pause) : apply.applyNext(listener, pause);
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the JVM is exiting after Ctrl-C; the pause already took effect
+                }
+                return report(result, failed.get());
+            } finally {
+                out().flush();
+                err().flush();
+                finished.countDown();
             }
-            if (result.nothingToDo()) {
-                out().printf("Batch %d is already applied; nothing to do.%n", result.batch());
-                return ExitCodes.OK;
+        }
+    }
+
+    private int report(Apply.Result result, int failed) {
+        if (result.nothingToDo()) {
+            out().printf("Batch %d is already applied; nothing to do.%n", result.batch());
+            return ExitCodes.OK;
+        }
+        out().printf("Batch %d: %s. %d user(s) applied, %d failed, %d with changed source; %,d rows in %.1f s (%,.0f rows/s).%n",
+                result.batch(), result.paused() ? "paused (apply again to resume)" : result.state().name(), result.applied(),
+                result.failed(), result.sourceChanged(), result.rows(), result.seconds(), result.rowsPerSecond());
+        if (result.failed() + result.sourceChanged() > 0) {
+            out().println("Failed users keep the database's message ('backfill export run " + plan.file + " --out run.json' lists them);"
+                    + " users whose source changed need a new dry run ('backfill dry-run " + plan.file + " --user ID') and approval.");
+        }
+        return failed > 0 ? ExitCodes.FINDINGS : ExitCodes.OK;
+    }
+
+    /**
+     * Ctrl-C: the JVM only exits once this hook returns, so waiting here lets the chunk being
+     * written commit (or roll back) with its ledger rows instead of dying mid-transaction.
+     */
+    private void pauseAndWait(Apply.PauseSignal pause, CountDownLatch finished) {
+        pause.request();
+        err().println("Interrupted: pausing after the users being written (up to " + PAUSE_WAIT_SECONDS + " s)...");
+        try {
+            if (!finished.await(PAUSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                err().println("Still writing; exiting anyway. The open transaction rolls back; apply again to resume.");
             }
-            out().printf("Batch %d: %s. %d user(s) applied, %d failed, %d with changed source; %,d rows in %.1f s (%,.0f rows/s).%n",
-                    result.batch(), result.paused() ? "paused (apply again to resume)" : result.state().name(), result.applied(),
-                    result.failed(), result.sourceChanged(), result.rows(), result.seconds(), result.rowsPerSecond());
-            if (result.failed() + result.sourceChanged() > 0) {
-                out().println("Failed users keep the database's message ('backfill export run PLAN --out run.json' lists them);"
-                        + " users whose source changed need a new dry run ('backfill dry-run PLAN --user ID') and approval.");
-            }
-            return failed.get() > 0 ? ExitCodes.FINDINGS : ExitCodes.OK;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

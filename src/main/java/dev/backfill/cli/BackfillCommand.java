@@ -37,9 +37,12 @@ abstract class BackfillCommand implements Callable<Integer> {
             err().println(e.getMessage());
             err().println("Nothing was run. Fix the plan and try again ('backfill validate PLAN' checks it without connecting).");
             return ExitCodes.BAD_PLAN;
-        } catch (CannotConnectException e) {
+        } catch (CannotConnectException | dev.backfill.control.ControlSchemaException e) {
             err().println(e.getMessage());
             return ExitCodes.CANNOT_CONNECT;
+        } catch (dev.backfill.engine.ApplyInterruptedException e) {
+            err().println(e.getMessage());
+            return ExitCodes.FAILED;
         } catch (PlanBusyException | IllegalStateException e) {
             err().println(e.getMessage());
             return ExitCodes.REFUSED;

@@ -31,7 +31,7 @@ public final class ControlSchema {
                     .load()
                     .migrate();
         } catch (FlywayException e) {
-            throw new IllegalStateException("Could not create or upgrade the control schema '" + schema
+            throw new ControlSchemaException("Could not create or upgrade the control schema '" + schema
                     + "' in the target database: " + e.getMessage()
                     + ". The target user needs CREATE on the database (or create the schema for it).", e);
         }

@@ -100,6 +100,11 @@ public final class PlanLock implements AutoCloseable {
     public void close() {
         try (connection) {
             if (!connection.isClosed()) {
+                try (PreparedStatement forget = connection.prepareStatement("delete from " + control.table("lock_holders")
+                        + " where plan = ? and pid = pg_backend_pid()")) {
+                    forget.setString(1, plan);
+                    forget.executeUpdate();
+                }
                 try (PreparedStatement unlock = connection.prepareStatement("select pg_advisory_unlock(hashtext(?), hashtext(?))")) {
                     unlock.setString(1, "backfill-workbench:" + control.name());
                     unlock.setString(2, plan);

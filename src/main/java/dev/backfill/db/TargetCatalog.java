@@ -88,6 +88,14 @@ public final class TargetCatalog {
         return TargetShape.of(types);
     }
 
+    /** The target's own column types, whatever the plan's {@code as:} says: what parity compares. */
+    public TargetShape storedShape() {
+        return (entity, column) -> {
+            Column known = column(entity.name(), column);
+            return known == null ? null : known.type();
+        };
+    }
+
     public Column column(String entity, String column) {
         return byEntity.getOrDefault(entity, Map.of()).get(column);
     }

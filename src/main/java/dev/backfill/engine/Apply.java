@@ -204,7 +204,8 @@ public final class Apply {
             Map<String, Map<String, Object>> sharedIds = shared || !plan.hasSharedEntities() ? Map.of() : sharedIds(shape, ids);
             MappingContext context = new MappingContext(plan, shape, ids, sharedIds);
             ChunkMapper mapper = new ChunkMapper(context, ids, Set.of());
-            ChunkWriter writer = new ChunkWriter(new ApplyStatements(workspace.control(), shape), shape, store);
+            ChunkWriter writer = new ChunkWriter(new ApplyStatements(workspace.control(), shape), shape,
+                    workspace.catalog().storedShape(), store);
             List<String> users = new ArrayList<>(pending.keySet());
             int total = users.size();
             boolean paused = false;
@@ -215,8 +216,8 @@ public final class Apply {
                     break;
                 }
                 if (!lock.isHeld()) {
-                    throw new IllegalStateException("Lost the plan's lock (its database connection was closed); stopped after "
-                            + from + " users. Apply again to resume.");
+                    throw new ApplyInterruptedException("Lost the plan's lock (its database connection was closed); stopped after "
+                            + from + " users. Apply again to resume: nothing is written twice.");
                 }
                 List<String> chunk = users.subList(from, Math.min(users.size(), from + chunkUsers));
                 List<UserResult> ready = mapChunk(mapper, ids, chunk, pending, shared);

@@ -39,11 +39,17 @@ public final class Approvals {
             BatchView batch = queue.stream().filter(b -> b.number() == number).findFirst().orElseThrow(() ->
                     new IllegalArgumentException("Plan '" + workspace.plan().name() + "' has no batch " + number
                             + ". 'backfill batches PLAN' lists them."));
+            requireReviewedUsers(connection, number);
             if (batch.state() == BatchState.APPROVED) {
                 throw new IllegalStateException("Batch " + number + " is already approved (by " + batch.approvedBy() + " at "
                         + batch.approvedAt() + "). Apply it: 'backfill apply PLAN --batch " + number + "'.");
             }
             requireAwaitingApproval(batch);
+            if (batch.state() == BatchState.APPLIED_WITH_FAILURES) {
+                // users held back after an apply are re-approved on their own, whatever comes next in the queue
+                batches.approve(connection, number, actor, Workspace.host(), workspace.plan().checksum());
+                return new Approved(List.of(number), batch.usersPending());
+            }
             Optional<BatchView> ahead = queue.stream().filter(b -> b.state() == BatchState.APPROVED).findFirst();
             if (ahead.isPresent()) {
                 throw new IllegalStateException("Batch " + ahead.get().number() + " is approved and not applied yet. Apply it first,"
@@ -75,12 +81,16 @@ public final class Approvals {
             }
             List<BatchView> next = candidates(queue);
             if (next.isEmpty()) {
-                throw new IllegalStateException("No batch awaits approval: every batch is approved, applying or applied."
-                        + " 'backfill batches PLAN' shows the queue.");
+                Optional<BatchView> heldBack = queue.stream().filter(b -> b.state() == BatchState.APPLIED_WITH_FAILURES).findFirst();
+                throw new IllegalStateException(heldBack.map(b -> "No new batch awaits approval. Batch " + b.number() + " holds "
+                        + b.usersPending() + " user(s) held back after its apply; once they are fixed and dry-run again, approve it with"
+                        + " --batch " + b.number() + ".").orElse("No batch awaits approval: every batch is approved, applying or applied."
+                        + " 'backfill batches PLAN' shows the queue."));
             }
             List<Integer> approved = new ArrayList<>();
             int users = 0;
             for (BatchView batch : next.subList(0, Math.min(count, next.size()))) {
+                requireReviewedUsers(connection, batch.number());
                 batches.approve(connection, batch.number(), actor, Workspace.host(), workspace.plan().checksum());
                 approved.add(batch.number());
                 users += batch.usersPending();
@@ -126,8 +136,28 @@ public final class Approvals {
         });
     }
 
+    /** The queue's next batches: planned or rolled back ones (a batch with held-back users is approved on its own). */
     private static List<BatchView> candidates(List<BatchView> queue) {
-        return queue.stream().filter(b -> b.state().awaitsApproval() && b.usersPending() > 0).toList();
+        return queue.stream().filter(b -> (b.state() == BatchState.PLANNED || b.state() == BatchState.ROLLED_BACK)
+                && b.usersPending() > 0).toList();
+    }
+
+    /** Every user to approve was last reviewed by a dry run of this very plan, not of an earlier version of it. */
+    private void requireReviewedUsers(Connection connection, int number) throws SQLException {
+        String sql = "select count(*) from " + workspace.control().table("users") + " u join " + workspace.control().table("runs")
+                + " r on r.run_id = u.dry_run_id where u.plan = ? and u.batch_no = ? and u.status <> 'migrated' and r.plan_checksum <> ?";
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, workspace.plan().name());
+            statement.setInt(2, number);
+            statement.setString(3, workspace.plan().checksum());
+            try (ResultSet rows = statement.executeQuery()) {
+                rows.next();
+                if (rows.getLong(1) > 0) {
+                    throw new IllegalStateException(rows.getLong(1) + " user(s) of batch " + number + " were reviewed under an earlier"
+                            + " version of the plan file. Run the dry run again (all users) so what you approve is what was reviewed.");
+                }
+            }
+        }
     }
 
     private static void requireAwaitingApproval(BatchView batch) {

@@ -91,7 +91,7 @@ final class ChunkMapper {
         if (entity.id() == null || (entity.id().strategy() != IdSpec.Strategy.GENERATE && !entity.id().generateInvalid())) {
             return;
         }
-        if (entity.id().perUser()) {
+        if (entity.id().scopedToUser()) {
             for (UserMapping mapping : mappings) {
                 ids.preload(target, entity.name(), mapping.user(), mapping.idKeys(entity));
             }

@@ -11,7 +11,6 @@ import dev.backfill.mapping.RowHash;
 import dev.backfill.mapping.TargetShape;
 import dev.backfill.mapping.UserResult;
 import dev.backfill.mapping.ValueText;
-import dev.backfill.plan.Coercion;
 import dev.backfill.plan.Entity;
 import java.math.BigInteger;
 import java.sql.Connection;
@@ -31,11 +30,14 @@ import java.util.Map;
 final class ChunkWriter {
     private final ApplyStatements statements;
     private final TargetShape shape;
+    private final TargetShape stored;
     private final ApplyStore store;
 
-    ChunkWriter(ApplyStatements statements, TargetShape shape, ApplyStore store) {
+    /** {@code stored}: the target's own column types, which parity's checksums are computed in. */
+    ChunkWriter(ApplyStatements statements, TargetShape shape, TargetShape stored, ApplyStore store) {
         this.statements = statements;
         this.shape = shape;
+        this.stored = stored;
         this.store = store;
     }
 
@@ -122,8 +124,7 @@ final class ChunkWriter {
         List<String> columns = entity.targetColumns();
         List<String> texts = new ArrayList<>(columns.size());
         for (int i = 0; i < columns.size(); i++) {
-            ColumnType type = shape.type(entity, columns.get(i));
-            texts.add(ValueText.hashText(row.values().get(i), type == null ? Coercion.TEXT : type.coercion()));
+            texts.add(ValueText.hashTextAs(row.values().get(i), shape.type(entity, columns.get(i)), stored.type(entity, columns.get(i))));
         }
         return RowHash.of(texts);
     }

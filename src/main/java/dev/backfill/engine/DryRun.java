@@ -85,7 +85,7 @@ public final class DryRun {
                 Integer applying = batches.applyingBatch(connection);
                 if (applying != null && options.user() == null) {
                     throw new IllegalStateException("Batch " + applying + " of plan '" + plan.name() + "' is being applied or was"
-                            + " interrupted mid-apply. Finish it first ('backfill apply --batch " + applying + "'), then dry-run again.");
+                            + " interrupted mid-apply. Finish it first ('backfill apply PLAN --batch " + applying + "'), then dry-run again.");
                 }
             }
             long runId = runs.start(workspace.target(), plan.name(), "dry_run", null, plan.checksum(),
@@ -328,7 +328,7 @@ public final class DryRun {
             UserResult result = mapping.result();
             ids.flush(connection);
             store.write(connection, runId, List.of(result), Map.of(DryRunStore.SHARED_USER, 0L), batchUsers);
-            counter.add(result);
+            counter.addShared(result);
         }
         return mapping.ids();
     }
@@ -382,6 +382,11 @@ public final class DryRun {
 
         void add(UserResult result) {
             users++;
+            addShared(result);
+        }
+
+        /** Shared rows (batch 0) count as rows and findings but not as a user. */
+        void addShared(UserResult result) {
             legacyRows += result.legacyRowCount();
             plannedRows += result.plannedRowCount();
             result.findings().forEach(f -> findings.merge(f.kind(), 1, Integer::sum));

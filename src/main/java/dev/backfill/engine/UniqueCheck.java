@@ -99,9 +99,11 @@ final class UniqueCheck {
         }
         String sql = "with ranked as (select entity, columns, value, user_key, legacy_ids, position,"
                 + " first_value(user_key) over w as first_user, dense_rank() over w as place,"
-                + " count(distinct user_key) over (partition by entity, columns, value) as users"
-                + " from " + TABLE + " window w as (partition by entity, columns, value order by position, user_key))"
-                + " select entity, columns, value, user_key, legacy_ids, first_user from ranked where users > 1 and user_key <> first_user"
+                // PostgreSQL has no count(distinct ...) over a window: more than one user means min and max differ
+                + " min(user_key) over v <> max(user_key) over v as several_users"
+                + " from " + TABLE + " window w as (partition by entity, columns, value order by position, user_key),"
+                + " v as (partition by entity, columns, value))"
+                + " select entity, columns, value, user_key, legacy_ids, first_user from ranked where several_users and user_key <> first_user"
                 + " order by position";
         List<Finding> findings = new ArrayList<>();
         try (Statement statement = connection.createStatement(); ResultSet rows = statement.executeQuery(sql)) {

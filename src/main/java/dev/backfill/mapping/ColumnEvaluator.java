@@ -53,7 +53,7 @@ final class ColumnEvaluator {
             JsonNode condition = Paths.get(record, spec.when());
             Coercer.Result flag = Coercer.coerce(condition, ColumnType.of(dev.backfill.plan.Coercion.BOOLEAN), null);
             if (flag instanceof Coercer.Invalid invalid) {
-                problem = "the condition " + spec.when() + " = " + invalid.reason();
+                problem = "its condition 'when: " + spec.when() + "' must be true or false, but " + invalid.reason();
                 raw = null;
             } else if (!Boolean.TRUE.equals(((Coercer.Ok) flag).value())) {
                 raw = null;
@@ -62,6 +62,11 @@ final class ColumnEvaluator {
         if (present(raw) && !spec.map().isEmpty()) {
             String key = legacyText(raw);
             JsonNode mapped = spec.map().get(key);
+            if (mapped == null && raw.isTextual() && (spec.trim() || spec.textCase() != null)) {
+                // a map key may be written as the legacy spells the value or in the trimmed/cased form the column
+                // normalises it to: 'In Progress', 'IN_PROGRESS' and 'inProgress' all find the key in_progress (case: snake)
+                mapped = spec.map().get(textForm(spec, key));
+            }
             if (mapped != null) {
                 raw = mapped;
             } else if (spec.otherwise() instanceof ColumnSpec.MapMiss.Value value) {

@@ -10,17 +10,24 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Finds keys in legacy JSON that no entity of the plan reads. Paths are compared from the source
  * row down, so a key read by any entity on the same stream counts as read; a path that reads an
- * object whole (e.g. {@code pack: [metadata]}) covers everything below it.
+ * object whole (e.g. {@code pack: [metadata]}) covers everything below it. An entity with a
+ * {@code where} only reads the records it keeps: for the others, its paths do not count.
  */
 final class UnmappedFields {
     private static final FieldPath.Segment ANY = new FieldPath.Wildcard();
 
     /** Paths read from each stream, from the row down; [n] counted as [*]. */
     private final Map<String, List<List<FieldPath.Segment>>> readByStream = new LinkedHashMap<>();
+
+    /** The paths an entity with a {@code where} reads, which count only for the records it keeps. */
+    private record Filtered(FieldPath explode, Map<FieldPath, JsonNode> where, List<List<FieldPath.Segment>> paths) {}
+
+    private final Map<String, List<Filtered>> filteredByStream = new LinkedHashMap<>();
 
     UnmappedFields(Plan plan) {
         for (Entity entity : plan.entities()) {
@@ -38,7 +45,16 @@ final class UnmappedFields {
             if (entity.group() != null) {
                 paths.addAll(entity.group());
             }
+            List<List<FieldPath.Segment>> own = entity.from().where().isEmpty() ? read : new ArrayList<>();
             for (FieldPath path : paths) {
+                own.add(absolute(entity, path));
+            }
+            if (own != read) {
+                filteredByStream.computeIfAbsent(entity.from().streamKey(), k -> new ArrayList<>())
+                        .add(new Filtered(entity.from().explode(), entity.from().where(), own));
+            }
+            // the fields 'where' compares are read for every record
+            for (FieldPath path : entity.from().where().keySet()) {
                 read.add(absolute(entity, path));
             }
             for (String field : rowFields(entity)) {
@@ -95,6 +111,16 @@ final class UnmappedFields {
     Map<String, List<JsonNode>> find(Entity entity, LegacyRecord record, FieldPath root) {
         Map<String, List<JsonNode>> found = new LinkedHashMap<>();
         List<List<FieldPath.Segment>> read = readByStream.getOrDefault(entity.from().streamKey(), List.of());
+        List<Filtered> filtered = filteredByStream.getOrDefault(entity.from().streamKey(), List.of());
+        if (!filtered.isEmpty()) {
+            read = new ArrayList<>(read);
+            for (Filtered other : filtered) {
+                // an entity exploding the same records reads this one only if its 'where' keeps it
+                if (!Objects.equals(other.explode(), entity.from().explode()) || UserMapping.matchesWhere(record, other.where())) {
+                    read.addAll(other.paths());
+                }
+            }
+        }
         List<FieldPath.Segment> start = absolute(entity, root);
         for (JsonNode value : Paths.getAll(record, root)) {
             walk(value, start, root.text().equals("$") ? "" : root.text(), read, found);

@@ -175,7 +175,24 @@ public final class UserMapping {
                 position += exploded.size();
             }
         }
+        if (!from.where().isEmpty()) {
+            records.removeIf(record -> !matchesWhere(record, from.where()));
+        }
         return records;
+    }
+
+    /** The record's fields equal the source's {@code where} values (compared as text: 5 and "5" are equal; null matches absent). */
+    static boolean matchesWhere(LegacyRecord record, Map<FieldPath, JsonNode> where) {
+        for (Map.Entry<FieldPath, JsonNode> condition : where.entrySet()) {
+            JsonNode actual = Paths.get(record, condition.getKey());
+            JsonNode expected = condition.getValue();
+            boolean actualEmpty = actual.isMissingNode() || actual.isNull();
+            if (expected.isNull() ? !actualEmpty
+                    : actualEmpty || !ColumnEvaluator.legacyText(actual).equals(ColumnEvaluator.legacyText(expected))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private List<ObjectNode> latest(Entity entity, List<ObjectNode> streamRows) {
@@ -251,7 +268,8 @@ public final class UserMapping {
         boolean skip = false;
         int findingsBefore = findings.size();
         for (ColumnSpec column : context.plainColumns(entity)) {
-            ColumnEvaluator.Outcome outcome = records.size() == 1
+            // a group of one record is merged too, so a union is a deduplicated list whether a user has one record or several
+            ColumnEvaluator.Outcome outcome = !entity.grouped()
                     ? evaluator.evaluate(column, records.get(0), row, legacyIds)
                     : merge(entity, column, records, row, legacyIds, evaluator);
             skip |= outcome.skipRow();
@@ -362,13 +380,13 @@ public final class UserMapping {
         Object id = switch (spec.strategy()) {
             case PRESERVE -> legacy;
             case DERIVE -> UuidV5.of(UuidV5.NAMESPACE, context.plan().name() + "/" + entity.name() + "/"
-                    + (spec.perUser() ? user + "/" : "") + legacyText);
-            case GENERATE -> context.ids().idFor(entity.name(), spec.perUser() ? user : "", legacyText);
+                    + (spec.scopedToUser() ? user + "/" : "") + legacyText);
+            case GENERATE -> context.ids().idFor(entity.name(), spec.scopedToUser() ? user : "", legacyText);
         };
         JsonNode raw = id instanceof JsonNode node ? node : Json.NODES.textNode(id.toString());
         Coercer.Result coerced = Coercer.coerce(raw, type, null);
         if (coerced instanceof Coercer.Invalid && spec.generateInvalid()) {
-            UUID generated = context.ids().idFor(entity.name(), spec.perUser() ? user : "", legacyText);
+            UUID generated = context.ids().idFor(entity.name(), spec.scopedToUser() ? user : "", legacyText);
             coerced = Coercer.coerce(Json.NODES.textNode(generated.toString()), type, null);
         }
         if (coerced instanceof Coercer.Invalid invalid) {

@@ -114,6 +114,18 @@ public final class ValueText {
         return out.append('}').toString();
     }
 
+    /**
+     * The hash text of a value written into a column of another type (the plan's {@code as:} differs
+     * from the column's): the value as PostgreSQL holds it after converting it to the column's type.
+     */
+    public static String hashTextAs(Object value, ColumnType written, ColumnType stored) {
+        if (value == null || stored == null || written == null || written.coercion() == stored.coercion()) {
+            return hashText(value, stored != null ? stored.coercion() : written == null ? Coercion.TEXT : written.coercion());
+        }
+        Coercer.Result converted = Coercer.coerce(Json.NODES.textNode(plain(value)), stored, null);
+        return converted instanceof Coercer.Ok ok ? hashText(ok.value(), stored.coercion()) : plain(value);
+    }
+
     /** The text PostgreSQL prints for this value under {@code ChecksumSql}'s expression for its type; null stays null. */
     public static String hashText(Object value, Coercion type) {
         if (value == null) {

@@ -42,7 +42,7 @@ public final class Parity {
     public ParityReport compute() throws SQLException {
         long start = System.nanoTime();
         Plan plan = workspace.plan();
-        TargetShape shape = workspace.catalog().shape();
+        TargetShape shape = workspace.catalog().storedShape();
         try (Connection connection = workspace.target().getConnection()) {
             UserCounts users = users(connection);
             Map<String, long[]> counts = plannedCounts(connection);
@@ -51,14 +51,19 @@ public final class Parity {
                 entities.add(entity(connection, entity, shape, counts.getOrDefault(entity.name(), new long[4]), users));
             }
             List<CheckParity> checks = new ArrayList<>();
+            java.util.Set<String> seen = new java.util.HashSet<>();
             for (Entity entity : plan.entities()) {
                 for (ColumnSpec column : entity.columns()) {
-                    if (column.ref() != null) {
+                    // two entities writing one table share its orphan and duplicate checks: list each once
+                    if (column.ref() != null && seen.add("orphans " + entity.into() + "." + column.name())) {
                         checks.add(orphans(connection, entity, column, shape));
                     }
                 }
             }
             for (EntityParity entity : entities) {
+                if (!seen.add("duplicates " + entity.table() + " " + plan.requireEntity(entity.entity()).key())) {
+                    continue;
+                }
                 checks.add(new CheckParity("no duplicate " + plan.requireEntity(entity.entity()).key() + " in " + entity.table(),
                         CheckParity.Kind.DUPLICATES, BigDecimal.ZERO, BigDecimal.valueOf(entity.duplicateKeys()), BigDecimal.ZERO,
                         entity.duplicateKeys() == 0 ? ParityStatus.OK : ParityStatus.MISMATCH,
@@ -74,7 +79,7 @@ public final class Parity {
     /** The parity of one user: per entity, what apply wrote and whether the target still holds exactly that. */
     public List<UserEntityParity> user(String user) throws SQLException {
         Plan plan = workspace.plan();
-        TargetShape shape = workspace.catalog().shape();
+        TargetShape shape = workspace.catalog().storedShape();
         List<UserEntityParity> out = new ArrayList<>();
         try (Connection connection = workspace.target().getConnection()) {
             String status = userStatus(connection, user);

@@ -13,7 +13,8 @@ import java.util.Map;
  * @param as         explicit coercion, or null to use the target column's type
  * @param format     a date-time pattern for text timestamps that are in no standard format, or null
  * @param defaultValue used when the value is null or missing, or null for none
- * @param map        value map (legacy text → target value), or empty
+ * @param map        value map (legacy text → target value), or empty; a value is looked up as the legacy spells it,
+ *                   then (with case/trim) in its normalised form, so one key covers every spelling
  * @param otherwise  what an unmapped value becomes: {@link MapMiss}
  * @param ref        entity whose id map resolves this value, or null
  * @param merge      how grouped rows combine this column, or null (first non-null)

@@ -14,4 +14,12 @@ package dev.backfill.plan;
 public record IdSpec(String column, FieldPath from, Strategy strategy, boolean perUser, boolean generateInvalid, Location at) {
 
     public enum Strategy { PRESERVE, GENERATE, DERIVE }
+
+    /**
+     * Whether the id map keys this entity's legacy ids per user. Without a legacy id field the key is
+     * the row's position within its user, which only names a row together with the user.
+     */
+    public boolean scopedToUser() {
+        return perUser || from == null;
+    }
 }

@@ -29,6 +29,16 @@ public final class PlanLoader {
         return parse(text, file.getFileName().toString(), base);
     }
 
+    /** An unquoted ${VAR} inside { } or [ ] breaks YAML in a way its own message does not explain. */
+    private static String referenceHint(String text, int line) {
+        String[] lines = text.split("\\R", -1);
+        boolean nearReference = false;
+        for (int i = Math.max(0, line - 2); i < Math.min(lines.length, line); i++) {
+            nearReference |= lines[i].contains("${");
+        }
+        return nearReference ? "; a ${VAR} reference inside { } or [ ] must be quoted, e.g. password: '${APP_PW}'" : "";
+    }
+
     public static Plan parse(String text, String fileName, Path baseDir) throws InvalidPlanException {
         List<PlanError> errors = new ArrayList<>();
         Location root = new Location(fileName, 1, 1, "");
@@ -45,7 +55,8 @@ public final class PlanLoader {
             int line = mark == null ? 0 : mark.getLine() + 1;
             int column = mark == null ? 0 : mark.getColumn() + 1;
             throw new InvalidPlanException(List.of(new PlanError(new Location(fileName, line, column, ""),
-                    "not valid YAML: " + e.getProblem() + (e.getContext() == null ? "" : " (" + e.getContext() + ")"))));
+                    "not valid YAML: " + e.getProblem() + (e.getContext() == null ? "" : " (" + e.getContext() + ")")
+                            + referenceHint(text, line))));
         } catch (YAMLException e) {
             throw new InvalidPlanException(List.of(new PlanError(root, "not valid YAML: " + e.getMessage())));
         }

@@ -120,6 +120,9 @@ final class PlanReader {
             return null;
         }
         String kind = kinds.get(0);
+        if (isTarget) {
+            checkControlSchema(c);
+        }
         if (c.has("password") && !kind.equals("jdbc")) {
             c.error("password", "a password only applies to a jdbc connection");
         }
@@ -148,6 +151,21 @@ final class PlanReader {
                 String file = c.text("jsonl");
                 return file == null ? null : new ConnectionSpec.JsonLines(resolve(file));
             }
+        }
+    }
+
+    /** The control schema gets its own tables (and Flyway's history); it must not be a schema the product or PostgreSQL owns. */
+    private static void checkControlSchema(YamlFields c) {
+        String schema = c.text("control_schema");
+        if (schema == null) {
+            return;
+        }
+        String lower = schema.toLowerCase(Locale.ROOT);
+        if (schema.isBlank() || schema.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 63) {
+            c.error("control_schema", "a schema name of 1 to 63 bytes, e.g. backfill; found '" + schema + "'");
+        } else if (lower.equals("public") || lower.startsWith("pg_") || lower.equals("information_schema")) {
+            c.error("control_schema", "'" + schema + "' is not the tool's to fill with control tables; name a schema of its own,"
+                    + " e.g. backfill");
         }
     }
 
@@ -299,7 +317,7 @@ final class PlanReader {
 
     private SourceSpec source(YamlFields entity, String planPartition) {
         var opened = YamlFields.open(entity.node("from"), entity.at("from"), errors,
-                "table", "query", "document", "partition", "explode", "latest", "order_by");
+                "table", "query", "document", "partition", "explode", "latest", "order_by", "where");
         if (opened.isEmpty()) {
             return null;
         }
@@ -315,9 +333,22 @@ final class PlanReader {
                 s.error("explode", "an explode path must reach array elements with [*], e.g. state.personas[*]");
             }
         }
+        Map<FieldPath, JsonNode> where = new LinkedHashMap<>();
+        if (s.has("where")) {
+            YamlFields.open(s.node("where"), s.at("where"), errors).ifPresent(w -> w.all().forEach((field, value) -> {
+                FieldPath path = pathAt(w.at(field), field);
+                if (path != null && path.hasWildcard()) {
+                    w.error(field, "a 'where' field names one value per record; [*] is not allowed here");
+                } else if (path != null && !(value instanceof ScalarNode)) {
+                    w.error(field, "a 'where' field is compared with one value, e.g. contextType: romantic");
+                } else if (path != null) {
+                    where.put(path, YamlFields.toJson(value));
+                }
+            }));
+        }
         String partition = s.text("partition");
         return new SourceSpec(s.text("table"), s.text("query"), s.text("document"),
-                partition != null ? partition : planPartition, explode, s.text("latest"), s.textList("order_by"), s.at());
+                partition != null ? partition : planPartition, explode, s.text("latest"), s.textList("order_by"), s.at(), where);
     }
 
     private IdSpec id(YamlFields entity) {

@@ -170,7 +170,9 @@ public final class PostgresSource implements SourceReader {
     @Override
     public long countUsers(SourceSpec stream) {
         String partition = partition(stream);
-        String sql = "select count(distinct " + partition + ") from " + relation(stream) + " q where " + partition + " is not null";
+        // the same users as users(): a row whose user is NULL or '' belongs to nobody
+        String sql = "select count(distinct " + partition + ") from " + relation(stream) + " q where " + partition + " is not null"
+                + " and " + partition + "::text <> ''";
         try (Connection connection = pool.getConnection(); Statement statement = connection.createStatement();
              ResultSet rows = statement.executeQuery(sql)) {
             rows.next();

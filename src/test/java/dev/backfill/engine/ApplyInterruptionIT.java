@@ -155,6 +155,9 @@ class ApplyInterruptionIT {
     /** Names the databases of the run whose process is killed. */
     private static final class InterruptionKilled {}
 
+    /** Names the databases of the run interrupted with Ctrl-C (SIGTERM). */
+    private static final class InterruptionCtrlC {}
+
     /** Names the databases of the run whose backends are terminated. */
     private static final class InterruptionTerminated {}
 
@@ -211,6 +214,43 @@ class ApplyInterruptionIT {
             assertThat(resumed.sourceChanged()).isZero();
 
             assertAppliedExactlyOnce(env, workspace, approved.keySet());
+        }
+    }
+
+    @Test
+    void ctrlCPausesTheApplyAfterTheUsersBeingWrittenAndRecordsThePause() throws Exception {
+        Env env = Env.create(InterruptionCtrlC.class);
+        try (Workspace workspace = env.open()) {
+            new DryRun(workspace).run(DryRun.Options.all(), ProgressListener.NONE, new Cancellation());
+            new Approvals(workspace).approve(1, "tester@test");
+            Map<String, List<String>> before = env.rowsByUser(env.statuses(1).keySet());
+
+            try (Cli cli = Cli.start(env.demo().folder(), "apply-interrupted", "apply", env.plan().toString(), "--batch", "1",
+                    "--chunk", "1", "--throttle-ms", "100")) {
+                Poll.until("3 users migrated by the CLI apply", Duration.ofSeconds(60), () -> {
+                    if (!cli.process().isAlive()) {
+                        throw new AssertionError("the CLI apply ended before it could be interrupted: " + cli.out() + cli.err());
+                    }
+                    return env.migrated(1) >= 3;
+                });
+                cli.process().destroy(); // SIGTERM, as Ctrl-C: shutdown hooks run
+                cli.exitCode(60);
+                assertThat(cli.err()).contains("Interrupted: pausing after the users being written");
+                assertThat(cli.out()).contains("Batch 1: paused (apply again to resume).");
+            }
+            long migrated = env.migrated(1);
+            assertThat(migrated).isBetween(3L, BATCH_USERS - 1L);
+            try (Connection connection = env.target()) {
+                assertThat(Tables.rows(connection, "select status from backfill.runs where kind = 'apply' order by run_id"))
+                        .containsExactly("paused");
+                assertThat(Tables.count(connection, "select count(*) from backfill.lock_holders")).isZero();
+            }
+            assertNoUserHalfApplied(env, before);
+
+            Apply.Result resumed = new Apply(workspace, 10).apply(1, ApplyListener.NONE, new Apply.PauseSignal());
+            assertThat(resumed.state()).isEqualTo(BatchState.APPLIED);
+            assertThat(resumed.applied()).isEqualTo(BATCH_USERS - (int) migrated);
+            assertAppliedExactlyOnce(env, workspace, env.statuses(1).keySet());
         }
     }
 

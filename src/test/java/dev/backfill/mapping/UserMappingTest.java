@@ -162,6 +162,31 @@ class UserMappingTest {
         assertThat(values(result, "parts")).containsExactly(List.of("p1", "A", "inner_critic_voice"));
     }
 
+    @Test
+    void valueMapFindsAKeyThroughTheColumnsCaseSoOneKeyCoversEverySpelling() {
+        Plan plan = plan(PARTS + """
+                    type: { from: type, case: snake, map: { in_progress: running, done: completed, "Legacy Odd": odd } }
+                """);
+
+        UserResult result = map(plan, "parts",
+                "{id: 'p1', title: 'A', type: 'In Progress'}",
+                "{id: 'p2', title: 'B', type: 'IN_PROGRESS'}",
+                "{id: 'p3', title: 'C', type: 'inProgress'}",
+                "{id: 'p4', title: 'D', type: ' DONE '}",
+                "{id: 'p5', title: 'E', type: 'Legacy Odd'}",
+                "{id: 'p6', title: 'F', type: 'Paused'}");
+
+        // the legacy spelling is tried first, so keys written as the legacy spells them keep working
+        assertThat(values(result, "parts")).containsExactly(
+                List.of("p1", "A", "running"),
+                List.of("p2", "B", "running"),
+                List.of("p3", "C", "running"),
+                List.of("p4", "D", "completed"),
+                List.of("p5", "E", "odd"),
+                Arrays.asList("p6", "F", null));
+        assertThat(summaries(result)).containsExactly("INVALID_VALUE parts.type [\"Paused\"] -> null [p6]");
+    }
+
     // ---- references, keys and ids ----
 
     @Test
@@ -345,6 +370,16 @@ class UserMappingTest {
     }
 
     @Test
+    void generateWithoutALegacyIdKeysTheAllocatorByUserAndRowPosition() {
+        Plan plan = plan(PARTS.replace("id: { from: id, strategy: preserve }", "id: { strategy: generate }"));
+
+        map(plan, "parts", "{title: 'A'}", "{title: 'B'}");
+
+        // '#1' alone would name the first row of every user, and all users would share its id
+        assertThat(allocatorCalls).containsExactly("parts|u1|#1", "parts|u1|#2");
+    }
+
+    @Test
     void preserveKeepsValidUuidsAndGeneratesIdsForTheOthersWhenAskedTo() {
         Plan plan = plan(PARTS.replace("strategy: preserve", "strategy: preserve, otherwise: generate"));
         TargetShape uuidIds = TargetShape.of(Map.of("parts", Map.of("id", ColumnType.of(dev.backfill.plan.Coercion.UUID))));
@@ -466,6 +501,18 @@ class UserMappingTest {
 
         assertThat(Json.write((JsonNode) result.rowsOf("profile").get(0).value("tags"))).isEqualTo("[\"a\",\"b\",\"c\",\"d\"]");
         assertThat(result.findings()).isEmpty();
+    }
+
+    @Test
+    void groupMergeAppliesToAGroupOfOneRecordToo() {
+        Plan plan = plan(profile("tags: { from: tags, merge: union }"));
+
+        UserResult one = map(plan, "profile", "{id: 'r1', user_id: 'u1', tags: ['a', 'b', 'a']}");
+        UserResult none = map(plan, "profile", "{id: 'r1', user_id: 'u1', tags: null}");
+
+        // the same as for several records: a deduplicated list, and an empty list when no record has one
+        assertThat(Json.write((JsonNode) one.rowsOf("profile").get(0).value("tags"))).isEqualTo("[\"a\",\"b\"]");
+        assertThat(Json.write((JsonNode) none.rowsOf("profile").get(0).value("tags"))).isEqualTo("[]");
     }
 
     @Test
@@ -606,6 +653,21 @@ class UserMappingTest {
     }
 
     @Test
+    void aConditionThatIsNotTrueOrFalseIsAFindingThatNamesTheCondition() {
+        Plan plan = plan(PARTS + """
+                    note: { from: note, when: is_public }
+                """);
+
+        UserResult result = map(plan, "parts", "{id: 'p1', title: 'A', note: 'n1', is_public: 'maybe'}");
+
+        assertThat(result.rowsOf("parts")).extracting(r -> r.value("note")).containsExactly((Object) null);
+        assertThat(result.findings()).singleElement().satisfies(f -> {
+            assertThat(f.kind()).isEqualTo(FindingKind.INVALID_VALUE);
+            assertThat(f.message()).contains("its condition 'when: is_public' must be true or false, but 'maybe' is not a boolean");
+        });
+    }
+
+    @Test
     void sortKeysOrdersObjectKeysAlphabeticallyAtEveryLevel() {
         Plan plan = plan(PARTS + """
                     data: { from: data, sort_keys: true }
@@ -683,6 +745,96 @@ class UserMappingTest {
         assertThat(summaries(result)).containsExactly(
                 "SUPERSEDED_ROW settings.updated_at [\"2024-01-01T00:00:00Z\",\"2024-02-01\"] -> \"2024-03-01 10:00:00+02\" [r1, r3]");
         assertThat(result.findings().get(0).message()).contains("the latest (updated_at '2024-03-01 10:00:00+02', id r2)");
+    }
+
+    @Test
+    void whereKeepsOnlyTheRecordsOfOneKindAndTheStreamIsStillReadOnce() {
+        Plan plan = plan("""
+                - name: romantic
+                  from: { table: contexts, where: { kind: romantic } }
+                  into: intents_v2
+                  key: [kind]
+                  legacy_id: id
+                  columns:
+                    kind: kind
+                    timeline: data.timeline
+                  unmapped: [data]
+                - name: professional
+                  from: { table: contexts, where: { kind: professional, "data.version": 2 } }
+                  into: intents_v2
+                  key: [kind]
+                  legacy_id: id
+                  columns:
+                    kind: kind
+                    horizon: data.horizon
+                """);
+
+        UserResult result = map(plan, "romantic",
+                "{id: 'c1', kind: 'romantic', data: {timeline: 'soon', extra: 1}}",
+                "{id: 'c2', kind: 'professional', data: {horizon: '5y', version: '2'}}",
+                "{id: 'c3', kind: 'professional', data: {horizon: '1y', version: 1}}",
+                "{id: 'c4', kind: 'service', data: {}}");
+
+        assertThat(stream(plan, "romantic")).isEqualTo(stream(plan, "professional"));
+        assertThat(values(result, "romantic")).containsExactly(List.of("romantic", "soon"));
+        assertThat(values(result, "professional")).containsExactly(List.of("professional", "5y"));
+        assertThat(result.legacyCounts()).containsEntry("romantic", 1).containsEntry("professional", 1);
+        // horizon and version are read by the other entity of the stream, so only 'extra' is unmapped
+        assertThat(summaries(result)).containsExactly("UNMAPPED_FIELD romantic.data.extra [1] -> null [c1]");
+    }
+
+    @Test
+    void aKeyOnlyAnEntityFilteringTheRecordOutReadsIsUnmappedForThatRecord() {
+        Plan plan = plan("""
+                - name: romantic
+                  from: { table: contexts, where: { kind: romantic } }
+                  into: intents_v2
+                  key: [kind]
+                  legacy_id: id
+                  columns:
+                    kind: kind
+                    timeline: data.timeline
+                - name: professional
+                  from: { table: contexts, where: { kind: professional } }
+                  into: intents_v2
+                  key: [kind]
+                  legacy_id: id
+                  columns:
+                    kind: kind
+                    horizon: data.horizon
+                - name: everyone
+                  from: { table: contexts }
+                  into: people_v2
+                  key: [name]
+                  legacy_id: id
+                  group: user
+                  columns:
+                    name: data.name
+                  unmapped: [data]
+                """);
+
+        UserResult result = map(plan, "everyone",
+                "{id: 'c1', kind: 'romantic', data: {name: 'Ann', timeline: 'soon', horizon: '5y'}}",
+                "{id: 'c2', kind: 'professional', data: {name: 'Ann', horizon: '1y'}}");
+
+        // c1 is a romantic context: the professional entity never reads it, so its horizon goes nowhere
+        assertThat(summaries(result)).containsExactly("UNMAPPED_FIELD everyone.data.horizon [\"5y\"] -> null [c1]");
+    }
+
+    @Test
+    void whereNullKeepsRecordsWithoutTheField() {
+        Plan plan = plan("""
+                - name: active
+                  from: { table: items, where: { deleted_at: null } }
+                  into: items_v2
+                  key: [name]
+                  columns:
+                    name: name
+                """);
+
+        UserResult result = map(plan, "active", "{name: 'a'}", "{name: 'b', deleted_at: '2024-01-01'}", "{name: 'c', deleted_at: null}");
+
+        assertThat(values(result, "active")).containsExactly(List.of("a"), List.of("c"));
     }
 
     // ---- unmapped fields ----

@@ -231,6 +231,42 @@ class PlanLoaderTest {
     }
 
     @Test
+    void whereFieldWithAWildcardOrAListIsReported() {
+        List<PlanError> errors = errors("""
+                version: 1
+                plan: ifs
+                source: { jdbc: "jdbc:postgresql://localhost/legacy" }
+                target: { jdbc: "jdbc:postgresql://localhost/app" }
+                partition: user_id
+                entities:
+                  - name: parts
+                    from:
+                      table: parts
+                      where: { "tags[*]": a, kind: [a, b] }
+                    into: parts_v2
+                    key: [name]
+                    columns:
+                      name: name
+                """);
+
+        assertThat(errors).hasSize(2);
+        assertThat(errors.get(0).message()).contains("[*] is not allowed here");
+        assertThat(errors.get(1).message()).contains("compared with one value");
+    }
+
+    @Test
+    void whereIsReadAsFieldPathsAndValues() throws Exception {
+        Plan plan = parse(minimalPlan().replace("from: { table: parts }",
+                "from: { table: parts, where: { kind: romantic, \"data.version\": 2 } }"));
+
+        SourceSpec from = plan.entities().get(0).from();
+        assertThat(from.where()).hasSize(2);
+        assertThat(from.where().keySet()).extracting(FieldPath::text).containsExactly("kind", "data.version");
+        assertThat(from.where().values()).extracting(Object::toString).containsExactly("\"romantic\"", "2");
+        assertThat(from.streamKey()).doesNotContain("romantic");
+    }
+
+    @Test
     void literalPasswordIsRefusedWithoutRepeatingIt() {
         InvalidPlanException invalid = invalid("""
                 version: 1
@@ -294,6 +330,43 @@ class PlanLoaderTest {
         assertThat(errors).hasSize(1);
         assertError(errors.get(0), 8, "", "not valid YAML");
         assertThat(errors.get(0).at().column()).isEqualTo(4);
+    }
+
+    @Test
+    void theControlSchemaMustBeASchemaOfTheToolsOwn() {
+        List<PlanError> errors = errors("""
+                version: 1
+                plan: ifs
+                source: { jdbc: "jdbc:postgresql://localhost/legacy" }
+                target: { jdbc: "jdbc:postgresql://localhost/app", control_schema: public }
+                partition: user_id
+                entities:
+                  - name: parts
+                    from: { table: parts }
+                    into: parts_v2
+                    key: [name]
+                    columns:
+                      name: name
+                """);
+
+        assertThat(errors).hasSize(1);
+        assertError(errors.get(0), 4, "target.control_schema", "'public' is not the tool's", "e.g. backfill");
+    }
+
+    @Test
+    void anUnquotedReferenceInsideBracesGetsAHintToQuoteIt() {
+        List<PlanError> errors = errors("""
+                version: 1
+                plan: ifs
+                source: { jdbc: "jdbc:postgresql://localhost/legacy", password: ${LEGACY_PW} }
+                target: { jdbc: "jdbc:postgresql://localhost/app" }
+                partition: user_id
+                entities: []
+                """);
+
+        assertThat(errors).hasSize(1);
+        assertThat(errors.get(0).message()).contains("not valid YAML", "must be quoted", "'${APP_PW}'");
+        assertThat(errors.get(0).at().line()).isEqualTo(3);
     }
 
     @Test

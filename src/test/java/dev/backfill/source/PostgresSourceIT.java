@@ -92,6 +92,23 @@ class PostgresSourceIT {
     }
 
     @Test
+    void rowsWithAnEmptyOrNullUserAreCountedAsNoUser() throws Exception {
+        try (Connection connection = TestPostgres.connect(database); Statement statement = connection.createStatement()) {
+            statement.execute("create table if not exists owned (id int primary key, owner text)");
+            statement.execute("insert into owned values (1, 'a'), (2, ''), (3, null), (4, 'b'), (5, 'a') on conflict do nothing");
+        }
+        SourceSpec owned = new SourceSpec("owned", null, null, "owner", null, null, List.of(), null);
+        List<String> users = new ArrayList<>();
+        try (SourceReader.CloseableIterator<String> keys = source.users(owned)) {
+            keys.forEachRemaining(users::add);
+        }
+
+        assertThat(users).containsExactly("a", "b");
+        assertThat(source.countUsers(owned)).isEqualTo(2);
+        assertThat(source.rowsWithoutUser(owned, 10)).extracting(row -> row.get("id").asInt()).containsExactlyInAnyOrder(2, 3);
+    }
+
+    @Test
     void usersComeInCodePointOrderWithTheirRowsTogether() {
         List<String> users = new ArrayList<>();
         try (SourceReader.CloseableIterator<SourceReader.KeyedRows> scan = source.scan(STREAM)) {

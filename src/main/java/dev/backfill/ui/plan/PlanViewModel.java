@@ -135,7 +135,7 @@ public final class PlanViewModel {
         IdSpec id = entity.id();
         if (id != null) {
             columns.add(new ColumnRow(id.column(), id.from() == null ? "" : id.from().text(), type(entity, id.column(), null),
-                    id.strategy().name().toLowerCase(Locale.ROOT) + " id" + (id.perUser() ? " (per user)" : "")
+                    id.strategy().name().toLowerCase(Locale.ROOT) + " id" + (id.scopedToUser() ? " (per user)" : "")
                             + (id.generateInvalid() ? ", generated when not valid" : "")));
         }
         for (ColumnSpec column : entity.columns()) {

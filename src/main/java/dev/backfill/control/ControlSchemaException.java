@@ -1,0 +1,10 @@
+package dev.backfill.control;
+
+/** The control schema could not be created or upgraded in the target; the message says what the target user needs. */
+public final class ControlSchemaException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public ControlSchemaException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
