@@ -9,9 +9,14 @@ import dev.backfill.engine.ProgressListener;
 import dev.backfill.engine.Workspace;
 import dev.backfill.plan.Plan;
 import dev.backfill.plan.PlanLoader;
+import dev.backfill.engine.ApplyListener;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Runs a demo at scale and measures the engine against the machine's own limit in the same run:
@@ -24,7 +29,8 @@ public final class Benchmark {
      * @param warmDryRun the same dry run again in the same JVM, as the long-lived workbench runs it
      */
     public record Report(int users, long legacyRows, double generateSeconds, ReferenceCopyRun.Result reference,
-                         DryRun.Result coldDryRun, DryRun.Result warmDryRun, long dryRunPeakHeap, long maxHeap) {
+                         DryRun.Result coldDryRun, DryRun.Result warmDryRun, long dryRunPeakHeap, ApplyRun.Result apply, int batchUsers,
+                         int chunkUsers, long maxHeap) {
 
         public void print(PrintWriter out) {
             out.printf("Benchmark: %,d users, %,d legacy rows (generated in %.1f s)%n", users, legacyRows, generateSeconds);
@@ -34,6 +40,13 @@ public final class Benchmark {
             line(out, "dry run, cold JVM", coldDryRun);
             line(out, "dry run, warm JVM", warmDryRun);
             out.printf("  dry run peak heap: %,d MB of %,d MB max; goal <= 512 MB%n", dryRunPeakHeap >> 20, maxHeap >> 20);
+            out.printf("  apply (%d batches of %,d users, %d users per commit): %,d users, %d failed, %,d rows in %.2f s -> %,.0f rows/s"
+                            + " = %.2fx the COPY rate (%.2fx the import-only rate); goal >= 0.7x%n", apply.batches(), batchUsers, chunkUsers,
+                    apply.users(), apply.failed(), apply.rows(), apply.seconds(), apply.rowsPerSecond(),
+                    apply.rowsPerSecond() / reference.rowsPerSecond(), apply.rowsPerSecond() / reference.importRowsPerSecond());
+            out.printf("  parity over every migrated user: %s, %.2f s for %,d target rows -> %.2f s per million rows; goal <= 5 s%n",
+                    apply.parity().overall(), apply.parity().seconds(), apply.targetRows(), apply.paritySecondsPerMillionRows());
+            out.printf("  apply + parity peak heap: %,d MB of %,d MB max; goal <= 512 MB%n", apply.peakHeap() >> 20, maxHeap >> 20);
         }
 
         private void line(PrintWriter out, String label, DryRun.Result run) {
@@ -42,6 +55,8 @@ public final class Benchmark {
                     run.legacyRowsPerSecond() / reference.importRowsPerSecond());
         }
     }
+
+    private static final Pattern BATCH_SIZE = Pattern.compile("batch: \\{ users: \\d+ }");
 
     private final DemoScenario scenario;
     private final Path folder;
@@ -53,14 +68,14 @@ public final class Benchmark {
         this.log = log;
     }
 
-    public Report run(int users, ProgressListener progress) throws Exception {
+    public Report run(int users, int batchUsers, int chunkUsers, ProgressListener progress) throws Exception {
         DemoEnvironment environment = new DemoEnvironment(folder);
         log.printf("Generating %,d users of demo '%s' in %s ...%n", users, scenario.name(), folder);
         log.flush();
         long start = System.nanoTime();
         Path planFile = scenario.create(environment, users);
         double generate = (System.nanoTime() - start) / 1e9;
-        Plan plan = PlanLoader.load(planFile);
+        Plan plan = PlanLoader.load(withBatchSize(planFile, batchUsers));
         log.println("Reference: server-side COPY of the same rows into an empty copy of the target schema ...");
         log.flush();
         ReferenceCopyRun.Result reference = ReferenceCopyRun.run(environment, scenario, folder.resolve("scratch"));
@@ -73,7 +88,23 @@ public final class Benchmark {
             log.flush();
             DryRun.Result warm = new DryRun(workspace).run(DryRun.Options.all(), progress, new Cancellation());
             long peak = HeapWatch.peakBytes();
-            return new Report(users, cold.legacyRows(), generate, reference, cold, warm, peak, HeapWatch.maxBytes());
+            log.println("Approve every batch and apply them, then parity ...");
+            log.flush();
+            ApplyRun.Result apply = ApplyRun.run(workspace, chunkUsers, ApplyListener.progressOnly(progress));
+            return new Report(users, cold.legacyRows(), generate, reference, cold, warm, peak, apply, batchUsers, chunkUsers,
+                    HeapWatch.maxBytes());
         }
+    }
+
+    /** A copy of the plan beside it whose batches hold {@code users} users (a queue of 10-user batches is a review size, not a bench size). */
+    private static Path withBatchSize(Path planFile, int users) throws IOException {
+        String text = Files.readString(planFile, StandardCharsets.UTF_8);
+        String resized = BATCH_SIZE.matcher(text).replaceFirst("batch: { users: " + users + " }");
+        if (resized.equals(text) && !text.contains("batch: { users: " + users + " }")) {
+            throw new IllegalStateException("The demo plan " + planFile + " has no 'batch: { users: N }' line to resize");
+        }
+        Path copy = planFile.resolveSibling("bench.plan.yaml");
+        Files.writeString(copy, resized, StandardCharsets.UTF_8);
+        return copy;
     }
 }

@@ -18,6 +18,14 @@ final class BenchCommand extends BackfillCommand {
     @CommandLine.Option(names = "--scenario", defaultValue = "parts", paramLabel = "NAME", description = "Demo to run (default ${DEFAULT-VALUE}).")
     String scenario;
 
+    @CommandLine.Option(names = "--batch-users", defaultValue = "10000", paramLabel = "N",
+            description = "Users per batch for the apply part (default ${DEFAULT-VALUE}).")
+    int batchUsers;
+
+    @CommandLine.Option(names = "--chunk", defaultValue = "500", paramLabel = "USERS",
+            description = "Users committed together during apply (default ${DEFAULT-VALUE}).")
+    int chunk;
+
     @CommandLine.Option(names = "--dir", defaultValue = "bench-data", paramLabel = "FOLDER",
             description = "Scratch folder for the database (default ./${DEFAULT-VALUE}); reused and overwritten.")
     Path dir;
@@ -29,7 +37,7 @@ final class BenchCommand extends BackfillCommand {
         if (chosen.referenceCopies().isEmpty()) {
             throw new IllegalArgumentException("Demo '" + scenario + "' has no benchmark reference; use --scenario parts");
         }
-        Benchmark.Report report = new Benchmark(chosen, dir, err()).run(users, new ConsoleProgress(err()));
+        Benchmark.Report report = new Benchmark(chosen, dir, err()).run(users, batchUsers, chunk, new ConsoleProgress(err()));
         report.print(out());
         return ExitCodes.OK;
     }

@@ -12,6 +12,20 @@ public interface ApplyListener extends ProgressListener {
         }
     };
 
+    /** Passes progress on and ignores per-user outcomes. */
+    static ApplyListener progressOnly(ProgressListener progress) {
+        return new ApplyListener() {
+            @Override
+            public void onProgress(Progress p) {
+                progress.onProgress(p);
+            }
+
+            @Override
+            public void onUser(String user, Outcome outcome, int rows, String message) {
+            }
+        };
+    }
+
     enum Outcome { APPLIED, FAILED, SOURCE_CHANGED }
 
     void onUser(String user, Outcome outcome, int rows, String message);

@@ -1,0 +1,50 @@
+package dev.backfill.bench;
+
+import dev.backfill.engine.Apply;
+import dev.backfill.engine.ApplyListener;
+import dev.backfill.engine.Approvals;
+import dev.backfill.engine.Workspace;
+import dev.backfill.parity.EntityParity;
+import dev.backfill.parity.Parity;
+import dev.backfill.parity.ParityReport;
+import java.sql.SQLException;
+
+/** Approves every batch the dry run formed, applies them one after another, then computes parity over the whole target. */
+final class ApplyRun {
+
+    /**
+     * @param targetRows the rows parity compared (every row apply wrote)
+     * @param peakHeap   peak heap during apply and parity
+     */
+    record Result(int batches, int users, int failed, long rows, double seconds, ParityReport parity, long targetRows, long peakHeap) {
+        double rowsPerSecond() {
+            return rows / Math.max(seconds, 1e-3);
+        }
+
+        double paritySecondsPerMillionRows() {
+            return parity.seconds() / Math.max(targetRows, 1) * 1_000_000;
+        }
+    }
+
+    private ApplyRun() {}
+
+    static Result run(Workspace workspace, int chunkUsers, ApplyListener listener) throws SQLException {
+        HeapWatch.reset();
+        Approvals.Approved approved = new Approvals(workspace).approveNext(Integer.MAX_VALUE, "benchmark");
+        Apply apply = new Apply(workspace, chunkUsers);
+        long rows = 0;
+        int users = 0;
+        int failed = 0;
+        long start = System.nanoTime();
+        for (int batch : approved.batches()) {
+            Apply.Result result = apply.apply(batch, listener, new Apply.PauseSignal());
+            rows += result.rows();
+            users += result.applied();
+            failed += result.failed() + result.sourceChanged();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        ParityReport parity = new Parity(workspace).compute();
+        long targetRows = parity.entities().stream().mapToLong(EntityParity::targetRows).sum();
+        return new Result(approved.batches().size(), users, failed, rows, seconds, parity, targetRows, HeapWatch.peakBytes());
+    }
+}
