@@ -16,7 +16,8 @@ final class ApplyRun {
      * @param targetRows the rows parity compared (every row apply wrote)
      * @param peakHeap   peak heap during apply and parity
      */
-    record Result(int batches, int users, int failed, long rows, double seconds, ParityReport parity, long targetRows, long peakHeap) {
+    record Result(int batches, int users, int failed, long rows, double seconds, ParityReport parity, long targetRows, long peakHeap,
+                  JvmCost cost) {
         double rowsPerSecond() {
             return rows / Math.max(seconds, 1e-3);
         }
@@ -35,6 +36,7 @@ final class ApplyRun {
         long rows = 0;
         int users = 0;
         int failed = 0;
+        JvmCost.Mark mark = JvmCost.mark();
         long start = System.nanoTime();
         for (int batch : approved.batches()) {
             Apply.Result result = apply.apply(batch, listener, new Apply.PauseSignal());
@@ -43,8 +45,9 @@ final class ApplyRun {
             failed += result.failed() + result.sourceChanged();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        JvmCost cost = mark.since();
         ParityReport parity = new Parity(workspace).compute();
         long targetRows = parity.entities().stream().mapToLong(EntityParity::targetRows).sum();
-        return new Result(approved.batches().size(), users, failed, rows, seconds, parity, targetRows, HeapWatch.peakBytes());
+        return new Result(approved.batches().size(), users, failed, rows, seconds, parity, targetRows, HeapWatch.peakBytes(), cost);
     }
 }

@@ -39,14 +39,17 @@ public final class Benchmark {
                     reference.totalSeconds(), reference.rowsPerSecond(), reference.importRowsPerSecond());
             line(out, "dry run, cold JVM", coldDryRun);
             line(out, "dry run, warm JVM", warmDryRun);
-            out.printf("  dry run peak heap: %,d MB of %,d MB max; goal <= 512 MB%n", dryRunPeakHeap >> 20, maxHeap >> 20);
+            out.printf("  dry run heap: at most %,d MB in use after a GC, in a %,d MB heap; goal <= 512 MB%n",
+                    dryRunPeakHeap >> 20, maxHeap >> 20);
             out.printf("  apply (%d batches of %,d users, %d users per commit): %,d users, %d failed, %,d rows in %.2f s -> %,.0f rows/s"
                             + " = %.2fx the COPY rate (%.2fx the import-only rate); goal >= 0.7x%n", apply.batches(), batchUsers, chunkUsers,
                     apply.users(), apply.failed(), apply.rows(), apply.seconds(), apply.rowsPerSecond(),
                     apply.rowsPerSecond() / reference.rowsPerSecond(), apply.rowsPerSecond() / reference.importRowsPerSecond());
+            out.printf("    this JVM during apply: %.1f CPU-s, of which JIT compiling %.1f s and GC pauses %.1f s (PostgreSQL's CPU comes on top)%n",
+                    apply.cost().processCpuSeconds(), apply.cost().compileSeconds(), apply.cost().gcPauseSeconds());
             out.printf("  parity over every migrated user: %s, %.2f s for %,d target rows -> %.2f s per million rows; goal <= 5 s%n",
                     apply.parity().overall(), apply.parity().seconds(), apply.targetRows(), apply.paritySecondsPerMillionRows());
-            out.printf("  apply + parity peak heap: %,d MB of %,d MB max; goal <= 512 MB%n", apply.peakHeap() >> 20, maxHeap >> 20);
+            out.printf("  apply + parity heap: at most %,d MB in use after a GC, in a %,d MB heap; goal <= 512 MB%n", apply.peakHeap() >> 20, maxHeap >> 20);
         }
 
         private void line(PrintWriter out, String label, DryRun.Result run) {

@@ -93,6 +93,16 @@ public final class ApplyStore {
         }
     }
 
+    /**
+     * Refreshes the planner's statistics of the ledger and the users table after a batch: a bulk apply
+     * outruns autovacuum, and parity and rollback plan their joins from these numbers.
+     */
+    public void refreshStatistics(Connection connection) throws SQLException {
+        try (java.sql.Statement statement = connection.createStatement()) {
+            statement.execute("analyze " + control.table("ledger") + ", " + control.table("users"));
+        }
+    }
+
     public void writeLedger(Connection connection, long runId, int batch, List<LedgerEntry> entries) throws SQLException {
         try (Copy copy = Copy.into(connection, control.table("ledger"),
                 "plan, run_id, batch_no, user_key, entity, target_table, seq, op, row_keys, before_images, row_count, checksum")) {

@@ -28,6 +28,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -38,6 +40,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Running it again after a crash, kill or pause continues with the users not done.
  */
 public final class Apply {
+    private static final String INTERRUPTED = "The apply was interrupted; every user is either wholly applied or not at all."
+            + " Apply again to resume.";
 
     public record Result(int batch, BatchState state, int applied, int failed, int sourceChanged, long rows,
                          double seconds, boolean paused, boolean nothingToDo) {
@@ -208,36 +212,71 @@ public final class Apply {
                     workspace.catalog().storedShape(), store);
             List<String> users = new ArrayList<>(pending.keySet());
             int total = users.size();
-            boolean paused = false;
-            for (int from = 0; from < users.size(); from += chunkUsers) {
-                if (pause.isRequested() || pauseRequestedInDatabase()) {
-                    paused = true;
-                    listener.onNote("Paused after " + from + " of " + total + " users; apply again to resume.");
-                    break;
-                }
-                if (!lock.isHeld()) {
-                    throw new ApplyInterruptedException("Lost the plan's lock (its database connection was closed); stopped after "
-                            + from + " users. Apply again to resume: nothing is written twice.");
-                }
-                List<String> chunk = users.subList(from, Math.min(users.size(), from + chunkUsers));
-                List<UserResult> ready = mapChunk(mapper, ids, chunk, pending, shared);
-                writeIsolated(writer, entities, ready);
-                Progress progress = Progress.of("Applying batch " + batchNo, from + chunk.size(), total, rows, start);
-                listener.onProgress(progress);
-                recordProgress(progress, false);
-                throttle();
-            }
-            boolean stoppedByPause = paused;
+            boolean paused = applyChunks(users, pending, shared, entities, mapper, ids, writer);
             BatchState state = withConnection(connection -> {
                 BatchView batch = batches.get(connection, batchNo).orElseThrow();
-                BatchState end = stoppedByPause ? BatchState.APPLYING
+                BatchState end = paused ? BatchState.APPLYING
                         : batch.usersMigrated() == batch.users() ? BatchState.APPLIED : BatchState.APPLIED_WITH_FAILURES;
                 batches.setState(connection, batchNo, end);
                 batches.clearPause(connection, batchNo);
                 return end;
             });
+            withConnection(connection -> {
+                store.refreshStatistics(connection);
+                return null;
+            });
             recordProgress(Progress.of(paused ? "Paused" : "Done", applied + failed + sourceChanged, total, rows, start), paused);
             return new Result(batchNo, state, applied, failed, sourceChanged, rows, (System.nanoTime() - start) / 1e9, paused, false);
+        }
+
+        /**
+         * Three overlapping stages: the reader fetches the next chunk's legacy rows, this thread maps and
+         * hashes the current one, the writer commits the previous one. The writer is at most one chunk
+         * behind, so a pause or a lost lock stops after the chunk being written. Returns whether it paused.
+         */
+        private boolean applyChunks(List<String> users, Map<String, String> pending, boolean shared, List<Entity> entities,
+                                    ChunkMapper mapper, IdMapStore ids, ChunkWriter writer) throws SQLException {
+            int total = users.size();
+            try (Stage reader = new Stage("backfill-apply-reader", INTERRUPTED);
+                 Stage writing = new Stage("backfill-apply-writer", INTERRUPTED)) {
+                Future<Map<String, Map<String, UserRows>>> next = users.isEmpty() ? null
+                        : reader.submit(() -> read(chunkAt(users, 0), shared));
+                Future<?> written = CompletableFuture.completedFuture(null);
+                try {
+                    for (int from = 0; from < users.size(); from += chunkUsers) {
+                        if (!lock.isHeld()) {
+                            throw new ApplyInterruptedException("Lost the plan's lock (its database connection was closed); stopped after "
+                                    + from + " users. Apply again to resume: nothing is written twice.");
+                        }
+                        List<String> chunk = chunkAt(users, from);
+                        Map<String, Map<String, UserRows>> legacy = reader.await(next);
+                        int following = from + chunkUsers;
+                        next = following < users.size() ? reader.submit(() -> read(chunkAt(users, following), shared)) : null;
+                        List<ChunkWriter.PreparedUser> ready = mapChunk(mapper, ids, chunk, legacy, pending, shared, writer);
+                        writing.await(written);
+                        if (pause.isRequested() || pauseRequestedInDatabase()) {
+                            // the chunk just mapped is dropped unwritten; resuming maps it again
+                            listener.onNote("Paused after " + from + " of " + total + " users; apply again to resume.");
+                            return true;
+                        }
+                        int done = from + chunk.size();
+                        written = writing.submit(() -> {
+                            writeIsolated(writer, entities, ready);
+                            Progress progress = Progress.of("Applying batch " + batchNo, done, total, rows, start);
+                            listener.onProgress(progress);
+                            recordProgress(progress, false);
+                            throttle();
+                            return null;
+                        });
+                    }
+                    writing.await(written);
+                    return false;
+                } catch (SQLException | RuntimeException | Error e) {
+                    // Never return (and release the plan's lock) while a chunk may still be committing.
+                    awaitQuietly(writing, written, e);
+                    throw e;
+                }
+            }
         }
 
         private Map<String, Map<String, Object>> sharedIds(TargetShape shape, IdMapStore ids) throws SQLException {
@@ -246,11 +285,33 @@ public final class Apply {
             }
         }
 
-        /** Reads and maps a chunk; users whose legacy rows changed since approval are set aside as SOURCE_CHANGED. */
-        private List<UserResult> mapChunk(ChunkMapper mapper, IdMapStore ids, List<String> chunk, Map<String, String> approved,
-                                          boolean shared) throws SQLException {
+        private static void awaitQuietly(Stage stage, Future<?> work, Throwable failure) {
+            try {
+                stage.await(work);
+            } catch (SQLException | RuntimeException | Error e) {
+                if (e != failure) {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+
+        private List<String> chunkAt(List<String> users, int from) {
+            return users.subList(from, Math.min(users.size(), from + chunkUsers));
+        }
+
+        /** Runs on the reader thread: the chunk's legacy rows (or the shared catalog rows). */
+        private Map<String, Map<String, UserRows>> read(List<String> chunk, boolean shared) {
             SourceChunks chunks = new SourceChunks(workspace);
-            Map<String, Map<String, UserRows>> rowsByStream = shared ? chunks.shared() : chunks.users(chunk);
+            return shared ? chunks.shared() : chunks.users(chunk);
+        }
+
+        /**
+         * Maps a chunk and prepares its ledger; users whose legacy rows changed since approval are set
+         * aside as SOURCE_CHANGED.
+         */
+        private List<ChunkWriter.PreparedUser> mapChunk(ChunkMapper mapper, IdMapStore ids, List<String> chunk,
+                                                        Map<String, Map<String, UserRows>> rowsByStream, Map<String, String> approved,
+                                                        boolean shared, ChunkWriter writer) throws SQLException {
             List<Entity> entities = plan.entities().stream().filter(e -> e.shared() == shared).toList();
             List<UserMapping> mappings = withConnection(connection -> {
                 List<UserMapping> mapped = mapper.map(connection, chunk, rowsByStream, entities);
@@ -260,14 +321,14 @@ public final class Apply {
                 });
                 return mapped;
             });
-            List<UserResult> ready = new ArrayList<>();
+            List<ChunkWriter.PreparedUser> ready = new ArrayList<>();
             List<Finding> changedFindings = new ArrayList<>();
             Map<String, Integer> changed = new LinkedHashMap<>();
             for (UserMapping mapping : mappings) {
                 UserResult result = mapping.result();
                 String expected = approved.get(result.user());
                 if (expected.equals(result.fingerprint())) {
-                    ready.add(result);
+                    ready.add(writer.prepare(entities, result));
                 } else {
                     changed.put(result.user(), 0);
                     changedFindings.add(new Finding(result.user(), entities.get(0).name(), FindingKind.SOURCE_CHANGED, null,
@@ -292,7 +353,7 @@ public final class Apply {
         }
 
         /** Writes the users together; if that fails for a non-transient reason, halves until the failing users stand alone. */
-        private void writeIsolated(ChunkWriter writer, List<Entity> entities, List<UserResult> users) throws SQLException {
+        private void writeIsolated(ChunkWriter writer, List<Entity> entities, List<ChunkWriter.PreparedUser> users) throws SQLException {
             if (users.isEmpty()) {
                 return;
             }
@@ -312,11 +373,11 @@ public final class Apply {
             }
         }
 
-        private Void writeOnce(ChunkWriter writer, List<Entity> entities, List<UserResult> users) throws SQLException {
+        private Void writeOnce(ChunkWriter writer, List<Entity> entities, List<ChunkWriter.PreparedUser> users) throws SQLException {
             return Transactions.inTransaction(workspace.target(), connection -> {
                 // A retry after a lost acknowledgement must not write a user twice: drop users already committed.
-                Set<String> done = store.migrated(connection, users.stream().map(UserResult::user).toList());
-                List<UserResult> todo = users.stream().filter(u -> !done.contains(u.user())).toList();
+                Set<String> done = store.migrated(connection, users.stream().map(ChunkWriter.PreparedUser::user).toList());
+                List<ChunkWriter.PreparedUser> todo = users.stream().filter(u -> !done.contains(u.user())).toList();
                 if (todo.isEmpty()) {
                     return null;
                 }

@@ -41,19 +41,69 @@ final class ChunkWriter {
         this.store = store;
     }
 
-    /** Returns rows written per user. */
-    Map<String, Integer> write(Connection connection, long runId, int batch, List<Entity> entities, List<UserResult> users)
+    /** One user's planned rows for one table and operation, with the ledger's keys and checksum already worked out. */
+    record LedgerPart(Entity entity, int seq, String op, List<PlannedRow> rows, ArrayNode keys, BigInteger checksum) {}
+
+    /** A user ready to write: everything the ledger needs that does not depend on the target's current rows. */
+    record PreparedUser(UserResult result, List<LedgerPart> parts) {
+        String user() {
+            return result.user();
+        }
+    }
+
+    /**
+     * Hashes and keys a user's rows. Pure computation: apply runs it on the mapping thread, so the
+     * writing thread (which holds the transaction) only streams rows.
+     */
+    PreparedUser prepare(List<Entity> entities, UserResult user) {
+        List<LedgerPart> parts = new ArrayList<>();
+        for (int seq = 0; seq < entities.size(); seq++) {
+            Entity entity = entities.get(seq);
+            List<PlannedRow> rows = user.rowsOf(entity.name());
+            List<PlannedRow> inserts = rows.stream().filter(r -> !r.update()).toList();
+            List<PlannedRow> updates = rows.stream().filter(PlannedRow::update).toList();
+            if (!inserts.isEmpty()) {
+                parts.add(part(entity, seq, "insert", inserts));
+            }
+            if (!updates.isEmpty()) {
+                parts.add(part(entity, seq, "update", updates));
+            }
+        }
+        return new PreparedUser(user, parts);
+    }
+
+    private LedgerPart part(Entity entity, int seq, String op, List<PlannedRow> rows) {
+        ArrayNode keys = Json.NODES.arrayNode();
+        BigInteger checksum = BigInteger.ZERO;
+        long sum = 0;
+        for (PlannedRow row : rows) {
+            ArrayNode key = keys.addArray();
+            row.identity().forEach(v -> key.add(ValueText.plain(v)));
+            long hash = hash(entity, row);
+            // hashes are 60-bit: a long sums several before it must spill into the BigInteger
+            if (Long.MAX_VALUE - sum < hash) {
+                checksum = checksum.add(BigInteger.valueOf(sum));
+                sum = 0;
+            }
+            sum += hash;
+        }
+        return new LedgerPart(entity, seq, op, rows, keys, checksum.add(BigInteger.valueOf(sum)));
+    }
+
+    /** Writes prepared users in the caller's transaction. Returns rows written per user. */
+    Map<String, Integer> write(Connection connection, long runId, int batch, List<Entity> entities, List<PreparedUser> users)
             throws SQLException {
         List<ApplyStore.LedgerEntry> ledger = new ArrayList<>();
         Map<String, Integer> written = new LinkedHashMap<>();
         users.forEach(u -> written.put(u.user(), 0));
-        for (int seq = 0; seq < entities.size(); seq++) {
-            Entity entity = entities.get(seq);
+        for (Entity entity : entities) {
             List<PlannedRow> inserts = new ArrayList<>();
             List<PlannedRow> updates = new ArrayList<>();
-            for (UserResult user : users) {
-                for (PlannedRow row : user.rowsOf(entity.name())) {
-                    (row.update() ? updates : inserts).add(row);
+            for (PreparedUser user : users) {
+                for (LedgerPart part : user.parts()) {
+                    if (part.entity() == entity) {
+                        (part.op().equals("update") ? updates : inserts).addAll(part.rows());
+                    }
                 }
             }
             if (!inserts.isEmpty()) {
@@ -64,29 +114,16 @@ final class ChunkWriter {
                     copy.end();
                 }
             }
-            Map<String, String> beforeImages = updates.isEmpty() ? Map.of() : beforeImages(connection, entity, updates);
             if (!updates.isEmpty()) {
-                try (PreparedStatement update = connection.prepareStatement(statements.update(entity))) {
-                    for (PlannedRow row : updates) {
-                        List<Object> parameters = statements.updateParameters(entity, row);
-                        for (int i = 0; i < parameters.size(); i++) {
-                            Object value = parameters.get(i);
-                            update.setString(i + 1, value == null ? null : ValueText.plain(value));
-                        }
-                        update.addBatch();
-                    }
-                    update.executeBatch();
-                }
+                Map<String, String> beforeImages = beforeImages(connection, entity, updates);
+                update(connection, entity, updates);
+                addLedger(ledger, users, entity, beforeImages);
+            } else {
+                addLedger(ledger, users, entity, null);
             }
-            for (UserResult user : users) {
-                List<PlannedRow> rows = user.rowsOf(entity.name());
-                if (rows.isEmpty()) {
-                    continue;
-                }
-                addLedger(ledger, user.user(), entity, seq, "insert", rows.stream().filter(r -> !r.update()).toList(), null);
-                addLedger(ledger, user.user(), entity, seq, "update", rows.stream().filter(PlannedRow::update).toList(), beforeImages);
-                written.merge(user.user(), rows.size(), Integer::sum);
-            }
+        }
+        for (PreparedUser user : users) {
+            user.parts().forEach(part -> written.merge(user.user(), part.rows().size(), Integer::sum));
         }
         if (!ledger.isEmpty()) {
             store.writeLedger(connection, runId, batch, ledger);
@@ -94,29 +131,45 @@ final class ChunkWriter {
         return written;
     }
 
-    private void addLedger(List<ApplyStore.LedgerEntry> ledger, String user, Entity entity, int seq, String op, List<PlannedRow> rows,
-                           Map<String, String> beforeImages) {
-        if (rows.isEmpty()) {
-            return;
-        }
-        ArrayNode keys = Json.NODES.arrayNode();
-        ArrayNode images = beforeImages == null ? null : Json.NODES.arrayNode();
-        BigInteger checksum = BigInteger.ZERO;
-        for (PlannedRow row : rows) {
-            ArrayNode key = keys.addArray();
-            row.identity().forEach(v -> key.add(ValueText.plain(v)));
-            if (images != null) {
-                String image = beforeImages.get(Json.write(key));
-                try {
-                    images.add(image == null ? Json.NODES.nullNode() : Json.parse(image));
-                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                    throw new IllegalStateException("the before-image of " + entity.into() + " " + key + " is not JSON", e);
+    private void update(Connection connection, Entity entity, List<PlannedRow> updates) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement(statements.update(entity))) {
+            for (PlannedRow row : updates) {
+                List<Object> parameters = statements.updateParameters(entity, row);
+                for (int i = 0; i < parameters.size(); i++) {
+                    Object value = parameters.get(i);
+                    update.setString(i + 1, value == null ? null : ValueText.plain(value));
                 }
+                update.addBatch();
             }
-            checksum = checksum.add(BigInteger.valueOf(hash(entity, row)));
+            update.executeBatch();
         }
-        ledger.add(new ApplyStore.LedgerEntry(user, entity.name(), entity.into(), seq, op, Json.write(keys),
-                images == null ? null : Json.write(images), rows.size(), checksum));
+    }
+
+    /** The ledger rows of one entity: one per user and operation; an update's carries the rows it overwrote. */
+    private static void addLedger(List<ApplyStore.LedgerEntry> ledger, List<PreparedUser> users, Entity entity,
+                                  Map<String, String> beforeImages) {
+        for (PreparedUser user : users) {
+            for (LedgerPart part : user.parts()) {
+                if (part.entity() != entity) {
+                    continue;
+                }
+                String images = null;
+                if (part.op().equals("update")) {
+                    ArrayNode array = Json.NODES.arrayNode();
+                    for (var key : part.keys()) {
+                        String image = beforeImages.get(Json.write(key));
+                        try {
+                            array.add(image == null ? Json.NODES.nullNode() : Json.parse(image));
+                        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                            throw new IllegalStateException("the before-image of " + entity.into() + " " + key + " is not JSON", e);
+                        }
+                    }
+                    images = Json.write(array);
+                }
+                ledger.add(new ApplyStore.LedgerEntry(user.user(), entity.name(), entity.into(), part.seq(), part.op(),
+                        Json.write(part.keys()), images, part.rows().size(), part.checksum()));
+            }
+        }
     }
 
     /** The row's hash as parity recomputes it in PostgreSQL from the actual target row. */

@@ -31,11 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadFactory;
 import dev.backfill.source.UserRows;
 
 /**
@@ -67,6 +63,8 @@ public final class DryRun {
             return legacyRows / Math.max(seconds, 1e-3);
         }
     }
+
+    private static final String INTERRUPTED = "The dry run was interrupted; nothing it did was kept";
 
     private final Workspace workspace;
 
@@ -221,8 +219,6 @@ public final class DryRun {
         }
 
         void run(int chunkUsers) throws SQLException {
-            ExecutorService reader = Executors.newSingleThreadExecutor(named("backfill-dry-run-reader"));
-            ExecutorService writer = Executors.newSingleThreadExecutor(named("backfill-dry-run-writer"));
             Map<String, SourceReader.CloseableIterator<SourceReader.KeyedRows>> scans = new LinkedHashMap<>();
             try {
                 for (Map.Entry<String, SourceSpec> stream : streams.entrySet()) {
@@ -232,18 +228,20 @@ public final class DryRun {
                 scans.values().forEach(SourceReader.CloseableIterator::close);
                 throw e;
             }
-            try (ScanMerge merge = new ScanMerge(scans); Connection probe = workspace.target().getConnection()) {
+            try (Stage reader = new Stage("backfill-dry-run-reader", INTERRUPTED);
+                 Stage writer = new Stage("backfill-dry-run-writer", INTERRUPTED);
+                 ScanMerge merge = new ScanMerge(scans); Connection probe = workspace.target().getConnection()) {
                 Future<Chunk> next = reader.submit(() -> read(merge, chunkUsers));
                 Future<?> writing = CompletableFuture.completedFuture(null);
                 while (true) {
-                    Chunk chunk = await(next);
+                    Chunk chunk = reader.await(next);
                     if (chunk == null) {
                         break;
                     }
                     next = reader.submit(() -> read(merge, chunkUsers));
                     cancellation.check("The dry run");
                     Mapped mapped = map(probe, chunk);
-                    await(writing);
+                    writer.await(writing);
                     writing = writer.submit(() -> {
                         ids.flush(control);
                         store.write(control, runId, mapped.results(), mapped.positions(), batchUsers);
@@ -254,10 +252,7 @@ public final class DryRun {
                     mapped.results().forEach(counter::add);
                     progress.onProgress(Progress.of("Mapping users", counter.users, usersTotal, counter.legacyRows, start));
                 }
-                await(writing);
-            } finally {
-                reader.shutdownNow();
-                writer.shutdownNow();
+                writer.await(writing);
             }
         }
 
@@ -288,32 +283,6 @@ public final class DryRun {
             }
             return new Mapped(results, positions);
         }
-
-        private <T> T await(Future<T> future) throws SQLException {
-            try {
-                return future.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new Cancellation.CancelledException("The dry run was interrupted; nothing it did was kept");
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (cause instanceof SQLException sql) {
-                    throw sql;
-                }
-                if (cause instanceof RuntimeException runtime) {
-                    throw runtime;
-                }
-                throw new IllegalStateException(cause);
-            }
-        }
-    }
-
-    private static ThreadFactory named(String name) {
-        return runnable -> {
-            Thread thread = new Thread(runnable, name);
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 
     private Map<String, Map<String, Object>> mapShared(Connection connection, DryRunStore store, IdMapStore ids, TargetShape shape,

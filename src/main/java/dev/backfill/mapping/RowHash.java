@@ -4,7 +4,6 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -15,6 +14,14 @@ import java.util.List;
 public final class RowHash {
     public static final char SEPARATOR = '\u001f';
     public static final char NULL = '\u001e';
+
+    private static final ThreadLocal<MessageDigest> MD5 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("MD5 is missing from this JVM", e);
+        }
+    });
 
     private RowHash() {}
 
@@ -27,12 +34,13 @@ public final class RowHash {
             String value = hashTexts.get(i);
             text.append(value == null ? String.valueOf(NULL) : value);
         }
-        try {
-            byte[] md5 = MessageDigest.getInstance("MD5").digest(text.toString().getBytes(StandardCharsets.UTF_8));
-            return Long.parseLong(HexFormat.of().formatHex(md5).substring(0, 15), 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("MD5 is missing from this JVM", e);
+        byte[] md5 = MD5.get().digest(text.toString().getBytes(StandardCharsets.UTF_8));
+        // the first 15 hex digits of the digest, as PostgreSQL's ('x' || substr(md5(...), 1, 15))::bit(60)::bigint reads them
+        long first8 = 0;
+        for (int i = 0; i < 8; i++) {
+            first8 = (first8 << 8) | (md5[i] & 0xFF);
         }
+        return first8 >>> 4;
     }
 
     public static BigInteger sum(List<Long> hashes) {

@@ -177,7 +177,9 @@ public final class Parity {
         }
         return "with expected as (select l.user_key, sum(l.row_count) as rows, sum(l.checksum) as checksum from " + ledger + " l"
                 + " where l.plan = ? and l.entity = ? and l.rolled_back_at is null" + extraCondition + " group by l.user_key),"
-                + " actual as (select k.user_key, count(t.*) as rows, coalesce(sum(" + ChecksumSql.rowHash("t", columns, types)
+                // count(t.<identity>), not count(t.*): a whole-row value makes every joined row as wide as the table and
+                // turns the per-user grouping into a sort that spills to disk (5.7 s instead of 2.3 s for 400k rows)
+                + " actual as (select k.user_key, count(t." + Sql.quote(ids.get(0)) + ") as rows, coalesce(sum(" + ChecksumSql.rowHash("t", columns, types)
                 + "), 0) as checksum from (select l.user_key, e.value as key from " + ledger + " l cross join jsonb_array_elements(l.row_keys) e"
                 + " where l.plan = ? and l.entity = ? and l.rolled_back_at is null" + extraCondition + ") k left join "
                 + Sql.table(entity.into()) + " t on " + identity + " group by k.user_key)"
@@ -195,7 +197,7 @@ public final class Parity {
         long written;
         long actual;
         List<String> sample;
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+        try (PreparedStatement statement = connection.prepareStatement(sql); NoNestedLoops ignored = NoNestedLoops.on(connection)) {
             statement.setString(1, workspace.plan().name());
             statement.setString(2, entity.name());
             statement.setString(3, workspace.plan().name());
@@ -232,7 +234,8 @@ public final class Parity {
                 + " is not null and not exists (select 1 from " + Sql.table(referenced.into()) + " r where r."
                 + Sql.quote(referenced.id().column()) + " = e." + Sql.quote(column.name()) + ")";
         long orphans;
-        try (Statement statement = connection.createStatement(); ResultSet rows = statement.executeQuery(sql)) {
+        try (NoNestedLoops ignored = NoNestedLoops.on(connection); Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery(sql)) {
             rows.next();
             orphans = rows.getLong(1);
         }
