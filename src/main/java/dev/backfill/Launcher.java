@@ -4,16 +4,16 @@ import dev.backfill.cli.BackfillCli;
 import dev.backfill.ui.launch.GuiLauncher;
 
 /**
- * Entry point of the runnable jar: with arguments, the command line; without, the workbench. It
- * does not extend javafx.application.Application, so the shaded jar starts without JavaFX on the
- * module path.
+ * Entry point of the runnable jar: with arguments, the command line; without (or with --demo,
+ * --demo-users=N or --plan=FILE), the workbench. It does not extend javafx.application.Application, so the shaded
+ * jar starts without JavaFX on the module path.
  */
 public final class Launcher {
 
     private Launcher() {}
 
     public static void main(String[] args) {
-        if (args.length == 0 || args[0].startsWith("--plan=")) {
+        if (args.length == 0 || args[0].startsWith("--plan=") || args[0].startsWith("--demo")) {
             GuiLauncher.launch(args);
             return;
         }

@@ -171,8 +171,11 @@ class ViewModelsIT {
         batches.previewApproval(preview::set);
         assertThat(preview.get().batch().number()).isEqualTo(1);
         assertThat(preview.get().users()).hasSize(10);
+        assertThat(batches.hasBatchToApply()).as("nothing approved yet: Apply is disabled").isFalse();
         batches.approve(1);
         assertThat(batch(1).state()).isEqualTo(BatchState.APPROVED);
+        assertThat(batches.hasBatchToApply()).isTrue();
+        assertThat(batches.nextToApprove()).map(BatchView::number).contains(2);
 
         batches.apply();
         assertThat(errors).isEmpty();

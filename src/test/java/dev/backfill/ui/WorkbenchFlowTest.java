@@ -94,6 +94,13 @@ class WorkbenchFlowTest {
         waitFor(() -> !robot.lookup(".has-finding").queryAll().isEmpty(), 10);
 
         robot.clickOn("Conflicts");
+        @SuppressWarnings("unchecked")
+        TableView<Finding> conflicts = robot.lookup("#findings").queryAs(TableView.class);
+        waitFor(() -> conflicts.getItems().size() == 7, 20);
+        Finding orphan = conflicts.getItems().stream().filter(f -> f.kind().name().equals("ORPHAN_REFERENCE")).findFirst().orElseThrow();
+        robot.interact(() -> conflicts.getSelectionModel().select(orphan));
+        assertThat(robot.lookup("#conflictDetail").queryAs(javafx.scene.control.TextArea.class).getText())
+                .startsWith("ORPHAN_REFERENCE · relationships.part_b_id · user " + orphan.user()).contains(orphan.message());
         robot.clickOn("Export JSON…");
         waitFor(() -> Files.exists(EXPORT), 20);
         waitFor(() -> robot.lookup("Conflict report exported").tryQuery().isPresent(), 20);

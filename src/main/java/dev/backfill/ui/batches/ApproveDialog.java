@@ -46,8 +46,9 @@ final class ApproveDialog {
         Label note = new Label("The approval records you, the time, the plan's checksum and each user's legacy fingerprint as reviewed."
                 + " If a user's legacy rows change before apply, that user is held back for review.");
         note.setWrapText(true);
-        note.setMaxWidth(620);
+        note.setMaxWidth(700);
         dialog.getDialogPane().setContent(new VBox(10, users, note));
+        dialog.getDialogPane().setPrefWidth(760);
         dialog.getDialogPane().getButtonTypes().addAll(APPROVE, ButtonType.CANCEL);
         return dialog.showAndWait().filter(APPROVE::equals).isPresent();
     }

@@ -34,6 +34,8 @@ public final class BatchesView {
     @FXML
     private Button approveSeveral;
     @FXML
+    private Button approveSelected;
+    @FXML
     private Button apply;
     @FXML
     private Button pause;
@@ -107,7 +109,13 @@ public final class BatchesView {
         batches.getSelectionModel().selectedItemProperty().addListener((o, old, batch) -> model.selectedProperty().set(batch));
         approveNext.disableProperty().bind(Bindings.isEmpty(model.batches()));
         approveSeveral.disableProperty().bind(Bindings.isEmpty(model.batches()));
-        apply.disableProperty().bind(model.applyingProperty());
+        apply.disableProperty().bind(model.applyingProperty().or(Bindings.createBooleanBinding(() -> !model.hasBatchToApply(),
+                model.batches())));
+        approveSelected.disableProperty().bind(Bindings.createBooleanBinding(() -> {
+            BatchView batch = model.selectedProperty().get();
+            return batch == null || batch.state() != BatchState.APPLIED_WITH_FAILURES || batch.usersPending() == 0
+                    || model.applyingProperty().get();
+        }, model.selectedProperty(), model.applyingProperty()));
         apply.textProperty().bind(Bindings.when(Bindings.createBooleanBinding(() -> model.batches().stream()
                 .anyMatch(b -> b.state() == BatchState.APPLYING), model.batches())).then("Resume").otherwise("Apply approved batch"));
         pause.disableProperty().bind(model.applyingProperty().not().or(model.pausingProperty()));
@@ -141,6 +149,19 @@ public final class BatchesView {
     @FXML
     private void onApproveNext() {
         model.previewApproval(preview -> {
+            if (ApproveDialog.confirm(root.getScene().getWindow(), preview)) {
+                model.approve(preview.batch().number());
+            }
+        });
+    }
+
+    @FXML
+    private void onApproveSelected() {
+        BatchView batch = model.selectedProperty().get();
+        if (batch == null) {
+            return;
+        }
+        model.previewApproval(batch, preview -> {
             if (ApproveDialog.confirm(root.getScene().getWindow(), preview)) {
                 model.approve(preview.batch().number());
             }

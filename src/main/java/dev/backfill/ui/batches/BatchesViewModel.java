@@ -124,24 +124,45 @@ public final class BatchesViewModel {
         }).onFailure(error -> state.fail("Could not read the batches", error)));
     }
 
+    /**
+     * The next new batch in the queue (planned or rolled back). A batch holding users back after its
+     * apply is not "next": it is approved again on purpose, once they are fixed ({@link #previewApproval(BatchView, Consumer)}).
+     */
     public Optional<BatchView> nextToApprove() {
-        return batches.stream().filter(b -> b.state().awaitsApproval() && b.usersPending() > 0).findFirst();
+        return batches.stream().filter(b -> (b.state() == BatchState.PLANNED || b.state() == BatchState.ROLLED_BACK)
+                && b.usersPending() > 0).findFirst();
+    }
+
+    /** Whether an approved batch (or one left mid-apply) is there to apply. */
+    public boolean hasBatchToApply() {
+        return batches.stream().anyMatch(b -> b.state() == BatchState.APPROVED || b.state() == BatchState.APPLYING);
     }
 
     /** Reads the next batch's users so the operator sees what they approve. */
     public void previewApproval(Consumer<ApprovalPreview> show) {
-        Workspace workspace = state.workspace();
         Optional<BatchView> next = nextToApprove();
-        if (workspace == null || next.isEmpty()) {
-            state.fail("Nothing to approve", new IllegalStateException("No batch waits for approval. Run the dry run, or all batches are approved or applied."));
+        if (next.isEmpty()) {
+            String heldBack = batches.stream().filter(b -> b.state() == BatchState.APPLIED_WITH_FAILURES).findFirst()
+                    .map(b -> " Batch " + b.number() + " holds users back after its apply: select it and approve it again once they"
+                            + " are fixed.").orElse("");
+            state.fail("Nothing to approve", new IllegalStateException("No new batch waits for approval." + heldBack));
+            return;
+        }
+        previewApproval(next.get(), show);
+    }
+
+    /** Reads a batch's users so the operator sees what they approve. */
+    public void previewApproval(BatchView batch, Consumer<ApprovalPreview> show) {
+        Workspace workspace = state.workspace();
+        if (workspace == null) {
             return;
         }
         state.executor().execute(BackgroundTask.of("preview approval", () -> {
             try (Connection connection = workspace.target().getConnection()) {
-                return new ApprovalPreview(next.get(), new UserStore(workspace.control(), workspace.plan().name())
-                        .ofBatch(connection, next.get().number()));
+                return new ApprovalPreview(batch, new UserStore(workspace.control(), workspace.plan().name())
+                        .ofBatch(connection, batch.number()));
             }
-        }).onSuccess(show).onFailure(error -> state.fail("Could not read the next batch", error)));
+        }).onSuccess(show).onFailure(error -> state.fail("Could not read batch " + batch.number(), error)));
     }
 
     public void approve(int batch) {

@@ -13,6 +13,7 @@ import javafx.scene.control.ChoiceBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
+import javafx.scene.control.TextArea;
 import javafx.scene.control.TextField;
 
 /** Binds the conflicts screen. */
@@ -55,6 +56,8 @@ public final class ConflictsView {
     private TableColumn<Finding, String> idsColumn;
     @FXML
     private TableColumn<Finding, String> messageColumn;
+    @FXML
+    private TextArea conflictDetail;
 
     public ConflictsView(ConflictsViewModel model, dev.backfill.ui.common.FilePicker files) {
         this.model = model;
@@ -92,6 +95,8 @@ public final class ConflictsView {
         chosenColumn.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().chosen() == null ? "" : Json.write(c.getValue().chosen())));
         idsColumn.setCellValueFactory(c -> new SimpleStringProperty(String.join(", ", c.getValue().legacyIds())));
         messageColumn.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().message()));
+        findings.getSelectionModel().selectedItemProperty().addListener((o, old, finding) ->
+                conflictDetail.setText(finding == null ? "" : ConflictsViewModel.describe(finding)));
     }
 
     @FXML

@@ -54,6 +54,25 @@ public final class ConflictsViewModel {
         refresh();
     }
 
+    /** A finding in full, as the detail under the table shows it. */
+    public static String describe(Finding finding) {
+        StringBuilder text = new StringBuilder();
+        text.append(finding.kind().name()).append(" · ").append(finding.entity())
+                .append(finding.field() == null ? "" : "." + finding.field()).append(" · user ").append(finding.user()).append('\n');
+        text.append(finding.message()).append('\n');
+        if (!finding.values().isEmpty()) {
+            text.append("Values: ").append(finding.values().stream().map(dev.backfill.mapping.Json::write)
+                    .collect(java.util.stream.Collectors.joining(" | "))).append('\n');
+        }
+        if (finding.chosen() != null) {
+            text.append("Chosen: ").append(dev.backfill.mapping.Json.write(finding.chosen())).append('\n');
+        }
+        if (!finding.legacyIds().isEmpty()) {
+            text.append("Legacy ids: ").append(String.join(", ", finding.legacyIds()));
+        }
+        return text.toString().strip();
+    }
+
     public ObservableList<Finding> findings() {
         return findings;
     }

@@ -65,6 +65,8 @@ public final class DryRunView {
     @FXML
     private Label userParity;
     @FXML
+    private Label userParityLabel;
+    @FXML
     private StackPane detailHolder;
 
     public DryRunView(DryRunViewModel model) {
@@ -108,6 +110,8 @@ public final class DryRunView {
         userTable.getSelectionModel().selectedItemProperty().addListener((o, old, user) -> model.selectedProperty().set(user));
         detailStatus.textProperty().bind(model.detailStatusProperty());
         model.userParityProperty().addListener((o, old, text) -> StatusBadge.apply(userParity, text));
+        userParityLabel.visibleProperty().bind(model.userParityProperty().isNotEmpty());
+        userParityLabel.managedProperty().bind(userParityLabel.visibleProperty());
         detailHolder.getChildren().add(detail.node());
         model.detailProperty().addListener((o, old, result) -> detail.show(result));
     }

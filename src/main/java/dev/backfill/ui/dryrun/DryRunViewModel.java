@@ -32,6 +32,9 @@ import javafx.collections.transformation.FilteredList;
 
 /** Runs the dry run and shows its users; one selected user in full. */
 public final class DryRunViewModel {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DryRunViewModel.class);
+    /** When the last Run was pressed (0: none pending); the time until its users are on screen is logged. */
+    private long runStarted;
     public static final String ANY = "any";
 
     private final AppState state;
@@ -145,6 +148,7 @@ public final class DryRunViewModel {
         if (workspace == null || running.get()) {
             return;
         }
+        runStarted = System.nanoTime();
         running.set(true);
         progress.set(-1);
         progressText.set("Starting the dry run…");
@@ -198,6 +202,11 @@ public final class DryRunViewModel {
         }).onSuccess(loaded -> {
             UserView keep = selected.get();
             users.setAll(loaded);
+            if (runStarted != 0) {
+                LOG.info("Dry run shown: {} users in the table {} s after Run", loaded.size(),
+                        String.format("%.1f", (System.nanoTime() - runStarted) / 1e9));
+                runStarted = 0;
+            }
             if (keep != null) {
                 loaded.stream().filter(u -> u.user().equals(keep.user())).findFirst().ifPresent(selected::set);
             }

@@ -20,6 +20,7 @@ import java.util.function.Consumer;
 
 /** Opening plans, connecting, and preparing the built-in demo: the work behind the start page and the File menu. */
 public final class Session {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Session.class);
     private final AppState state;
     private final Preferences preferences;
     private final DemoEnvironment demo;
@@ -118,6 +119,7 @@ public final class Session {
     /** Generates a demo (embedded PostgreSQL, legacy data, empty target, plan) and opens its plan. */
     public void startDemo(DemoScenario scenario, int users, Consumer<String> status, Runnable onOpened) {
         state.activityProperty().set("Preparing the '" + scenario.name() + "' demo");
+        long started = System.nanoTime();
         state.executor().execute(BackgroundTask.<Path>of("demo", (progress, cancelled) -> {
             progress.accept(new Progress("Starting the embedded PostgreSQL", 0, 3, 0, 0, null));
             demo.port();
@@ -126,7 +128,11 @@ public final class Session {
             progress.accept(new Progress("Opening the plan", 2, 3, 0, 0, null));
             return plan;
         }).onProgress(p -> status.accept(p.phase() + "…"))
-                .onSuccess(plan -> openPlan(plan, onOpened))
+                .onSuccess(plan -> openPlan(plan, () -> {
+                    LOG.info("Demo '{}' with {} users open {} s after Start", scenario.name(), users,
+                            String.format("%.1f", (System.nanoTime() - started) / 1e9));
+                    onOpened.run();
+                }))
                 .onFailure(error -> {
                     state.activityProperty().set("");
                     status.accept("");

@@ -44,13 +44,15 @@ public final class MainWindow {
     private final BorderPane root = new BorderPane();
     private final TabPane tabs = new TabPane();
     private final StartView start;
+    private final StartViewModel startModel;
     private final ParityView parity;
     private final Menu recent = new Menu("Recent plans");
 
     public MainWindow(AppState state, Session session, dev.backfill.ui.common.FilePicker files) {
         this.state = state;
         this.session = session;
-        this.start = new StartView(new StartViewModel(session));
+        this.startModel = new StartViewModel(session);
+        this.start = new StartView(startModel);
         PlanView plan = new PlanView(new PlanViewModel(state));
         ConnectionsView connections = new ConnectionsView(new ConnectionsViewModel(state, session));
         DryRunView dryRun = new DryRunView(new DryRunViewModel(state));
@@ -86,6 +88,12 @@ public final class MainWindow {
 
     public Parent root() {
         return root;
+    }
+
+    /** Starts the built-in demo as the start page's button does (the launcher's --demo, --demo-users=N). */
+    public void startDemo(int users) {
+        startModel.usersProperty().set(users);
+        startModel.startDemo();
     }
 
     public TabPane tabs() {

@@ -19,6 +19,7 @@ import javafx.stage.WindowEvent;
 
 /** The desktop workbench. */
 public final class WorkbenchApp extends Application {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkbenchApp.class);
     private TaskExecutor executor;
     private AppState state;
     private MainWindow window;
@@ -43,9 +44,22 @@ public final class WorkbenchApp extends Application {
         restoreBounds(stage);
         stage.setOnCloseRequest(event -> onClose(stage, event));
         stage.show();
+        javafx.application.Platform.runLater(() -> LOG.info("Window shown {} ms after the JVM started",
+                System.currentTimeMillis() - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime()));
         String plan = getParameters().getNamed().get("plan");
         if (plan != null) {
             session.openPlan(Path.of(plan), () -> { });
+        } else if (getParameters().getUnnamed().contains("--demo") || getParameters().getNamed().containsKey("demo-users")) {
+            window.startDemo(demoUsers(getParameters().getNamed().getOrDefault("demo-users", "200")));
+        }
+    }
+
+    private static int demoUsers(String text) {
+        try {
+            return Math.max(1, Integer.parseInt(text.trim()));
+        } catch (NumberFormatException e) {
+            LOG.warn("--demo-users={} is not a number; starting the demo with 200 users", text);
+            return 200;
         }
     }
 
