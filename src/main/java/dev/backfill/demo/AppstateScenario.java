@@ -2,8 +2,6 @@ package dev.backfill.demo;
 
 import dev.backfill.control.DryRunStore;
 import dev.backfill.mapping.FindingKind;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -15,10 +13,9 @@ import java.util.List;
  * latest row per user is exploded into orgs, personas, contents, accounts, leads, "references" and
  * inbox_items, with the document's per-user ids ("org_1") remapped to new ids.
  */
-public final class AppstateScenario implements DemoScenario {
+public final class AppstateScenario extends PostgresDemoScenario {
     public static final String LEGACY_DB = "appstate_legacy";
     public static final String TARGET_DB = "appstate_app";
-    private static final String ROOT = "/dev/backfill/demo/appstate/";
 
     /** An older autosave next to the latest state. */
     public static final int ONE_OLDER_ROW_USER = 2;
@@ -33,9 +30,8 @@ public final class AppstateScenario implements DemoScenario {
     /** The state saved before anyone signed in: user_id ''. */
     public static final String NO_USER_ROW = DemoIds.md5Uuid("state-before-sign-in");
 
-    @Override
-    public String name() {
-        return "appstate";
+    public AppstateScenario() {
+        super("appstate", LEGACY_DB, TARGET_DB);
     }
 
     @Override
@@ -47,44 +43,6 @@ public final class AppstateScenario implements DemoScenario {
     public String description() {
         return "A Supabase app's user_app_state documents: the latest row per user exploded into orgs, personas, contents,"
                 + " accounts, leads, \"references\" and inbox_items, per-user ids like org_1 remapped to new ids.";
-    }
-
-    @Override
-    public String targetScript() {
-        return ROOT + "target.sql";
-    }
-
-    @Override
-    public String legacyDatabase() {
-        return LEGACY_DB;
-    }
-
-    @Override
-    public String targetDatabase() {
-        return TARGET_DB;
-    }
-
-    @Override
-    public Path create(DemoEnvironment environment, int users) throws SQLException, IOException {
-        String legacyDb = environment.database(LEGACY_DB);
-        String targetDb = environment.database(TARGET_DB);
-        environment.port();
-        environment.recreateDatabase(legacyDb);
-        environment.recreateDatabase(targetDb);
-        try (Connection legacy = environment.connect(legacyDb); Connection target = environment.connect(targetDb)) {
-            DemoEnvironment.runScript(legacy, ROOT + "legacy.sql");
-            DemoEnvironment.runScript(target, ROOT + "target.sql");
-            try (PreparedStatement generate = legacy.prepareStatement("select generate_demo(?)")) {
-                generate.setInt(1, users);
-                generate.execute();
-            }
-            plant(legacy, users);
-            try (var statement = legacy.createStatement()) {
-                statement.execute("analyze");
-            }
-        }
-        return environment.writePlan(ROOT + "plan.yaml", "appstate.plan.yaml",
-                environment.embedded(legacyDb), environment.embedded(targetDb));
     }
 
     /** The user key (auth user id) of user u. */
@@ -102,7 +60,8 @@ public final class AppstateScenario implements DemoScenario {
         return DemoIds.md5Uuid("state-" + u + "-draft-" + draft);
     }
 
-    private static void plant(Connection legacy, int users) throws SQLException {
+    @Override
+    protected void plant(Connection legacy, Connection target, int users) throws SQLException {
         // saved before sign-in: no user, so no one to migrate it for
         run(legacy, "insert into user_app_state values (?::uuid, '', timestamptz '2025-02-27 08:00:00+00', demo_app_state(0, 0))",
                 NO_USER_ROW);

@@ -1,8 +1,6 @@
 package dev.backfill.demo;
 
 import dev.backfill.mapping.FindingKind;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -10,14 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Scenario 1: IFS parts, sessions and part relationships into the v2 tables (PostgreSQL to PostgreSQL). */
-public final class PartsScenario implements DemoScenario {
+public final class PartsScenario extends PostgresDemoScenario {
     public static final String LEGACY_DB = "parts_legacy";
     public static final String TARGET_DB = "parts_app";
-    private static final String ROOT = "/dev/backfill/demo/parts/";
 
-    @Override
-    public String name() {
-        return "parts";
+    public PartsScenario() {
+        super("parts", LEGACY_DB, TARGET_DB);
     }
 
     @Override
@@ -29,21 +25,6 @@ public final class PartsScenario implements DemoScenario {
     public String description() {
         return "Legacy parts, sessions and part relationships (PostgreSQL) into parts_v2, sessions_v2 and"
                 + " part_relationships_v2: loose fields packed into JSONB, defaults, relationship ids through the id map.";
-    }
-
-    @Override
-    public String targetScript() {
-        return ROOT + "target.sql";
-    }
-
-    @Override
-    public String legacyDatabase() {
-        return LEGACY_DB;
-    }
-
-    @Override
-    public String targetDatabase() {
-        return TARGET_DB;
     }
 
     /** The same rows as the plan, by the plainest SQL: rows the plan rejects are filtered out so constraints hold. */
@@ -69,29 +50,6 @@ public final class PartsScenario implements DemoScenario {
                         + " order by least(a, b), greatest(a, b), t, id"));
     }
 
-    @Override
-    public Path create(DemoEnvironment environment, int users) throws SQLException, IOException {
-        String legacyDb = environment.database(LEGACY_DB);
-        String targetDb = environment.database(TARGET_DB);
-        environment.port();
-        environment.recreateDatabase(legacyDb);
-        environment.recreateDatabase(targetDb);
-        try (Connection legacy = environment.connect(legacyDb); Connection target = environment.connect(targetDb)) {
-            DemoEnvironment.runScript(legacy, ROOT + "legacy.sql");
-            DemoEnvironment.runScript(target, ROOT + "target.sql");
-            try (PreparedStatement generate = legacy.prepareStatement("select generate_demo(?)")) {
-                generate.setInt(1, users);
-                generate.execute();
-            }
-            plant(legacy, target, users);
-            try (var statement = legacy.createStatement()) {
-                statement.execute("analyze");
-            }
-        }
-        return environment.writePlan(ROOT + "plan.yaml", "parts.plan.yaml",
-                environment.embedded(legacyDb), environment.embedded(targetDb));
-    }
-
     static String user(int u) {
         return DemoIds.md5Uuid("user-" + u);
     }
@@ -112,7 +70,8 @@ public final class PartsScenario implements DemoScenario {
     static final String GHOST_PART = DemoIds.md5Uuid("ghost-part");
     static final String LIVE_PART = DemoIds.md5Uuid("live-part-13");
 
-    private static void plant(Connection legacy, Connection target, int users) throws SQLException {
+    @Override
+    protected void plant(Connection legacy, Connection target, int users) throws SQLException {
         if (users >= 3) {
             run(legacy, "update parts set name = null where id = ?::uuid", part(3, 4));
         }

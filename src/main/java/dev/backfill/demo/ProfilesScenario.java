@@ -1,8 +1,6 @@
 package dev.backfill.demo;
 
 import dev.backfill.mapping.FindingKind;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -14,10 +12,9 @@ import java.util.List;
  * one "ProfileNew" per user (arrays unioned, objects deep-merged, scalars first non-null with every
  * disagreement reported) plus one "ContextIntent" per context with only that context's fields.
  */
-public final class ProfilesScenario implements DemoScenario {
+public final class ProfilesScenario extends PostgresDemoScenario {
     public static final String LEGACY_DB = "profiles_legacy";
     public static final String TARGET_DB = "profiles_app";
-    private static final String ROOT = "/dev/backfill/demo/profiles/";
 
     /** The user whose contexts hold no profile data: one context without a Profile row, two with data NULL. */
     public static final int EMPTY_USER = 2;
@@ -31,9 +28,8 @@ public final class ProfilesScenario implements DemoScenario {
     public static final String CONFLICTING_LOCATION = "Munich";
     public static final String CONFLICTING_STYLE = "reserved";
 
-    @Override
-    public String name() {
-        return "profiles";
+    public ProfilesScenario() {
+        super("profiles", LEGACY_DB, TARGET_DB);
     }
 
     @Override
@@ -45,44 +41,6 @@ public final class ProfilesScenario implements DemoScenario {
     public String description() {
         return "Prisma \"Profile\" JSON blobs, one per \"ContextProfile\", merged into one \"ProfileNew\" per user (arrays unioned,"
                 + " objects deep-merged, conflicting scalars reported) and one \"ContextIntent\" per context with only its fields.";
-    }
-
-    @Override
-    public String targetScript() {
-        return ROOT + "target.sql";
-    }
-
-    @Override
-    public String legacyDatabase() {
-        return LEGACY_DB;
-    }
-
-    @Override
-    public String targetDatabase() {
-        return TARGET_DB;
-    }
-
-    @Override
-    public Path create(DemoEnvironment environment, int users) throws SQLException, IOException {
-        String legacyDb = environment.database(LEGACY_DB);
-        String targetDb = environment.database(TARGET_DB);
-        environment.port();
-        environment.recreateDatabase(legacyDb);
-        environment.recreateDatabase(targetDb);
-        try (Connection legacy = environment.connect(legacyDb); Connection target = environment.connect(targetDb)) {
-            DemoEnvironment.runScript(legacy, ROOT + "legacy.sql");
-            DemoEnvironment.runScript(target, ROOT + "target.sql");
-            try (PreparedStatement generate = legacy.prepareStatement("select generate_demo(?)")) {
-                generate.setInt(1, users);
-                generate.execute();
-            }
-            plant(legacy, users);
-            try (var statement = legacy.createStatement()) {
-                statement.execute("analyze");
-            }
-        }
-        return environment.writePlan(ROOT + "plan.yaml", "profiles.plan.yaml",
-                environment.embedded(legacyDb), environment.embedded(targetDb));
     }
 
     /** A cuid-like id, as the generator makes it: 'c' and 24 hex digits of md5(text). */
@@ -109,7 +67,8 @@ public final class ProfilesScenario implements DemoScenario {
         return 1 + u % 3;
     }
 
-    private static void plant(Connection legacy, int users) throws SQLException {
+    @Override
+    protected void plant(Connection legacy, Connection target, int users) throws SQLException {
         if (users >= EMPTY_USER) {
             // a context whose Profile was never saved, and two whose blob is NULL
             run(legacy, "delete from \"Profile\" where id = ?", profile(EMPTY_USER, 0));
