@@ -116,7 +116,7 @@ class ViewModelsIT {
     void aDryRunFillsTheUserTableAndFiltersFindTheUsersWithAKindOfFinding() {
         dryRun.run();
         assertThat(errors).isEmpty();
-        assertThat(dryRun.progressTextProperty().get()).contains("30 users", "7 findings", "Nothing was written");
+        assertThat(dryRun.progressTextProperty().get()).contains("30 users", "7 findings", "target tables untouched");
         assertThat(dryRun.allUsers()).hasSize(USERS);
         dryRun.kindFilterProperty().set(FindingKind.DUPLICATE_KEY.name());
         assertThat(dryRun.visibleUsers()).hasSize(2).allSatisfy(u -> assertThat(u.findingKinds()).containsKey("DUPLICATE_KEY"));

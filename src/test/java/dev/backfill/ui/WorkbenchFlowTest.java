@@ -74,7 +74,7 @@ class WorkbenchFlowTest {
 
         robot.clickOn("Run dry run");
         Label progress = robot.lookup("#dryRunProgress").queryAs(Label.class);
-        waitFor(() -> progress.getText().contains("Nothing was written"), 60);
+        waitFor(() -> progress.getText().contains("target tables untouched"), 60);
         assertThat(progress.getText()).contains("30 users", "7 findings");
 
         @SuppressWarnings("unchecked")

@@ -42,13 +42,15 @@ final class ApproveDialog {
         status.setPrefWidth(110);
         users.getColumns().addAll(java.util.List.of(user, planned, findings, status));
         users.setPrefHeight(260);
-        users.setPrefWidth(700);
+        users.setPrefWidth(730);
+        users.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         Label note = new Label("The approval records you, the time, the plan's checksum and each user's legacy fingerprint as reviewed."
                 + " If a user's legacy rows change before apply, that user is held back for review.");
         note.setWrapText(true);
         note.setMaxWidth(700);
         dialog.getDialogPane().setContent(new VBox(10, users, note));
-        dialog.getDialogPane().setPrefWidth(760);
+        dialog.getDialogPane().setMinWidth(760);
+        dialog.setResizable(true);
         dialog.getDialogPane().getButtonTypes().addAll(APPROVE, ButtonType.CANCEL);
         return dialog.showAndWait().filter(APPROVE::equals).isPresent();
     }

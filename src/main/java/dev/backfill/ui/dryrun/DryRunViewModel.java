@@ -163,8 +163,8 @@ public final class DryRunViewModel {
                 })
                 .onSuccess(result -> {
                     progress.set(1);
-                    progressText.set(String.format("Dry run %d: %s users, %s legacy rows → %s planned rows, %s findings in %.1f s"
-                                    + " (%s rows/s). Nothing was written to the target tables.", result.runId(), Formats.count(result.users()),
+                    progressText.set(String.format("Dry run %d: %s users, %s legacy → %s planned rows, %s findings, %.1f s"
+                                    + " (%s rows/s); target tables untouched", result.runId(), Formats.count(result.users()),
                             Formats.count(result.legacyRows()), Formats.count(result.plannedRows()), Formats.count(result.findingCount()),
                             result.seconds(), Formats.count((long) result.legacyRowsPerSecond())));
                     state.dataChanged();
