@@ -28,7 +28,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class SqliteSourceTest {
+class SqliteSourceIT {
 
     @TempDir
     Path dir;

@@ -44,7 +44,7 @@ import org.testfx.util.WaitForAsyncUtils;
  * in parity, rolled back — and the target exactly as before.
  */
 @ExtendWith(ApplicationExtension.class)
-class WorkbenchFlowTest {
+class WorkbenchFlowIT {
     private static final Path EXPORT = Path.of("target", "ui-test", "conflicts.json").toAbsolutePath();
     private AppState state;
     private DemoEnvironment demo;
@@ -54,9 +54,9 @@ class WorkbenchFlowTest {
         Files.createDirectories(EXPORT.getParent());
         Files.deleteIfExists(EXPORT);
         state = new AppState(new FxTaskExecutor(), new Secrets(Map.of()));
-        Preferences preferences = new Preferences("dev/backfill/workbench-test/" + WorkbenchFlowTest.class.getSimpleName());
+        Preferences preferences = new Preferences("dev/backfill/workbench-test/" + WorkbenchFlowIT.class.getSimpleName());
         preferences.clear();
-        demo = TestPostgres.demo(WorkbenchFlowTest.class);
+        demo = TestPostgres.demo(WorkbenchFlowIT.class);
         MainWindow window = new MainWindow(state, new Session(state, preferences, demo), (owner, title, name) -> EXPORT);
         Scene scene = new Scene(window.root(), 1280, 800);
         WorkbenchApp.style(scene);
