@@ -104,7 +104,7 @@ public final class Benchmark {
         String text = Files.readString(planFile, StandardCharsets.UTF_8);
         String resized = BATCH_SIZE.matcher(text).replaceFirst("batch: { users: " + users + " }");
         if (resized.equals(text) && !text.contains("batch: { users: " + users + " }")) {
-            throw new IllegalStateException("The demo plan " + planFile + " has no 'batch: { users: N }' line to resize");
+            throw new dev.backfill.errors.InvalidInputException("The demo plan " + planFile + " has no 'batch: { users: N }' line to resize");
         }
         Path copy = planFile.resolveSibling("bench.plan.yaml");
         Files.writeString(copy, resized, StandardCharsets.UTF_8);

@@ -12,6 +12,7 @@ import picocli.CommandLine;
 @CommandLine.Command(name = "apply", mixinStandardHelpOptions = true,
         description = {"Apply an approved batch: each user's rows and their ledger rows in one transaction.",
                 "Run it again to resume after a pause, crash or lost connection; nothing is written twice.",
+                "Users whose legacy rows or met target rows changed since review are held back, not applied.",
                 "Ctrl-C, or 'backfill pause' from another shell, stops after the users being written."},
         footer = ExitCodes.HELP)
 final class ApplyCommand extends BackfillCommand {
@@ -43,6 +44,7 @@ final class ApplyCommand extends BackfillCommand {
     @Override
     protected int execute() throws Exception {
         try (Workspace workspace = plan.open()) {
+            Apply apply = new Apply(workspace, chunk, throttle);
             Apply.PauseSignal pause = new Apply.PauseSignal();
             CountDownLatch finished = new CountDownLatch(1);
             Thread hook = new Thread(() -> pauseAndWait(pause, finished), "apply-pause-on-interrupt");
@@ -68,19 +70,19 @@ final class ApplyCommand extends BackfillCommand {
                     err().println(message);
                 }
             };
-            Apply apply = new Apply(workspace, chunk, throttle);
             try {
                 Apply.Result result = which.batch != null ? apply.apply(which.batch, listener, pause) : apply.applyNext(listener, pause);
+                return report(result, failed.get());
+            } finally {
+                // only a real Ctrl-C (or kill) while apply runs pauses: a refusal or a failure is not an interruption
+                finished.countDown();
                 try {
                     Runtime.getRuntime().removeShutdownHook(hook);
                 } catch (IllegalStateException shuttingDown) {
                     // the JVM is exiting after Ctrl-C; the pause already took effect
                 }
-                return report(result, failed.get());
-            } finally {
                 out().flush();
                 err().flush();
-                finished.countDown();
             }
         }
     }
@@ -90,12 +92,14 @@ final class ApplyCommand extends BackfillCommand {
             out().printf("Batch %d is already applied; nothing to do.%n", result.batch());
             return ExitCodes.OK;
         }
-        out().printf("Batch %d: %s. %d user(s) applied, %d failed, %d with changed source; %,d rows in %.1f s (%,.0f rows/s).%n",
+        out().printf("Batch %d: %s. %d user(s) applied, %d failed, %d with changed source, %d with changed target rows;"
+                        + " %,d rows in %.1f s (%,.0f rows/s).%n",
                 result.batch(), result.paused() ? "paused (apply again to resume)" : result.state().name(), result.applied(),
-                result.failed(), result.sourceChanged(), result.rows(), result.seconds(), result.rowsPerSecond());
-        if (result.failed() + result.sourceChanged() > 0) {
-            out().println("Failed users keep the database's message ('backfill export run " + plan.file + " --out run.json' lists them);"
-                    + " users whose source changed need a new dry run ('backfill dry-run " + plan.file + " --user ID') and approval.");
+                result.failed(), result.sourceChanged(), result.targetChanged(), result.rows(), result.seconds(), result.rowsPerSecond());
+        if (result.heldBack() > 0) {
+            out().println("Held-back users keep their reason ('backfill batches " + plan.file + " --batch " + result.batch() + "' lists"
+                    + " them). Users whose source or target rows changed need a new review ('backfill dry-run " + plan.file
+                    + " --user ID'); then approve the batch again ('backfill approve " + plan.file + " --batch " + result.batch() + "').");
         }
         return failed > 0 ? ExitCodes.FINDINGS : ExitCodes.OK;
     }
@@ -105,6 +109,9 @@ final class ApplyCommand extends BackfillCommand {
      * written commit (or roll back) with its ledger rows instead of dying mid-transaction.
      */
     private void pauseAndWait(Apply.PauseSignal pause, CountDownLatch finished) {
+        if (finished.getCount() == 0) {
+            return;
+        }
         pause.request();
         err().println("Interrupted: pausing after the users being written (up to " + PAUSE_WAIT_SECONDS + " s)...");
         try {

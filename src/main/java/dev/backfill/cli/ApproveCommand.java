@@ -36,7 +36,7 @@ final class ApproveCommand extends BackfillCommand {
     @Override
     protected int execute() throws Exception {
         if ((batch == null) == (next == null)) {
-            throw new IllegalArgumentException(batch == null ? "Say which batch to approve: --batch N, or --next (the next N with --next N)."
+            throw new dev.backfill.errors.InvalidInputException(batch == null ? "Say which batch to approve: --batch N, or --next (the next N with --next N)."
                     : "Give either --batch " + batch + " or --next, not both.");
         }
         try (Workspace workspace = plan.open()) {

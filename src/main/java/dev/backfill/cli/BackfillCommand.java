@@ -1,19 +1,16 @@
 package dev.backfill.cli;
 
-import dev.backfill.control.PlanBusyException;
-import dev.backfill.db.CannotConnectException;
-import dev.backfill.engine.Cancellation;
+import dev.backfill.errors.Failure;
 import dev.backfill.plan.InvalidPlanException;
-import dev.backfill.source.SourceException;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.sql.SQLException;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
-/** Base of every command: turns what can go wrong into one clear message and an exit code. */
+/** Base of every command: turns what can go wrong into one clear message and its documented exit code, once. */
 abstract class BackfillCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(BackfillCommand.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -29,44 +26,51 @@ abstract class BackfillCommand implements Callable<Integer> {
     /** The command's work; returns an exit code. */
     protected abstract int execute() throws Exception;
 
+    /** The plan file the command was given, shown in hints in place of PLAN; null for commands without one. */
+    private String planFile() {
+        for (CommandLine.Model.PositionalParamSpec parameter : spec.positionalParameters()) {
+            if ("PLAN".equals(parameter.paramLabel()) && parameter.getValue() != null) {
+                return parameter.getValue().toString();
+            }
+        }
+        return null;
+    }
+
     @Override
     public final Integer call() {
         try {
             return execute();
-        } catch (InvalidPlanException e) {
-            err().println(e.getMessage());
-            err().println("Nothing was run. Fix the plan and try again ('backfill validate PLAN' checks it without connecting).");
-            return ExitCodes.BAD_PLAN;
-        } catch (CannotConnectException | dev.backfill.control.ControlSchemaException e) {
-            err().println(e.getMessage());
-            return ExitCodes.CANNOT_CONNECT;
-        } catch (dev.backfill.engine.ApplyInterruptedException e) {
-            err().println(e.getMessage());
-            return ExitCodes.FAILED;
-        } catch (PlanBusyException | IllegalStateException e) {
-            err().println(e.getMessage());
-            return ExitCodes.REFUSED;
-        } catch (IllegalArgumentException e) {
-            err().println(e.getMessage());
-            return ExitCodes.BAD_PLAN;
-        } catch (Cancellation.CancelledException e) {
-            err().println(e.getMessage());
-            return ExitCodes.FAILED;
-        } catch (SourceException e) {
-            err().println(e.getMessage());
-            return ExitCodes.FAILED;
-        } catch (SQLException e) {
-            err().println("Database error: " + e.getMessage() + (e.getSQLState() == null ? "" : " (SQLSTATE " + e.getSQLState() + ")"));
-            return e.getSQLState() != null && e.getSQLState().startsWith("08") ? ExitCodes.CANNOT_CONNECT : ExitCodes.FAILED;
-        } catch (IOException | UncheckedIOException e) {
-            err().println(e.getMessage());
-            return ExitCodes.FAILED;
         } catch (Exception e) {
-            err().println("Failed: " + e);
-            return ExitCodes.FAILED;
+            Failure failure = Failure.of(e);
+            if (failure.kind() == Failure.Kind.INTERNAL) {
+                LOG.error("Internal error in '{}'", spec.qualifiedName(), e);
+            }
+            err().println(failure.message());
+            if (e instanceof InvalidPlanException) {
+                err().println("Nothing was run. Fix the plan and try again ('backfill validate PLAN' checks it without connecting).");
+            }
+            printHints(failure.hints());
+            return exitCode(failure.kind());
         } finally {
             err().flush();
             out().flush();
+        }
+    }
+
+    /** The one mapping from what went wrong to the documented exit codes. */
+    static int exitCode(Failure.Kind kind) {
+        return switch (kind) {
+            case REFUSED -> ExitCodes.REFUSED;
+            case INVALID_INPUT -> ExitCodes.BAD_PLAN;
+            case UNREACHABLE -> ExitCodes.CANNOT_CONNECT;
+            case FAILED, INTERNAL -> ExitCodes.FAILED;
+        };
+    }
+
+    private void printHints(java.util.List<String> hints) {
+        String plan = planFile() == null ? "PLAN" : planFile();
+        for (int i = 0; i < hints.size(); i++) {
+            err().println((i == 0 ? "Next: " : "then: ") + hints.get(i).replace(" PLAN", " " + plan));
         }
     }
 }

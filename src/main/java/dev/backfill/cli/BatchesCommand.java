@@ -1,15 +1,19 @@
 package dev.backfill.cli;
 
-import dev.backfill.control.BatchStore;
-import dev.backfill.control.BatchView;
+import dev.backfill.control.UserView;
 import dev.backfill.engine.Workspace;
-import java.sql.Connection;
+import dev.backfill.lifecycle.BatchQueue;
+import dev.backfill.lifecycle.BatchState;
+import dev.backfill.lifecycle.BatchView;
 import java.util.List;
 import picocli.CommandLine;
 
 @CommandLine.Command(name = "batches", mixinStandardHelpOptions = true,
-        description = "Show the batch queue: number, users, rows, findings, state, approval.", footer = ExitCodes.HELP)
+        description = {"Show the batch queue: number, state, users, rows, findings and approval, and what to do next.",
+                "With --batch N, the users of one batch with their status and, for users held back, the reason."},
+        footer = ExitCodes.HELP)
 final class BatchesCommand extends BackfillCommand {
+    private static final int SHOWN = 20;
 
     @CommandLine.Mixin
     PlanOption plan = new PlanOption();
@@ -17,32 +21,67 @@ final class BatchesCommand extends BackfillCommand {
     @CommandLine.Option(names = "--all", description = "Also list batches already applied (default: the next 20 and any in progress).")
     boolean all;
 
+    @CommandLine.Option(names = "--batch", paramLabel = "N", description = "List the users of this batch.")
+    Integer batch;
+
     @Override
     protected int execute() throws Exception {
-        try (Workspace workspace = plan.open(); Connection connection = workspace.target().getConnection()) {
-            List<BatchView> batches = new BatchStore(workspace.control(), workspace.plan().name()).list(connection);
-            if (batches.isEmpty()) {
-                out().println("No batches yet: run 'backfill dry-run PLAN' first; it forms them.");
+        try (Workspace workspace = plan.open()) {
+            BatchQueue queue = workspace.control().queue();
+            if (batch != null) {
+                return listUsers(workspace, queue);
+            }
+            if (queue.batches().isEmpty()) {
+                out().printf("No batches yet: run 'backfill dry-run %s' first; it forms them.%n", plan.file);
                 return ExitCodes.OK;
             }
-            out().printf("%6s  %-22s %6s %6s %8s %8s %8s  %s%n", "batch", "state", "users", "done", "failed", "rows", "findings", "approved");
+            out().printf("%6s  %-12s %6s %6s %9s %9s %8s  %s%n", "batch", "state", "users", "done", "held back", "rows", "findings",
+                    "approved");
             int shown = 0;
             int hidden = 0;
-            for (BatchView b : batches) {
-                boolean settled = b.state().name().equals("APPLIED");
-                if (!all && (settled || shown >= 20)) {
+            for (BatchView b : queue.batches()) {
+                if (!all && (b.state() == BatchState.APPLIED || shown >= SHOWN)) {
                     hidden++;
                     continue;
                 }
                 shown++;
-                out().printf("%6d  %-22s %6d %6d %8d %8d %8d  %s%n", b.number(), b.state(), b.users(), b.usersMigrated(),
-                        b.usersFailed() + b.usersSourceChanged(), b.plannedRows(), b.findings(),
-                        b.approvedBy() == null ? "" : b.approvedBy() + " " + b.approvedAt());
+                out().printf("%6d  %-12s %6d %6d %9d %9d %8d  %s%n", b.number(), b.state(), b.users(), b.usersMigrated(),
+                        b.usersHeldBack(), b.plannedRows(), b.findings(), approval(b));
             }
             if (hidden > 0) {
                 out().printf("(%d more batch(es) not shown; --all lists every batch)%n", hidden);
             }
+            out().println(next(queue));
             return ExitCodes.OK;
         }
+    }
+
+    private static String approval(BatchView batch) {
+        return switch (batch.approval()) {
+            case NONE -> "";
+            case VALID -> batch.approvedBy() + " " + batch.approvedAt();
+            case PLAN_CHANGED -> batch.approvedBy() + " " + batch.approvedAt() + " (under another version of the plan file)";
+        };
+    }
+
+    private String next(BatchQueue queue) {
+        if (queue.everythingApplied()) {
+            return "Every batch is applied. Next: 'backfill parity " + plan.file + "'.";
+        }
+        return queue.nextToApply().map(b -> "Next: 'backfill apply " + plan.file + " --batch " + b.number() + "'.")
+                .or(() -> queue.nextToApprove().map(b -> "Next: 'backfill approve " + plan.file + " --next' (batch " + b.number() + ")."))
+                .orElse("No batch awaits approval; held-back users are listed with '--batch N'.");
+    }
+
+    private int listUsers(Workspace workspace, BatchQueue queue) throws Exception {
+        BatchView shown = queue.get(batch).orElseThrow(() -> new dev.backfill.errors.InvalidInputException("Plan '"
+                + workspace.plan().name() + "' has no batch " + batch + ".", List.of("backfill batches PLAN --all")));
+        out().printf("Batch %d: %s (%s), %d user(s), %d migrated, %d held back.%n", shown.number(), shown.state(),
+                shown.state().meaning(), shown.users(), shown.usersMigrated(), shown.usersHeldBack());
+        for (UserView user : workspace.control().users().ofBatch(batch)) {
+            out().printf("  %-40s %-15s %6d row(s)%s%n", user.user(), user.status().sql(), user.plannedRows(),
+                    user.lastError() == null ? "" : "  " + user.lastError());
+        }
+        return ExitCodes.OK;
     }
 }

@@ -32,10 +32,10 @@ final class BenchCommand extends BackfillCommand {
 
     @Override
     protected int execute() throws Exception {
-        DemoScenario chosen = DemoScenarios.named(scenario).orElseThrow(() -> new IllegalArgumentException(
+        DemoScenario chosen = DemoScenarios.named(scenario).orElseThrow(() -> new dev.backfill.errors.InvalidInputException(
                 "There is no demo named '" + scenario + "'. Choose one of: " + String.join(", ", DemoScenarios.names())));
         if (chosen.referenceCopies().isEmpty()) {
-            throw new IllegalArgumentException("Demo '" + scenario + "' has no benchmark reference; use --scenario parts");
+            throw new dev.backfill.errors.InvalidInputException("Demo '" + scenario + "' has no benchmark reference; use --scenario parts");
         }
         Benchmark.Report report = new Benchmark(chosen, dir, err()).run(users, batchUsers, chunk, new ConsoleProgress(err()));
         report.print(out());

@@ -37,10 +37,10 @@ final class DemoCommand extends BackfillCommand {
 
     @Override
     protected int execute() throws Exception {
-        DemoScenario chosen = DemoScenarios.named(scenario).orElseThrow(() -> new IllegalArgumentException(
+        DemoScenario chosen = DemoScenarios.named(scenario).orElseThrow(() -> new dev.backfill.errors.InvalidInputException(
                 "There is no demo named '" + scenario + "'. Choose one of: " + String.join(", ", DemoScenarios.names())));
         if (users < 1) {
-            throw new IllegalArgumentException("--users must be at least 1, got " + users);
+            throw new dev.backfill.errors.InvalidInputException("--users must be at least 1, got " + users);
         }
         DemoEnvironment environment = new DemoEnvironment(dir);
         err().printf("Starting the embedded PostgreSQL in %s and generating %,d users for '%s'...%n",

@@ -24,7 +24,7 @@ final class DryRunCommand extends BackfillCommand {
     @Override
     protected int execute() throws Exception {
         try (Workspace workspace = plan.open()) {
-            DryRun.Options options = user == null ? new DryRun.Options(null, Math.max(1, chunk)) : DryRun.Options.single(user);
+            DryRun.Options options = user == null ? new DryRun.Options(null, chunk) : DryRun.Options.single(user);
             DryRun.Result result = new DryRun(workspace).run(options, new ConsoleProgress(err()), new Cancellation());
             out().printf("Dry run %d of plan '%s': %,d users, %,d legacy rows -> %,d planned rows in %.1f s (%,.0f legacy rows/s).%n",
                     result.runId(), workspace.plan().name(), result.users(), result.legacyRows(), result.plannedRows(),

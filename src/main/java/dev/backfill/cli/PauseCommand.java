@@ -1,11 +1,7 @@
 package dev.backfill.cli;
 
-import dev.backfill.control.BatchState;
-import dev.backfill.control.BatchStore;
-import dev.backfill.control.BatchView;
+import dev.backfill.engine.Pause;
 import dev.backfill.engine.Workspace;
-import java.sql.Connection;
-import java.util.Optional;
 import picocli.CommandLine;
 
 @CommandLine.Command(name = "pause", mixinStandardHelpOptions = true,
@@ -18,14 +14,10 @@ final class PauseCommand extends BackfillCommand {
 
     @Override
     protected int execute() throws Exception {
-        try (Workspace workspace = plan.open(); Connection connection = workspace.target().getConnection()) {
-            BatchStore batches = new BatchStore(workspace.control(), workspace.plan().name());
-            Optional<BatchView> applying = batches.list(connection).stream().filter(b -> b.state() == BatchState.APPLYING).findFirst();
-            if (applying.isEmpty() || !batches.requestPause(connection, applying.get().number())) {
-                throw new IllegalStateException("No batch of plan '" + workspace.plan().name() + "' is being applied; nothing to pause.");
-            }
-            out().printf("Asked batch %d to pause; it stops after the users it is writing. Resume with 'backfill apply PLAN --batch %d'.%n",
-                    applying.get().number(), applying.get().number());
+        try (Workspace workspace = plan.open()) {
+            int batch = new Pause(workspace).request();
+            out().printf("Asked batch %d to pause; it stops after the users it is writing. Resume with 'backfill apply %s --batch %d'.%n",
+                    batch, plan.file, batch);
             return ExitCodes.OK;
         }
     }

@@ -2,6 +2,7 @@ package dev.backfill.cli;
 
 import dev.backfill.db.Secrets;
 import dev.backfill.engine.Workspace;
+import dev.backfill.errors.InvalidInputException;
 import dev.backfill.plan.InvalidPlanException;
 import dev.backfill.plan.Plan;
 import dev.backfill.plan.PlanLoader;
@@ -18,8 +19,12 @@ final class PlanOption {
 
     Plan load() throws IOException, InvalidPlanException {
         if (!Files.exists(file)) {
-            throw new IllegalArgumentException("Plan file " + file.toAbsolutePath() + " does not exist. Give the path to a plan YAML file"
+            throw new InvalidInputException("Plan file " + file.toAbsolutePath() + " does not exist. Give the path to a plan YAML file"
                     + " (the demo writes one: 'backfill demo').");
+        }
+        if (Files.isDirectory(file)) {
+            throw new InvalidInputException(file.toAbsolutePath() + " is a folder, not a plan file. Give the path to the plan's YAML file"
+                    + " inside it.");
         }
         return PlanLoader.load(file);
     }

@@ -1,6 +1,10 @@
 package dev.backfill.control;
 
+import dev.backfill.lifecycle.LedgerOp;
+import dev.backfill.lifecycle.UserStatus;
 import dev.backfill.mapping.Finding;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -16,56 +20,49 @@ import java.util.Set;
 public final class ApplyStore {
     private final ControlSchema control;
     private final String plan;
+    private final DryRunStore dryRuns;
 
-    /** The approval a batch is applied under. */
-    public record Approval(long id, String approvedBy, String planChecksum, boolean revoked) {}
+    /** What the DBA reviewed of one user, as the approval recorded it. */
+    public record Reviewed(String sourceFingerprint, String targetFingerprint) {}
 
-    /** One ledger row: the rows one user's apply wrote into one table. */
-    public record LedgerEntry(String user, String entity, String table, int seq, String op, String rowKeysJson,
-                              String beforeImagesJson, int rowCount, java.math.BigInteger checksum) {}
+    /**
+     * One ledger row: the rows one user's apply wrote into one table, with each row's hash and its
+     * columns' hashes (in key order) so a later change by the live app can be told apart.
+     */
+    public record LedgerEntry(String user, String entity, String table, int seq, LedgerOp op, String rowKeysJson,
+                              String beforeImagesJson, int rowCount, BigInteger checksum, long[] rowHashes, String[] columnHashes) {}
 
-    public ApplyStore(ControlSchema control, String plan) {
+    ApplyStore(ControlSchema control, String plan, DryRunStore dryRuns) {
         this.control = control;
         this.plan = plan;
+        this.dryRuns = dryRuns;
     }
 
-    public Approval approvalOf(Connection connection, int batch) throws SQLException {
-        String sql = "select a.approval_id, a.approved_by, a.plan_checksum, a.revoked_at is not null from " + control.table("batches")
-                + " b join " + control.table("approvals") + " a on a.approval_id = b.approval_id where b.plan = ? and b.batch_no = ?";
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.setString(1, plan);
-            statement.setInt(2, batch);
-            try (ResultSet rows = statement.executeQuery()) {
-                return rows.next() ? new Approval(rows.getLong(1), rows.getString(2), rows.getString(3), rows.getBoolean(4)) : null;
-            }
-        }
-    }
-
-    /** Users of the batch still to apply under this approval, with the fingerprint each was approved with, in partition order. */
-    public Map<String, String> pendingUsers(Connection connection, int batch, long approvalId) throws SQLException {
-        String sql = "select u.user_key, au.fingerprint from " + control.table("users") + " u join " + control.table("approval_users")
-                + " au on au.user_key = u.user_key and au.approval_id = ? where u.plan = ? and u.batch_no = ? and u.status = 'approved'"
-                + " order by u.position, u.user_key";
-        Map<String, String> pending = new LinkedHashMap<>();
+    /** Users of the batch still to apply under this approval, with what was reviewed of each, in partition order. */
+    public Map<String, Reviewed> approvedUsers(Connection connection, int batch, long approvalId) throws SQLException {
+        String sql = "select u.user_key, au.fingerprint, au.target_fingerprint from " + control.table("users") + " u join "
+                + control.table("approval_users") + " au on au.user_key = u.user_key and au.approval_id = ?"
+                + " where u.plan = ? and u.batch_no = ? and u.status = '" + UserStatus.APPROVED.sql() + "' order by u.position, u.user_key";
+        Map<String, Reviewed> approved = new LinkedHashMap<>();
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setLong(1, approvalId);
             statement.setString(2, plan);
             statement.setInt(3, batch);
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    pending.put(rows.getString(1), rows.getString(2));
+                    approved.put(rows.getString(1), new Reviewed(rows.getString(2), rows.getString(3)));
                 }
             }
         }
-        return pending;
+        return approved;
     }
 
     /**
-     * Of these users, the ones already migrated (e.g. by a commit whose acknowledgement was lost).
-     * Locks the users' rows until the caller's transaction ends, so two writers can never both
-     * decide a user is still to do.
+     * Of these users, the ones no longer waiting for apply (migrated by a commit whose acknowledgement
+     * was lost, or moved on by another writer). Locks the users' rows until the caller's transaction
+     * ends, so two writers can never both decide a user is still to do.
      */
-    public Set<String> migrated(Connection connection, List<String> users) throws SQLException {
+    public Set<String> notApproved(Connection connection, List<String> users) throws SQLException {
         Set<String> done = new HashSet<>();
         try (PreparedStatement statement = connection.prepareStatement("select user_key, status from " + control.table("users")
                 + " where plan = ? and user_key = any(?) order by user_key for update")) {
@@ -73,7 +70,7 @@ public final class ApplyStore {
             statement.setArray(2, connection.createArrayOf("text", users.toArray()));
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    if ("migrated".equals(rows.getString(2))) {
+                    if (UserStatus.of(rows.getString(2)) != UserStatus.APPROVED) {
                         done.add(rows.getString(1));
                     }
                 }
@@ -82,15 +79,37 @@ public final class ApplyStore {
         return done;
     }
 
-    /** Marks users failed unless another writer migrated them meanwhile. */
-    public void markFailed(Connection connection, List<String> users, String error) throws SQLException {
+    /**
+     * Holds users back (failed, source or target changed) with the reason, unless another writer
+     * migrated them meanwhile.
+     */
+    public void holdBack(Connection connection, List<String> users, UserStatus status, String reason) throws SQLException {
+        if (!UserStatus.HELD_BACK.contains(status)) {
+            throw new IllegalArgumentException(status + " is not a held-back status");
+        }
         try (PreparedStatement statement = connection.prepareStatement("update " + control.table("users")
-                + " set status = 'failed', last_error = ?, updated_at = now() where plan = ? and user_key = any(?) and status <> 'migrated'")) {
-            statement.setString(1, error);
-            statement.setString(2, plan);
-            statement.setArray(3, connection.createArrayOf("text", users.toArray()));
+                + " set status = ?, last_error = ?, updated_at = now() where plan = ? and user_key = any(?) and status = '"
+                + UserStatus.APPROVED.sql() + "'")) {
+            statement.setString(1, status.sql());
+            statement.setString(2, reason);
+            statement.setString(3, plan);
+            statement.setArray(4, connection.createArrayOf("text", users.toArray()));
             statement.executeUpdate();
         }
+    }
+
+    public void markMigrated(Connection connection, List<String> users) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(markMigratedStatement())) {
+            statement.setString(1, plan);
+            statement.setArray(2, connection.createArrayOf("text", users.toArray()));
+            statement.executeUpdate();
+        }
+    }
+
+    /** The statement that marks users migrated, as the preview shows it. */
+    public String markMigratedStatement() {
+        return "UPDATE " + control.table("users") + " SET status = '" + UserStatus.MIGRATED.sql() + "', last_error = NULL,"
+                + " updated_at = now() WHERE plan = ? AND user_key = ANY(?)";
     }
 
     /**
@@ -103,44 +122,46 @@ public final class ApplyStore {
         }
     }
 
+    private static final String LEDGER_COLUMNS = "plan, run_id, batch_no, user_key, entity, target_table, seq, op, row_keys,"
+            + " before_images, row_count, checksum, row_hashes, column_hashes";
+
+    /** The ledger's COPY statement, as the preview shows it. */
+    public String ledgerCopyStatement() {
+        return Copy.statement(control.table("ledger"), LEDGER_COLUMNS);
+    }
+
     public void writeLedger(Connection connection, long runId, int batch, List<LedgerEntry> entries) throws SQLException {
-        try (Copy copy = Copy.into(connection, control.table("ledger"),
-                "plan, run_id, batch_no, user_key, entity, target_table, seq, op, row_keys, before_images, row_count, checksum")) {
+        try (Copy copy = Copy.into(connection, control.table("ledger"), LEDGER_COLUMNS)) {
             for (LedgerEntry e : entries) {
-                copy.row(Arrays.asList(plan, runId, batch, e.user(), e.entity(), e.table(), e.seq(), e.op(), e.rowKeysJson(),
-                        e.beforeImagesJson(), e.rowCount(), new java.math.BigDecimal(e.checksum())));
+                copy.row(Arrays.asList(plan, runId, batch, e.user(), e.entity(), e.table(), e.seq(), e.op().sql(), e.rowKeysJson(),
+                        e.beforeImagesJson(), e.rowCount(), new BigDecimal(e.checksum()), Copy.array(e.rowHashes()),
+                        Copy.array(e.columnHashes())));
             }
             copy.end();
         }
     }
 
-    public void markMigrated(Connection connection, List<String> users) throws SQLException {
-        setStatus(connection, users, "migrated", null);
-    }
+    /** What happened to a user in an apply run. */
+    public enum Outcome {
+        APPLIED, FAILED, SOURCE_CHANGED, TARGET_CHANGED, ROLLED_BACK, KEPT;
 
-    public void setStatus(Connection connection, List<String> users, String status, String error) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement("update " + control.table("users")
-                + " set status = ?, last_error = ?, updated_at = now() where plan = ? and user_key = any(?)")) {
-            statement.setString(1, status);
-            statement.setString(2, error);
-            statement.setString(3, plan);
-            statement.setArray(4, connection.createArrayOf("text", users.toArray()));
-            statement.executeUpdate();
+        String sql() {
+            return name().toLowerCase(java.util.Locale.ROOT);
         }
     }
 
     /** One outcome row per user; {@code rows} and {@code messages} may hold nulls. */
-    public void recordOutcomes(Connection connection, long runId, int batch, String outcome, Map<String, Integer> rowsByUser,
+    public void recordOutcomes(Connection connection, long runId, int batch, Outcome outcome, Map<String, Integer> rowsByUser,
                                Map<String, String> messages) throws SQLException {
         try (Copy copy = Copy.into(connection, control.table("user_outcomes"), "run_id, plan, batch_no, user_key, outcome, rows, message")) {
             for (Map.Entry<String, Integer> user : rowsByUser.entrySet()) {
-                copy.row(Arrays.asList(runId, plan, batch, user.getKey(), outcome, user.getValue(), messages.get(user.getKey())));
+                copy.row(Arrays.asList(runId, plan, batch, user.getKey(), outcome.sql(), user.getValue(), messages.get(user.getKey())));
             }
             copy.end();
         }
     }
 
     public void recordFindings(Connection connection, long runId, List<Finding> findings) throws SQLException {
-        new DryRunStore(control, plan).writeFindings(connection, runId, findings);
+        dryRuns.writeFindings(connection, runId, findings);
     }
 }

@@ -42,7 +42,7 @@ public final class ControlSchema {
     }
 
     /** A control table's qualified name, e.g. {@code "backfill"."users"}. */
-    public String table(String name) {
+    String table(String name) {
         return Sql.quote(schema) + "." + Sql.quote(name);
     }
 }

@@ -1,7 +1,9 @@
 package dev.backfill.control;
 
+import dev.backfill.errors.UnreachableException;
+
 /** The control schema could not be created or upgraded in the target; the message says what the target user needs. */
-public final class ControlSchemaException extends RuntimeException {
+public final class ControlSchemaException extends UnreachableException {
     private static final long serialVersionUID = 1L;
 
     public ControlSchemaException(String message, Throwable cause) {

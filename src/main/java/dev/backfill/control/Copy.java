@@ -44,6 +44,23 @@ public final class Copy implements AutoCloseable {
         return line.toString();
     }
 
+    /** A PostgreSQL array literal of numbers, for a COPY field; null stays null. */
+    public static String array(long[] values) {
+        if (values == null) {
+            return null;
+        }
+        StringBuilder array = new StringBuilder("{");
+        for (int i = 0; i < values.length; i++) {
+            array.append(i == 0 ? "" : ",").append(values[i]);
+        }
+        return array.append('}').toString();
+    }
+
+    /** A PostgreSQL text array literal, for a COPY field; null stays null. */
+    public static String array(String[] values) {
+        return values == null ? null : dev.backfill.db.Sql.textArray(java.util.Arrays.asList(values));
+    }
+
     public void row(List<?> values) throws SQLException {
         buffer.append(line(values)).append('\n');
         rows++;

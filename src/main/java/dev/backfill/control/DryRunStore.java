@@ -2,6 +2,7 @@ package dev.backfill.control;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.backfill.lifecycle.UserStatus;
 import dev.backfill.mapping.Finding;
 import dev.backfill.mapping.Json;
 import dev.backfill.mapping.UserResult;
@@ -30,7 +31,9 @@ public final class DryRunStore {
     private final ControlSchema control;
     private final String plan;
 
-    public DryRunStore(ControlSchema control, String plan) {
+    private static final String MIGRATED = "'" + UserStatus.MIGRATED.sql() + "'";
+
+    DryRunStore(ControlSchema control, String plan) {
         this.control = control;
         this.plan = plan;
     }
@@ -38,7 +41,7 @@ public final class DryRunStore {
     /** Users of the list that are already migrated: a dry run leaves them alone. */
     public Set<String> migrated(Connection connection, List<String> users) throws SQLException {
         Set<String> out = new HashSet<>();
-        String sql = "select user_key from " + control.table("users") + " where plan = ? and status = 'migrated' and user_key = any(?)";
+        String sql = "select user_key from " + control.table("users") + " where plan = ? and status = " + MIGRATED + " and user_key = any(?)";
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setString(1, plan);
             statement.setArray(2, connection.createArrayOf("text", users.toArray()));
@@ -54,7 +57,7 @@ public final class DryRunStore {
     /** How many users of the plan are migrated (a dry run skips them). */
     public long migratedCount(Connection connection) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement("select count(*) from " + control.table("users")
-                + " where plan = ? and status = 'migrated'")) {
+                + " where plan = ? and status = " + MIGRATED)) {
             statement.setString(1, plan);
             try (ResultSet rows = statement.executeQuery()) {
                 rows.next();
@@ -80,24 +83,21 @@ public final class DryRunStore {
     /** Starts replacing all results: findings of users not migrated are dropped (in the caller's transaction). */
     public void clearForFullRun(Connection connection) throws SQLException {
         String sql = "delete from " + control.table("findings") + " f where f.plan = ? and not exists (select 1 from "
-                + control.table("users") + " u where u.plan = f.plan and u.user_key = f.user_key and u.status = 'migrated')";
+                + control.table("users") + " u where u.plan = f.plan and u.user_key = f.user_key and u.status = " + MIGRATED + ")";
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setString(1, plan);
             statement.executeUpdate();
         }
     }
 
-    /** Writes the results of some users; {@code positions} gives each user's place in partition order. */
-    public void write(Connection connection, long runId, List<UserResult> results, Map<String, Long> positions) throws SQLException {
-        write(connection, runId, results, positions, 0);
-    }
-
     /**
-     * As {@link #write(Connection, long, List, Map)}; with {@code batchUsers > 0} (a plan with no batch
-     * applied yet) each user also gets its batch from its position: users 1..N batch 1, and so on.
+     * Writes the results of some users: {@code positions} gives each user's place in partition order,
+     * {@code targetFingerprints} which target rows its planned rows met. With {@code batchUsers > 0} (a
+     * plan with no batch applied yet) each user also gets its batch from its position: users 1..N
+     * batch 1, and so on. A user reviewed again is planned again, unless it is migrated.
      */
-    public void write(Connection connection, long runId, List<UserResult> results, Map<String, Long> positions, int batchUsers)
-            throws SQLException {
+    public void write(Connection connection, long runId, List<UserResult> results, Map<String, Long> positions,
+                      Map<String, String> targetFingerprints, int batchUsers) throws SQLException {
         if (results.isEmpty()) {
             return;
         }
@@ -108,13 +108,13 @@ public final class DryRunStore {
                         + " including defaults) on commit drop");
             }
         }
-        try (Copy copy = Copy.into(connection, fresh ? control.table("users") : "users_new", "plan, user_key, position, batch_no, status, fingerprint, legacy_rows,"
-                + " planned_rows, findings, finding_kinds, entities, check_totals, dry_run_id")) {
+        try (Copy copy = Copy.into(connection, fresh ? control.table("users") : "users_new", "plan, user_key, position, batch_no, status, fingerprint, target_fingerprint,"
+                + " legacy_rows, planned_rows, findings, finding_kinds, entities, check_totals, dry_run_id")) {
             for (UserResult result : results) {
                 long position = positions.getOrDefault(result.user(), 0L);
                 Object batch = batchUsers <= 0 ? null : result.user().equals(SHARED_USER) ? 0L : (position - 1) / batchUsers + 1;
-                copy.row(java.util.Arrays.asList(plan, result.user(), position, batch, "planned", result.fingerprint(),
-                        result.legacyRowCount(), result.plannedRowCount(), result.findings().size(),
+                copy.row(java.util.Arrays.asList(plan, result.user(), position, batch, UserStatus.PLANNED.sql(), result.fingerprint(),
+                        targetFingerprints.getOrDefault(result.user(), ""), result.legacyRowCount(), result.plannedRowCount(), result.findings().size(),
                         findingKinds(result.findings()), entities(result), checkTotals(result), runId));
             }
             copy.end();
@@ -124,19 +124,67 @@ public final class DryRunStore {
             return;
         }
         try (Statement statement = connection.createStatement()) {
-            String status = "case when u.status in ('failed', 'source_changed') then 'planned' else u.status end";
             statement.execute("insert into " + control.table("users") + " as u (plan, user_key, position, batch_no, status, fingerprint,"
-                    + " legacy_rows, planned_rows, findings, finding_kinds, entities, check_totals, dry_run_id)"
-                    + " select plan, user_key, position, batch_no, status, fingerprint, legacy_rows, planned_rows, findings, finding_kinds,"
-                    + " entities, check_totals, dry_run_id from users_new"
+                    + " target_fingerprint, legacy_rows, planned_rows, findings, finding_kinds, entities, check_totals, dry_run_id)"
+                    + " select plan, user_key, position, batch_no, status, fingerprint, target_fingerprint, legacy_rows, planned_rows,"
+                    + " findings, finding_kinds, entities, check_totals, dry_run_id from users_new"
                     + " on conflict (plan, user_key) do update set position = excluded.position, fingerprint = excluded.fingerprint,"
-                    + " legacy_rows = excluded.legacy_rows, planned_rows = excluded.planned_rows, findings = excluded.findings,"
+                    + " target_fingerprint = excluded.target_fingerprint, legacy_rows = excluded.legacy_rows, planned_rows = excluded.planned_rows, findings = excluded.findings,"
                     + " finding_kinds = excluded.finding_kinds, entities = excluded.entities, check_totals = excluded.check_totals,"
-                    + " dry_run_id = excluded.dry_run_id, updated_at = now(), status = " + status
-                    + " where u.status <> 'migrated'");
+                    + " dry_run_id = excluded.dry_run_id, updated_at = now(), status = '" + UserStatus.PLANNED.sql() + "', last_error = null"
+                    + " where u.status <> " + MIGRATED);
             statement.execute("delete from users_new");
         }
         writeFindings(connection, runId, results.stream().flatMap(r -> r.findings().stream()).toList());
+    }
+
+    /** How many users of the batch, not migrated, were last reviewed by a dry run of another version of the plan file. */
+    public long reviewedUnderOtherPlan(Connection connection, int batch, String planChecksum) throws SQLException {
+        String sql = "select count(*) from " + control.table("users") + " u join " + control.table("runs")
+                + " r on r.run_id = u.dry_run_id where u.plan = ? and u.batch_no = ? and u.status <> " + MIGRATED + " and r.plan_checksum <> ?";
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, plan);
+            statement.setInt(2, batch);
+            statement.setString(3, planChecksum);
+            try (ResultSet rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
+    }
+
+    /** The next position for a user reviewed alone: its own if known, else after every other. */
+    public long positionOf(Connection connection, String user) throws SQLException {
+        String sql = "select coalesce((select position from " + control.table("users") + " where plan = ? and user_key = ?),"
+                + " (select coalesce(max(position), 0) + 1 from " + control.table("users") + " where plan = ?))";
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, plan);
+            statement.setString(2, user);
+            statement.setString(3, plan);
+            try (ResultSet rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
+    }
+
+    /** Adds findings found after the users' results were written (across users) to their counts. */
+    public void countFindings(Connection connection, List<Finding> findings) throws SQLException {
+        if (findings.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement count = connection.prepareStatement("update " + control.table("users") + " set findings = findings + 1,"
+                + " finding_kinds = jsonb_set(finding_kinds, array[?], to_jsonb(coalesce((finding_kinds->>?)::int, 0) + 1))"
+                + " where plan = ? and user_key = ?")) {
+            for (Finding finding : findings) {
+                count.setString(1, finding.kind().name());
+                count.setString(2, finding.kind().name());
+                count.setString(3, plan);
+                count.setString(4, finding.user());
+                count.addBatch();
+            }
+            count.executeBatch();
+        }
     }
 
     /** Replaces the findings of the given users (used by single-user dry runs) or adds findings. */
@@ -168,7 +216,7 @@ public final class DryRunStore {
     /** After a full run: users no longer in the source (and not migrated) are dropped. */
     public int dropUsersNotSeen(Connection connection, long runId) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement("delete from " + control.table("users")
-                + " where plan = ? and dry_run_id <> ? and status <> 'migrated'")) {
+                + " where plan = ? and dry_run_id <> ? and status <> " + MIGRATED)) {
             statement.setString(1, plan);
             statement.setLong(2, runId);
             return statement.executeUpdate();

@@ -2,6 +2,7 @@ package dev.backfill.control;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.backfill.db.Transactions;
 import dev.backfill.mapping.Finding;
 import dev.backfill.mapping.FindingKind;
 import dev.backfill.mapping.Json;
@@ -17,13 +18,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import javax.sql.DataSource;
 
 /** Reads the stored findings of a plan's latest dry run, filtered; counts are computed by the server. */
 public final class FindingStore {
+    private final DataSource target;
     private final ControlSchema control;
     private final String plan;
 
-    public FindingStore(ControlSchema control, String plan) {
+    FindingStore(DataSource target, ControlSchema control, String plan) {
+        this.target = target;
         this.control = control;
         this.plan = plan;
     }
@@ -62,37 +66,35 @@ public final class FindingStore {
     }
 
     /** Streams the matching findings in a stable order (user, entity, kind, field, id). */
-    public void forEach(Connection connection, FindingFilter filter, Consumer<Finding> consumer) throws SQLException {
+    public void forEach(FindingFilter filter, Consumer<Finding> consumer) throws SQLException {
         List<Object> parameters = new ArrayList<>();
         String sql = "select user_key, entity, kind, field, found::text, chosen::text, legacy_ids, message from "
                 + control.table("findings") + where(filter, parameters) + " order by user_key collate \"C\", entity, kind, field, finding_id";
-        boolean autoCommit = connection.getAutoCommit();
-        connection.setAutoCommit(false);
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.setFetchSize(2_000);
-            bind(connection, statement, parameters);
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    consumer.accept(read(rows));
+        Transactions.read(target, connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                statement.setFetchSize(2_000);
+                bind(connection, statement, parameters);
+                try (ResultSet rows = statement.executeQuery()) {
+                    while (rows.next()) {
+                        consumer.accept(read(rows));
+                    }
                 }
             }
-        } finally {
-            connection.commit();
-            connection.setAutoCommit(autoCommit);
-        }
+            return null;
+        });
     }
 
-    public List<Finding> list(Connection connection, FindingFilter filter) throws SQLException {
+    public List<Finding> list(FindingFilter filter) throws SQLException {
         List<Finding> out = new ArrayList<>();
-        forEach(connection, filter, out::add);
+        forEach(filter, out::add);
         return out;
     }
 
     /** At most {@code limit} findings, in the same order as the full list (for screens). */
-    public List<Finding> list(Connection connection, FindingFilter filter, int limit) throws SQLException {
+    public List<Finding> list(FindingFilter filter, int limit) throws SQLException {
         List<Finding> out = new ArrayList<>();
         try {
-            forEach(connection, filter, finding -> {
+            forEach(filter, finding -> {
                 if (out.size() >= limit) {
                     throw new Enough();
                 }
@@ -113,20 +115,23 @@ public final class FindingStore {
     }
 
     /** Counts by kind and entity, computed server-side. */
-    public Map<FindingKind, Map<String, Integer>> counts(Connection connection, FindingFilter filter) throws SQLException {
+    public Map<FindingKind, Map<String, Integer>> counts(FindingFilter filter) throws SQLException {
         List<Object> parameters = new ArrayList<>();
         String sql = "select kind, entity, count(*) from " + control.table("findings") + where(filter, parameters)
                 + " group by kind, entity order by kind, entity";
         Map<FindingKind, Map<String, Integer>> counts = new EnumMap<>(FindingKind.class);
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            bind(connection, statement, parameters);
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    counts.computeIfAbsent(FindingKind.valueOf(rows.getString(1)), k -> new LinkedHashMap<>())
-                            .put(rows.getString(2), rows.getInt(3));
+        Transactions.read(target, connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                bind(connection, statement, parameters);
+                try (ResultSet rows = statement.executeQuery()) {
+                    while (rows.next()) {
+                        counts.computeIfAbsent(FindingKind.valueOf(rows.getString(1)), k -> new LinkedHashMap<>())
+                                .put(rows.getString(2), rows.getInt(3));
+                    }
                 }
             }
-        }
+            return null;
+        });
         return counts;
     }
 

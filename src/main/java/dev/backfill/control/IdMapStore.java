@@ -23,7 +23,7 @@ public final class IdMapStore implements IdAllocator {
     private final Map<Key, UUID> known = new HashMap<>();
     private final Map<Key, UUID> fresh = new HashMap<>();
 
-    public IdMapStore(ControlSchema control, String plan) {
+    IdMapStore(ControlSchema control, String plan) {
         this.control = control;
         this.plan = plan;
     }

@@ -16,18 +16,20 @@ public final class PlanLock implements AutoCloseable {
     private final Connection connection;
     private final String plan;
     private final ControlSchema control;
+    private final int interruptedRuns;
 
-    private PlanLock(Connection connection, String plan, ControlSchema control) {
+    private PlanLock(Connection connection, String plan, ControlSchema control, int interruptedRuns) {
         this.connection = connection;
         this.plan = plan;
         this.control = control;
+        this.interruptedRuns = interruptedRuns;
     }
 
     /**
      * Takes the plan's lock, or throws {@link PlanBusyException} naming who holds it. A pooled
      * connection that died meanwhile (server restart, terminated backend) is replaced once.
      */
-    public static PlanLock acquire(DataSource target, ControlSchema control, String plan, String holder) throws SQLException {
+    static PlanLock acquire(DataSource target, ControlSchema control, String plan, String holder) throws SQLException {
         try {
             return acquireOnce(target, control, plan, holder);
         } catch (SQLException e) {
@@ -64,7 +66,8 @@ public final class PlanLock implements AutoCloseable {
                 record.setString(2, holder);
                 record.executeUpdate();
             }
-            return new PlanLock(connection, plan, control);
+            int interrupted = new RunStore(target, control, plan).markInterrupted(connection);
+            return new PlanLock(connection, plan, control, interrupted);
         } catch (SQLException | RuntimeException e) {
             if (!connection.isClosed()) {
                 connection.close();
@@ -85,6 +88,11 @@ public final class PlanLock implements AutoCloseable {
             }
         }
         return "another process holds its lock";
+    }
+
+    /** How many runs of the plan were found left running by a process that died, and marked interrupted. */
+    public int interruptedRuns() {
+        return interruptedRuns;
     }
 
     /** False once the lock's connection is gone (e.g. killed with pg_terminate_backend): stop writing then. */

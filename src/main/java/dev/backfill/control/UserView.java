@@ -1,13 +1,14 @@
 package dev.backfill.control;
 
+import dev.backfill.lifecycle.UserStatus;
 import java.util.Map;
 
-/** One user of a plan as the dry-run table shows it. */
+/** One user of a plan as the dry-run table and the batch screens show it. */
 public record UserView(
         String user,
         long position,
         Integer batch,
-        String status,
+        UserStatus status,
         int legacyRows,
         int plannedRows,
         int findings,

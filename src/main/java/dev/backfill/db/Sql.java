@@ -31,6 +31,11 @@ public final class Sql {
      * parameters (COPY). Every element is quoted and escaped for both the array and the string syntax.
      */
     public static String textArrayLiteral(List<String> values) {
+        return "'" + textArray(values).replace("'", "''") + "'";
+    }
+
+    /** A text array in PostgreSQL's array syntax, {@code {"a","b"}}, every element quoted and escaped. */
+    public static String textArray(List<String> values) {
         StringBuilder array = new StringBuilder("{");
         for (int i = 0; i < values.size(); i++) {
             if (i > 0) {
@@ -38,8 +43,7 @@ public final class Sql {
             }
             array.append('"').append(values.get(i).replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
         }
-        array.append('}');
-        return "'" + array.toString().replace("'", "''") + "'";
+        return array.append('}').toString();
     }
 
     /** The schema part of a table name, or null when unqualified. */

@@ -23,6 +23,18 @@ public final class Transactions {
         }
     }
 
+    /**
+     * A read in one transaction on a connection of its own: streaming reads (a fetch size) need one,
+     * and a failed read rolls back instead of committing.
+     */
+    public static <T> T read(DataSource dataSource, Work<T> work) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            // BEGIN READ ONLY; the pool puts the connection back to read-write when it returns
+            connection.setReadOnly(true);
+            return inTransaction(connection, work);
+        }
+    }
+
     public static <T> T inTransaction(Connection connection, Work<T> work) throws SQLException {
         boolean autoCommit = connection.getAutoCommit();
         connection.setAutoCommit(false);

@@ -2,22 +2,24 @@ package dev.backfill.engine;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.backfill.control.ApplyStore;
-import dev.backfill.control.BatchState;
 import dev.backfill.control.BatchStore;
-import dev.backfill.control.BatchView;
+import dev.backfill.control.Control;
 import dev.backfill.control.DryRunStore;
 import dev.backfill.control.IdMapStore;
 import dev.backfill.control.PlanLock;
-import dev.backfill.control.Runs;
 import dev.backfill.db.Retry;
 import dev.backfill.db.Transactions;
+import dev.backfill.lifecycle.BatchEvent;
+import dev.backfill.lifecycle.BatchState;
+import dev.backfill.lifecycle.BatchView;
+import dev.backfill.lifecycle.RunKind;
+import dev.backfill.lifecycle.RunStatus;
+import dev.backfill.lifecycle.UserStatus;
 import dev.backfill.mapping.Finding;
 import dev.backfill.mapping.FindingKind;
 import dev.backfill.mapping.Json;
 import dev.backfill.mapping.MappingContext;
 import dev.backfill.mapping.TargetShape;
-import dev.backfill.mapping.UserMapping;
-import dev.backfill.mapping.UserResult;
 import dev.backfill.plan.Entity;
 import dev.backfill.plan.Plan;
 import dev.backfill.source.UserRows;
@@ -36,17 +38,22 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Applies one approved batch. Each user's rows for all entities and the ledger rows recording them
  * commit together. Healthy users share a transaction (a chunk); a chunk that fails for a reason
  * other than a transient one is split until the failing user stands alone, and only that user is
- * marked failed. A user whose legacy rows changed since approval is not applied (SOURCE_CHANGED).
- * Running it again after a crash, kill or pause continues with the users not done.
+ * held back as failed. A user is held back, not applied, when its legacy rows changed since
+ * approval (SOURCE_CHANGED) or when the target rows its rows meet changed since review
+ * (TARGET_CHANGED: checked after mapping and again inside the user's transaction). Running it again
+ * after a crash, kill or pause continues with the users not done.
  */
 public final class Apply {
-    private static final String INTERRUPTED = "The apply was interrupted; every user is either wholly applied or not at all."
-            + " Apply again to resume.";
+    private static final int MEETINGS_SHOWN = 20;
 
-    public record Result(int batch, BatchState state, int applied, int failed, int sourceChanged, long rows,
+    public record Result(int batch, BatchState state, int applied, int failed, int sourceChanged, int targetChanged, long rows,
                          double seconds, boolean paused, boolean nothingToDo) {
         public double rowsPerSecond() {
             return rows / Math.max(seconds, 1e-3);
+        }
+
+        public int heldBack() {
+            return failed + sourceChanged + targetChanged;
         }
     }
 
@@ -64,6 +71,7 @@ public final class Apply {
     }
 
     private final Workspace workspace;
+    private final Control control;
     private final int chunkUsers;
     private final long throttleMillis;
 
@@ -72,9 +80,17 @@ public final class Apply {
      * @param throttleMillis pause between commits, to leave a live database room
      */
     public Apply(Workspace workspace, int chunkUsers, long throttleMillis) {
+        if (chunkUsers < 1) {
+            throw new dev.backfill.errors.InvalidInputException("A chunk holds at least 1 user, not " + chunkUsers + ".");
+        }
+        if (throttleMillis < 0) {
+            throw new dev.backfill.errors.InvalidInputException("The throttle is a wait in milliseconds, 0 or more, not "
+                    + throttleMillis + ".");
+        }
         this.workspace = workspace;
-        this.chunkUsers = Math.max(1, chunkUsers);
-        this.throttleMillis = Math.max(0, throttleMillis);
+        this.control = workspace.control();
+        this.chunkUsers = chunkUsers;
+        this.throttleMillis = throttleMillis;
     }
 
     public Apply(Workspace workspace, int chunkUsers) {
@@ -85,62 +101,45 @@ public final class Apply {
         this(workspace, 100);
     }
 
-    /** Applies the first batch that is approved or was left mid-apply. */
+    /** Applies the batch left mid-apply, else the first approved one. */
     public Result applyNext(ApplyListener listener, PauseSignal pause) throws SQLException {
-        BatchStore batches = new BatchStore(workspace.control(), workspace.plan().name());
-        List<BatchView> queue;
-        try (Connection connection = workspace.target().getConnection()) {
-            queue = batches.list(connection);
-        }
-        BatchView next = queue.stream().filter(b -> b.state() == BatchState.APPLYING).findFirst()
-                .or(() -> queue.stream().filter(b -> b.state() == BatchState.APPROVED).findFirst())
-                .orElseThrow(() -> new IllegalStateException("No batch is approved. Approve the next one first: 'backfill approve PLAN --next'."));
+        BatchView next = control.queue().applyNext().orRefuse().get(0);
         return apply(next.number(), listener, pause);
     }
 
     public Result apply(int batchNo, ApplyListener listener, PauseSignal pause) throws SQLException {
         Plan plan = workspace.plan();
         long start = System.nanoTime();
-        BatchStore batches = new BatchStore(workspace.control(), plan.name());
-        ApplyStore store = new ApplyStore(workspace.control(), plan.name());
-        try (PlanLock lock = PlanLock.acquire(workspace.target(), workspace.control(), plan.name(),
-                "apply of batch " + batchNo + " by " + Workspace.actor())) {
-            ApplyStore.Approval approval;
-            BatchView batch;
-            try (Connection connection = workspace.target().getConnection()) {
-                batch = batches.get(connection, batchNo).orElseThrow(() -> new IllegalArgumentException(
-                        "Plan '" + plan.name() + "' has no batch " + batchNo + ". 'backfill batches PLAN' lists them."));
-                if (batch.state() == BatchState.APPLIED) {
-                    return new Result(batchNo, batch.state(), 0, 0, 0, 0, 0, false, true);
-                }
-                if (batch.state() != BatchState.APPROVED && batch.state() != BatchState.APPLYING) {
-                    throw new IllegalStateException("Batch " + batchNo + " is " + batch.state() + ", not approved. Approve it first: "
-                            + "'backfill approve PLAN --batch " + batchNo + "'.");
-                }
-                approval = store.approvalOf(connection, batchNo);
-                if (approval == null || approval.revoked()) {
-                    throw new IllegalStateException("Batch " + batchNo + " has no valid approval. Approve it again.");
-                }
-                if (!approval.planChecksum().equals(plan.checksum())) {
-                    throw new IllegalStateException("The plan file changed since batch " + batchNo + " was approved (approved "
-                            + approval.planChecksum().substring(0, 12) + ", now " + plan.shortChecksum()
-                            + "). Dry-run again and approve the batch again: what is applied must be what was reviewed.");
-                }
-                requireSharedBatchApplied(batches, connection, batchNo);
-                batches.clearPause(connection, batchNo);
-                batches.setState(connection, batchNo, BatchState.APPLYING);
+        BatchStore batches = control.batches();
+        try (PlanLock lock = control.lock("apply of batch " + batchNo + " by " + Workspace.actor())) {
+            if (lock.interruptedRuns() > 0) {
+                listener.onNote(lock.interruptedRuns() + " earlier run(s) of this plan ended without a word (killed or crashed);"
+                        + " they are marked interrupted. Every user is either wholly applied or not at all.");
             }
-            Runs runs = new Runs(workspace.control());
-            long runId = runs.start(workspace.target(), plan.name(), "apply", batchNo, plan.checksum(),
-                    System.getProperty("user.name", "unknown"), Workspace.host());
+            BatchStore.Approval approval = Transactions.inTransaction(workspace.target(), connection -> {
+                batches.lockQueue(connection);
+                BatchView batch = batches.queue(connection).apply(batchNo).orRefuse().get(0);
+                if (batch.state() == BatchState.APPLIED) {
+                    return null;
+                }
+                BatchStore.Approval valid = batches.approvalOf(connection, batchNo).orElseThrow();
+                batches.clearPause(connection, batchNo);
+                batches.transition(connection, batchNo, batch.state(), BatchEvent.START_APPLY);
+                return valid;
+            });
+            if (approval == null) {
+                return new Result(batchNo, BatchState.APPLIED, 0, 0, 0, 0, 0, 0, false, true);
+            }
+            long runId = control.runs().start(RunKind.APPLY, batchNo, plan.checksum(), System.getProperty("user.name", "unknown"),
+                    Workspace.host());
             Execution execution = new Execution(runId, batchNo, approval, lock, listener, pause, start);
             try {
                 Result result = execution.run();
-                runs.finish(workspace.target(), runId, result.paused() ? "paused" : "done", detail(result));
+                control.runs().finish(runId, result.paused() ? RunStatus.PAUSED : RunStatus.DONE, detail(result));
                 return result;
             } catch (SQLException | RuntimeException e) {
                 try {
-                    runs.finish(workspace.target(), runId, "failed", Json.NODES.objectNode().put("error", String.valueOf(e.getMessage())));
+                    control.runs().finish(runId, RunStatus.FAILED, Json.NODES.objectNode().put("error", String.valueOf(e.getMessage())));
                 } catch (SQLException | RuntimeException notRecorded) {
                     e.addSuppressed(notRecorded); // e.g. the connection was lost too: report why apply stopped, not this
                 }
@@ -149,21 +148,11 @@ public final class Apply {
         }
     }
 
-    private void requireSharedBatchApplied(BatchStore batches, Connection connection, int batchNo) throws SQLException {
-        if (batchNo == 0 || !workspace.plan().hasSharedEntities()) {
-            return;
-        }
-        BatchView shared = batches.get(connection, 0).orElse(null);
-        if (shared != null && shared.state() != BatchState.APPLIED) {
-            throw new IllegalStateException("Batch 0 (the shared rows other batches reference) is " + shared.state()
-                    + "; approve and apply it before batch " + batchNo + ".");
-        }
-    }
-
     private static ObjectNode detail(Result result) {
         return Json.NODES.objectNode().put("batch", result.batch()).put("state", result.state().name())
                 .put("applied", result.applied()).put("failed", result.failed()).put("source_changed", result.sourceChanged())
-                .put("rows", result.rows()).put("seconds", Math.round(result.seconds() * 1000) / 1000.0)
+                .put("target_changed", result.targetChanged()).put("rows", result.rows())
+                .put("seconds", Math.round(result.seconds() * 1000) / 1000.0)
                 .put("rows_per_second", Math.round(result.rowsPerSecond())).put("paused", result.paused());
     }
 
@@ -171,21 +160,23 @@ public final class Apply {
     private final class Execution {
         private final long runId;
         private final int batchNo;
-        private final ApplyStore.Approval approval;
+        private final BatchStore.Approval approval;
         private final PlanLock lock;
         private final ApplyListener listener;
         private final PauseSignal pause;
         private final long start;
         private final Plan plan = workspace.plan();
-        private final ApplyStore store = new ApplyStore(workspace.control(), workspace.plan().name());
-        private final BatchStore batches = new BatchStore(workspace.control(), workspace.plan().name());
+        private final ApplyStore store = control.applies();
+        private final BatchStore batches = control.batches();
         private final Retry retry = new Retry(workspace.plan().retry().attempts(), workspace.plan().retry().backoffMillis());
+        private final String interrupted;
         private int applied;
         private int failed;
         private int sourceChanged;
+        private int targetChanged;
         private long rows;
 
-        Execution(long runId, int batchNo, ApplyStore.Approval approval, PlanLock lock, ApplyListener listener, PauseSignal pause,
+        Execution(long runId, int batchNo, BatchStore.Approval approval, PlanLock lock, ApplyListener listener, PauseSignal pause,
                   long start) {
             this.runId = runId;
             this.batchNo = batchNo;
@@ -194,39 +185,39 @@ public final class Apply {
             this.listener = listener;
             this.pause = pause;
             this.start = start;
+            this.interrupted = "The apply of batch " + batchNo + " was interrupted; every user is either wholly applied or not at all."
+                    + " Apply again to resume.";
         }
 
         Result run() throws SQLException {
             TargetShape shape = workspace.catalog().shape();
-            IdMapStore ids = new IdMapStore(workspace.control(), plan.name());
-            Map<String, String> pending;
-            try (Connection connection = workspace.target().getConnection()) {
-                pending = store.pendingUsers(connection, batchNo, approval.id());
-            }
-            boolean shared = batchNo == 0 && pending.containsKey(DryRunStore.SHARED_USER);
+            IdMapStore ids = control.idMap();
+            Map<String, ApplyStore.Reviewed> approved = withConnection(connection -> store.approvedUsers(connection, batchNo, approval.id()));
+            boolean shared = batchNo == 0 && approved.containsKey(DryRunStore.SHARED_USER);
             List<Entity> entities = plan.entities().stream().filter(e -> e.shared() == shared).toList();
             Map<String, Map<String, Object>> sharedIds = shared || !plan.hasSharedEntities() ? Map.of() : sharedIds(shape, ids);
             MappingContext context = new MappingContext(plan, shape, ids, sharedIds);
             ChunkMapper mapper = new ChunkMapper(context, ids, Set.of());
-            ChunkWriter writer = new ChunkWriter(new ApplyStatements(workspace.control(), shape), shape,
-                    workspace.catalog().storedShape(), store);
-            List<String> users = new ArrayList<>(pending.keySet());
+            ChunkWriter writer = new ChunkWriter(new ApplyStatements(store, shape), shape, workspace.catalog().storedShape(), store);
+            List<String> users = new ArrayList<>(approved.keySet());
             int total = users.size();
-            boolean paused = applyChunks(users, pending, shared, entities, mapper, ids, writer);
-            BatchState state = withConnection(connection -> {
+            boolean paused = applyChunks(users, approved, shared, entities, mapper, ids, writer);
+            BatchState state = Transactions.inTransaction(workspace.target(), connection -> {
                 BatchView batch = batches.get(connection, batchNo).orElseThrow();
-                BatchState end = paused ? BatchState.APPLYING
-                        : batch.usersMigrated() == batch.users() ? BatchState.APPLIED : BatchState.APPLIED_WITH_FAILURES;
-                batches.setState(connection, batchNo, end);
+                BatchEvent end = paused ? BatchEvent.PAUSE_APPLY
+                        : batch.usersMigrated() == batch.users() ? BatchEvent.FINISH_ALL_MIGRATED : BatchEvent.FINISH_SOME_HELD_BACK;
+                BatchState to = batches.transition(connection, batchNo, batch.state(), end);
                 batches.clearPause(connection, batchNo);
-                return end;
+                return to;
             });
             withConnection(connection -> {
                 store.refreshStatistics(connection);
                 return null;
             });
-            recordProgress(Progress.of(paused ? "Paused" : "Done", applied + failed + sourceChanged, total, rows, start), paused);
-            return new Result(batchNo, state, applied, failed, sourceChanged, rows, (System.nanoTime() - start) / 1e9, paused, false);
+            recordProgress(Progress.of(paused ? "Paused" : "Done", applied + failed + sourceChanged + targetChanged, total, rows, start),
+                    paused);
+            return new Result(batchNo, state, applied, failed, sourceChanged, targetChanged, rows, (System.nanoTime() - start) / 1e9,
+                    paused, false);
         }
 
         /**
@@ -234,11 +225,11 @@ public final class Apply {
          * hashes the current one, the writer commits the previous one. The writer is at most one chunk
          * behind, so a pause or a lost lock stops after the chunk being written. Returns whether it paused.
          */
-        private boolean applyChunks(List<String> users, Map<String, String> pending, boolean shared, List<Entity> entities,
+        private boolean applyChunks(List<String> users, Map<String, ApplyStore.Reviewed> approved, boolean shared, List<Entity> entities,
                                     ChunkMapper mapper, IdMapStore ids, ChunkWriter writer) throws SQLException {
             int total = users.size();
-            try (Stage reader = new Stage("backfill-apply-reader", INTERRUPTED);
-                 Stage writing = new Stage("backfill-apply-writer", INTERRUPTED)) {
+            try (Stage reader = new Stage("backfill-apply-reader", interrupted);
+                 Stage writing = new Stage("backfill-apply-writer", interrupted)) {
                 Future<Map<String, Map<String, UserRows>>> next = users.isEmpty() ? null
                         : reader.submit(() -> read(chunkAt(users, 0), shared));
                 Future<?> written = CompletableFuture.completedFuture(null);
@@ -246,13 +237,13 @@ public final class Apply {
                     for (int from = 0; from < users.size(); from += chunkUsers) {
                         if (!lock.isHeld()) {
                             throw new ApplyInterruptedException("Lost the plan's lock (its database connection was closed); stopped after "
-                                    + from + " users. Apply again to resume: nothing is written twice.");
+                                    + from + " users. Apply again to resume: nothing is written twice.", batchNo);
                         }
                         List<String> chunk = chunkAt(users, from);
                         Map<String, Map<String, UserRows>> legacy = reader.await(next);
                         int following = from + chunkUsers;
                         next = following < users.size() ? reader.submit(() -> read(chunkAt(users, following), shared)) : null;
-                        List<ChunkWriter.PreparedUser> ready = mapChunk(mapper, ids, chunk, legacy, pending, shared, writer);
+                        List<ChunkWriter.PreparedUser> ready = mapChunk(mapper, ids, chunk, legacy, approved, entities, writer);
                         writing.await(written);
                         if (pause.isRequested() || pauseRequestedInDatabase()) {
                             // the chunk just mapped is dropped unwritten; resuming maps it again
@@ -306,50 +297,126 @@ public final class Apply {
         }
 
         /**
-         * Maps a chunk and prepares its ledger; users whose legacy rows changed since approval are set
-         * aside as SOURCE_CHANGED.
+         * Maps a chunk and prepares its ledger. Users whose legacy rows changed since approval, or whose
+         * rows meet other target rows than were reviewed, are held back. If mapping the chunk fails in
+         * Java (a value no coercion foresaw), each user is mapped alone, so only the users that fail
+         * are held back as failed.
          */
         private List<ChunkWriter.PreparedUser> mapChunk(ChunkMapper mapper, IdMapStore ids, List<String> chunk,
-                                                        Map<String, Map<String, UserRows>> rowsByStream, Map<String, String> approved,
-                                                        boolean shared, ChunkWriter writer) throws SQLException {
-            List<Entity> entities = plan.entities().stream().filter(e -> e.shared() == shared).toList();
-            List<UserMapping> mappings = withConnection(connection -> {
-                List<UserMapping> mapped = mapper.map(connection, chunk, rowsByStream, entities);
+                                                        Map<String, Map<String, UserRows>> rowsByStream,
+                                                        Map<String, ApplyStore.Reviewed> approved, List<Entity> entities,
+                                                        ChunkWriter writer) throws SQLException {
+            List<MappedUser> mapped;
+            try {
+                mapped = mapTogether(mapper, ids, chunk, rowsByStream, entities);
+            } catch (RuntimeException chunkFailure) {
+                mapped = new ArrayList<>();
+                for (String user : chunk) {
+                    try {
+                        mapped.addAll(mapTogether(mapper, ids, List.of(user), rowsByStream, entities));
+                    } catch (RuntimeException userFailure) {
+                        markFailed(user, "mapping failed: " + describe(userFailure));
+                    }
+                }
+            }
+            List<ChunkWriter.PreparedUser> ready = new ArrayList<>();
+            Map<String, String> sourceChangedUsers = new LinkedHashMap<>();
+            Map<String, List<TargetFingerprint.Meeting>> targetChangedUsers = new LinkedHashMap<>();
+            List<Finding> changedFindings = new ArrayList<>();
+            for (MappedUser user : mapped) {
+                ApplyStore.Reviewed reviewed = approved.get(user.user());
+                String fingerprint = user.mapping().result().fingerprint();
+                if (!reviewed.sourceFingerprint().equals(fingerprint)) {
+                    sourceChangedUsers.put(user.user(), fingerprint);
+                    changedFindings.add(new Finding(user.user(), entities.get(0).name(), FindingKind.SOURCE_CHANGED, null,
+                            List.of(Json.NODES.textNode(reviewed.sourceFingerprint()), Json.NODES.textNode(fingerprint)), null, List.of(),
+                            "the legacy rows of this user changed after the batch was approved (fingerprint " + reviewed.sourceFingerprint()
+                                    + " then, " + fingerprint + " now); the user was not applied. Dry-run the user again, review,"
+                                    + " and approve the batch again."));
+                } else if (!reviewed.targetFingerprint().equals(user.target().value())) {
+                    targetChangedUsers.put(user.user(), user.target().meetings());
+                } else {
+                    try {
+                        ready.add(writer.prepare(entities, user, reviewed.targetFingerprint()));
+                    } catch (RuntimeException e) {
+                        markFailed(user.user(), "preparing its rows failed: " + describe(e));
+                    }
+                }
+            }
+            if (!sourceChangedUsers.isEmpty()) {
+                retry.run(() -> Transactions.inTransaction(workspace.target(), connection -> {
+                    List<String> held = new ArrayList<>(sourceChangedUsers.keySet());
+                    store.holdBack(connection, held, UserStatus.SOURCE_CHANGED, "legacy rows changed after approval");
+                    Map<String, Integer> none = new LinkedHashMap<>();
+                    held.forEach(u -> none.put(u, 0));
+                    store.recordOutcomes(connection, runId, batchNo, ApplyStore.Outcome.SOURCE_CHANGED, none, Map.of());
+                    store.recordFindings(connection, runId, changedFindings);
+                    return null;
+                }), listener::onNote);
+                sourceChanged += sourceChangedUsers.size();
+                sourceChangedUsers.keySet().forEach(u -> listener.onUser(u, ApplyListener.Outcome.SOURCE_CHANGED, 0,
+                        "legacy rows changed after approval"));
+            }
+            if (!targetChangedUsers.isEmpty()) {
+                retry.run(() -> Transactions.inTransaction(workspace.target(), connection -> {
+                    holdTargetChanged(connection, targetChangedUsers);
+                    return null;
+                }), listener::onNote);
+                countTargetChanged(targetChangedUsers);
+            }
+            return ready;
+        }
+
+        private List<MappedUser> mapTogether(ChunkMapper mapper, IdMapStore ids, List<String> users,
+                                             Map<String, Map<String, UserRows>> rowsByStream, List<Entity> entities) throws SQLException {
+            return withConnection(connection -> {
+                List<MappedUser> mapped = mapper.map(connection, users, rowsByStream, entities);
                 Transactions.inTransaction(connection, c -> {
                     ids.flush(c);
                     return null;
                 });
                 return mapped;
             });
-            List<ChunkWriter.PreparedUser> ready = new ArrayList<>();
-            List<Finding> changedFindings = new ArrayList<>();
-            Map<String, Integer> changed = new LinkedHashMap<>();
-            for (UserMapping mapping : mappings) {
-                UserResult result = mapping.result();
-                String expected = approved.get(result.user());
-                if (expected.equals(result.fingerprint())) {
-                    ready.add(writer.prepare(entities, result));
-                } else {
-                    changed.put(result.user(), 0);
-                    changedFindings.add(new Finding(result.user(), entities.get(0).name(), FindingKind.SOURCE_CHANGED, null,
-                            List.of(Json.NODES.textNode(expected), Json.NODES.textNode(result.fingerprint())), null, List.of(),
-                            "the legacy rows of this user changed after the batch was approved (fingerprint " + expected + " then, "
-                                    + result.fingerprint() + " now); the user was not applied. Dry-run the user again, review,"
-                                    + " and approve the batch again."));
+        }
+
+        /** Holds users back whose rows meet other target rows now than at review, naming those rows, in the caller's transaction. */
+        private void holdTargetChanged(Connection connection, Map<String, List<TargetFingerprint.Meeting>> users) throws SQLException {
+            List<Finding> findings = new ArrayList<>();
+            Map<String, String> messages = new LinkedHashMap<>();
+            Map<String, Integer> none = new LinkedHashMap<>();
+            for (Map.Entry<String, List<TargetFingerprint.Meeting>> user : users.entrySet()) {
+                List<TargetFingerprint.Meeting> meetings = user.getValue();
+                List<String> described = meetings.stream().limit(MEETINGS_SHOWN)
+                        .map(m -> m.describe(plan.requireEntity(m.entity()))).toList();
+                String message = "target rows its rows meet changed after review (the live app wrote them): "
+                        + (described.isEmpty() ? "rows it met at review are gone" : String.join("; ", described))
+                        + (meetings.size() > MEETINGS_SHOWN ? "; and " + (meetings.size() - MEETINGS_SHOWN) + " more" : "")
+                        + ". Dry-run the user again ('backfill dry-run PLAN --user " + user.getKey() + "'), review, and approve the batch again.";
+                messages.put(user.getKey(), message);
+                none.put(user.getKey(), 0);
+                if (meetings.isEmpty()) {
+                    findings.add(new Finding(user.getKey(), plan.entities().get(0).name(), FindingKind.TARGET_CHANGED, null, List.of(),
+                            null, List.of(), message));
                 }
+                for (TargetFingerprint.Meeting meeting : meetings.stream().limit(MEETINGS_SHOWN).toList()) {
+                    Entity entity = plan.requireEntity(meeting.entity());
+                    findings.add(new Finding(user.getKey(), meeting.entity(), FindingKind.TARGET_CHANGED,
+                            meeting.byKey() ? String.join(",", entity.key()) : entity.id().column(),
+                            List.of(Json.NODES.textNode(meeting.candidate())), Json.NODES.textNode(meeting.existing()), List.of(),
+                            meeting.describe(entity) + ", written after the review; the user was not applied. Dry-run the user again,"
+                                    + " review, and approve the batch again."));
+                }
+                store.holdBack(connection, List.of(user.getKey()), UserStatus.TARGET_CHANGED, message);
             }
-            if (!changed.isEmpty()) {
-                retry.run(() -> Transactions.inTransaction(workspace.target(), connection -> {
-                    store.setStatus(connection, new ArrayList<>(changed.keySet()), "source_changed", "legacy rows changed after approval");
-                    store.recordOutcomes(connection, runId, batchNo, "source_changed", changed, Map.of());
-                    store.recordFindings(connection, runId, changedFindings);
-                    return null;
-                }), listener::onNote);
-                sourceChanged += changed.size();
-                changed.keySet().forEach(u -> listener.onUser(u, ApplyListener.Outcome.SOURCE_CHANGED, 0,
-                        "legacy rows changed after approval"));
-            }
-            return ready;
+            store.recordOutcomes(connection, runId, batchNo, ApplyStore.Outcome.TARGET_CHANGED, none, messages);
+            store.recordFindings(connection, runId, findings);
+        }
+
+        private void countTargetChanged(Map<String, List<TargetFingerprint.Meeting>> users) {
+            targetChanged += users.size();
+            users.forEach((user, meetings) -> listener.onUser(user, ApplyListener.Outcome.TARGET_CHANGED, 0,
+                    "target rows its rows meet changed after review: " + meetings.stream().limit(3)
+                            .map(m -> m.describe(plan.requireEntity(m.entity()))).toList()));
         }
 
         /** Writes the users together; if that fails for a non-transient reason, halves until the failing users stand alone. */
@@ -359,12 +426,12 @@ public final class Apply {
             }
             try {
                 retry.run(() -> writeOnce(writer, entities, users), listener::onNote);
-            } catch (SQLException e) {
-                if (Retry.isTransient(e)) {
-                    throw e;
+            } catch (SQLException | RuntimeException e) {
+                if (e instanceof SQLException sql && Retry.isTransient(sql)) {
+                    throw sql;
                 }
                 if (users.size() == 1) {
-                    markFailed(users.get(0).user(), e);
+                    markFailed(users.get(0).user(), describe(e));
                     return;
                 }
                 int half = users.size() / 2;
@@ -374,38 +441,43 @@ public final class Apply {
         }
 
         private Void writeOnce(ChunkWriter writer, List<Entity> entities, List<ChunkWriter.PreparedUser> users) throws SQLException {
-            return Transactions.inTransaction(workspace.target(), connection -> {
-                // A retry after a lost acknowledgement must not write a user twice: drop users already committed.
-                Set<String> done = store.migrated(connection, users.stream().map(ChunkWriter.PreparedUser::user).toList());
+            ChunkWriter.Written written = Transactions.inTransaction(workspace.target(), connection -> {
+                // A retry after a lost acknowledgement must not write a user twice: drop users no longer approved.
+                Set<String> done = store.notApproved(connection, users.stream().map(ChunkWriter.PreparedUser::user).toList());
                 List<ChunkWriter.PreparedUser> todo = users.stream().filter(u -> !done.contains(u.user())).toList();
                 if (todo.isEmpty()) {
-                    return null;
+                    return new ChunkWriter.Written(Map.of(), Map.of());
                 }
-                Map<String, Integer> written = writer.write(connection, runId, batchNo, entities, todo);
-                store.markMigrated(connection, new ArrayList<>(written.keySet()));
-                store.recordOutcomes(connection, runId, batchNo, "applied", written, Map.of());
-                connection.commit();
-                for (Map.Entry<String, Integer> user : written.entrySet()) {
-                    applied++;
-                    rows += user.getValue();
-                    listener.onUser(user.getKey(), ApplyListener.Outcome.APPLIED, user.getValue(), null);
+                ChunkWriter.Written result = writer.write(connection, runId, batchNo, entities, todo);
+                if (!result.rows().isEmpty()) {
+                    store.markMigrated(connection, new ArrayList<>(result.rows().keySet()));
+                    store.recordOutcomes(connection, runId, batchNo, ApplyStore.Outcome.APPLIED, result.rows(), Map.of());
                 }
-                return null;
+                if (!result.targetChanged().isEmpty()) {
+                    holdTargetChanged(connection, result.targetChanged());
+                }
+                return result;
             });
+            for (Map.Entry<String, Integer> user : written.rows().entrySet()) {
+                applied++;
+                rows += user.getValue();
+                listener.onUser(user.getKey(), ApplyListener.Outcome.APPLIED, user.getValue(), null);
+            }
+            countTargetChanged(written.targetChanged());
+            return null;
         }
 
-        private void markFailed(String user, SQLException cause) throws SQLException {
-            String message = Retry.describe(cause);
+        private void markFailed(String user, String message) throws SQLException {
             retry.run(() -> Transactions.inTransaction(workspace.target(), connection -> {
-                store.markFailed(connection, List.of(user), message);
-                store.recordOutcomes(connection, runId, batchNo, "failed", Map.of(user, 0), Map.of(user, message));
+                store.holdBack(connection, List.of(user), UserStatus.FAILED, message);
+                store.recordOutcomes(connection, runId, batchNo, ApplyStore.Outcome.FAILED, Map.of(user, 0), Map.of(user, message));
                 return null;
             }), listener::onNote);
             failed++;
             listener.onUser(user, ApplyListener.Outcome.FAILED, 0, message);
         }
 
-        private void throttle() throws SQLException {
+        private void throttle() {
             if (throttleMillis == 0) {
                 return;
             }
@@ -443,5 +515,14 @@ public final class Apply {
                 return null;
             });
         }
+    }
+
+    /** A failure as one line for the operator: the database's message and SQLSTATE, or the Java error's. */
+    static String describe(Throwable e) {
+        if (e instanceof SQLException sql) {
+            return Retry.describe(sql);
+        }
+        String message = e.getMessage();
+        return e.getClass().getSimpleName() + (message == null ? "" : ": " + message.strip());
     }
 }

@@ -26,7 +26,7 @@ public interface ApplyListener extends ProgressListener {
         };
     }
 
-    enum Outcome { APPLIED, FAILED, SOURCE_CHANGED }
+    enum Outcome { APPLIED, FAILED, SOURCE_CHANGED, TARGET_CHANGED }
 
     void onUser(String user, Outcome outcome, int rows, String message);
 

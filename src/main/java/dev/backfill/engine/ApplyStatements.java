@@ -1,6 +1,6 @@
 package dev.backfill.engine;
 
-import dev.backfill.control.ControlSchema;
+import dev.backfill.control.ApplyStore;
 import dev.backfill.control.Copy;
 import dev.backfill.db.Sql;
 import dev.backfill.mapping.ColumnType;
@@ -17,10 +17,10 @@ import java.util.List;
  * transaction.
  */
 public final class ApplyStatements {
-    private final ControlSchema control;
+    private final ApplyStore control;
     private final TargetShape shape;
 
-    public ApplyStatements(ControlSchema control, TargetShape shape) {
+    public ApplyStatements(ApplyStore control, TargetShape shape) {
         this.control = control;
         this.shape = shape;
     }
@@ -71,13 +71,11 @@ public final class ApplyStatements {
     }
 
     public String ledgerCopy() {
-        return Copy.statement(control.table("ledger"),
-                "plan, run_id, batch_no, user_key, entity, target_table, seq, op, row_keys, before_images, row_count, checksum");
+        return control.ledgerCopyStatement();
     }
 
     public String markMigrated() {
-        return "UPDATE " + control.table("users") + " SET status = 'migrated', last_error = NULL, updated_at = now()"
-                + " WHERE plan = ? AND user_key = ANY(?)";
+        return control.markMigratedStatement();
     }
 
     List<String> nonIdentityColumns(Entity entity) {

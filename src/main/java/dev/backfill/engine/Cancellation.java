@@ -15,11 +15,11 @@ public final class Cancellation {
     }
 
     /** Thrown at a safe point once cancellation was requested. */
-    public static final class CancelledException extends RuntimeException {
+    public static final class CancelledException extends dev.backfill.errors.FailedException {
         private static final long serialVersionUID = 1L;
 
         public CancelledException(String message) {
-            super(message);
+            super(message, null);
         }
     }
 

@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.backfill.control.IdMapStore;
 import dev.backfill.mapping.Fingerprint;
 import dev.backfill.mapping.MappingContext;
-import dev.backfill.source.UserRows;
 import dev.backfill.mapping.PlannedRow;
 import dev.backfill.mapping.UserMapping;
 import dev.backfill.plan.Entity;
 import dev.backfill.plan.IdSpec;
+import dev.backfill.source.UserRows;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -19,7 +19,8 @@ import java.util.Set;
 
 /**
  * Maps a chunk of users entity by entity: each user's candidates are mapped (pure), the chunk's
- * candidates are looked up in the target in one query, then each user settles what exists.
+ * candidates are looked up in the target in one query, then each user settles what exists and
+ * keeps which target rows it met (its target fingerprint).
  */
 final class ChunkMapper {
     private final MappingContext context;
@@ -41,9 +42,9 @@ final class ChunkMapper {
     }
 
     /** {@code rows}: stream key → user → rows. Returns one finished mapping per user, in the given order. */
-    List<UserMapping> map(Connection target, List<String> users, Map<String, Map<String, UserRows>> rows,
-                          List<Entity> entities) throws SQLException {
-        List<UserMapping> mappings = new ArrayList<>(users.size());
+    List<MappedUser> map(Connection target, List<String> users, Map<String, Map<String, UserRows>> rows,
+                         List<Entity> entities) throws SQLException {
+        List<MappedUser> mapped = new ArrayList<>(users.size());
         for (String user : users) {
             Map<String, List<ObjectNode>> own = new HashMap<>();
             Map<String, byte[]> digests = new HashMap<>();
@@ -54,50 +55,51 @@ final class ChunkMapper {
                     digests.put(stream, userRows.digest());
                 }
             });
-            mappings.add(new UserMapping(context, user, own, Fingerprint.ofDigests(digests)));
+            mapped.add(new MappedUser(new UserMapping(context, user, own, Fingerprint.ofDigests(digests)), new TargetFingerprint()));
         }
         ids.forgetKnown();
         for (Entity entity : entities) {
-            preloadIds(target, entity, mappings);
-            List<List<PlannedRow>> candidates = new ArrayList<>(mappings.size());
+            preloadIds(target, entity, mapped);
+            List<List<PlannedRow>> candidates = new ArrayList<>(mapped.size());
             List<PlannedRow> all = new ArrayList<>();
-            for (UserMapping mapping : mappings) {
-                List<PlannedRow> userCandidates = mapping.mapEntity(entity);
+            for (MappedUser user : mapped) {
+                List<PlannedRow> userCandidates = user.mapping().mapEntity(entity);
                 candidates.add(userCandidates);
                 all.addAll(userCandidates);
             }
             TargetIndex index = indexes.get(entity.name());
-            Map<Integer, List<Object>> existing = emptyTargets.contains(entity.name()) || all.isEmpty() ? Map.of()
-                    : index != null ? index.existing(entity, context.shape(), all)
-                    : TargetProbe.existing(target, entity, context.shape(), all);
+            TargetMatches matches = emptyTargets.contains(entity.name()) || all.isEmpty() ? TargetMatches.NONE
+                    : index != null ? index.find(entity, context.shape(), all)
+                    : TargetLookup.find(target, entity, context.shape(), all);
             int offset = 0;
-            for (int u = 0; u < mappings.size(); u++) {
+            for (int u = 0; u < mapped.size(); u++) {
                 List<PlannedRow> userCandidates = candidates.get(u);
                 Map<Integer, List<Object>> userExisting = new HashMap<>();
                 for (int i = 0; i < userCandidates.size(); i++) {
-                    List<Object> match = existing.get(offset + i);
+                    List<Object> match = matches.byKey().get(offset + i);
                     if (match != null) {
                         userExisting.put(i, match);
                     }
                 }
+                mapped.get(u).target().add(entity, userCandidates, matches, offset);
                 offset += userCandidates.size();
-                mappings.get(u).settle(entity, userCandidates, userExisting);
+                mapped.get(u).mapping().settle(entity, userCandidates, userExisting);
             }
         }
-        return mappings;
+        return mapped;
     }
 
-    private void preloadIds(Connection target, Entity entity, List<UserMapping> mappings) throws SQLException {
+    private void preloadIds(Connection target, Entity entity, List<MappedUser> mapped) throws SQLException {
         if (entity.id() == null || (entity.id().strategy() != IdSpec.Strategy.GENERATE && !entity.id().generateInvalid())) {
             return;
         }
         if (entity.id().scopedToUser()) {
-            for (UserMapping mapping : mappings) {
-                ids.preload(target, entity.name(), mapping.user(), mapping.idKeys(entity));
+            for (MappedUser user : mapped) {
+                ids.preload(target, entity.name(), user.user(), user.mapping().idKeys(entity));
             }
         } else {
             List<String> keys = new ArrayList<>();
-            mappings.forEach(m -> keys.addAll(m.idKeys(entity)));
+            mapped.forEach(m -> keys.addAll(m.mapping().idKeys(entity)));
             ids.preload(target, entity.name(), "", keys);
         }
     }

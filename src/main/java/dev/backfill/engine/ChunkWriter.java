@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.backfill.control.ApplyStore;
 import dev.backfill.control.Copy;
 import dev.backfill.db.Sql;
+import dev.backfill.lifecycle.LedgerOp;
 import dev.backfill.mapping.ColumnType;
 import dev.backfill.mapping.Json;
 import dev.backfill.mapping.PlannedRow;
@@ -24,8 +25,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes the planned rows of some users, the ledger rows that record them, and their new status,
- * all in the caller's transaction: every user is either fully written or not at all.
+ * Writes the planned rows of some users and the ledger rows that record them, in the caller's
+ * transaction: every user is either fully written or not at all. First it looks the users' rows up
+ * in the target again, inside that transaction: a user whose rows now meet other target rows than
+ * the DBA reviewed (the live app wrote them since) is not written.
  */
 final class ChunkWriter {
     private final ApplyStatements statements;
@@ -42,20 +45,28 @@ final class ChunkWriter {
     }
 
     /** One user's planned rows for one table and operation, with the ledger's keys and checksum already worked out. */
-    record LedgerPart(Entity entity, int seq, String op, List<PlannedRow> rows, ArrayNode keys, BigInteger checksum) {}
+    record LedgerPart(Entity entity, int seq, LedgerOp op, List<PlannedRow> rows, ArrayNode keys, BigInteger checksum,
+                      long[] rowHashes, String[] columnHashes) {}
 
-    /** A user ready to write: everything the ledger needs that does not depend on the target's current rows. */
-    record PreparedUser(UserResult result, List<LedgerPart> parts) {
+    /**
+     * A user ready to write: everything the ledger needs that does not depend on the target's current
+     * rows, and the target lookups to repeat with the fingerprint they must give.
+     */
+    record PreparedUser(UserResult result, List<LedgerPart> parts, TargetFingerprint target, String reviewedTarget) {
         String user() {
             return result.user();
         }
     }
 
+    /** What a chunk's transaction did: rows written per user, and the users held back because the target changed. */
+    record Written(Map<String, Integer> rows, Map<String, List<TargetFingerprint.Meeting>> targetChanged) {}
+
     /**
      * Hashes and keys a user's rows. Pure computation: apply runs it on the mapping thread, so the
      * writing thread (which holds the transaction) only streams rows.
      */
-    PreparedUser prepare(List<Entity> entities, UserResult user) {
+    PreparedUser prepare(List<Entity> entities, MappedUser mapped, String reviewedTarget) {
+        UserResult user = mapped.mapping().result();
         List<LedgerPart> parts = new ArrayList<>();
         for (int seq = 0; seq < entities.size(); seq++) {
             Entity entity = entities.get(seq);
@@ -63,23 +74,29 @@ final class ChunkWriter {
             List<PlannedRow> inserts = rows.stream().filter(r -> !r.update()).toList();
             List<PlannedRow> updates = rows.stream().filter(PlannedRow::update).toList();
             if (!inserts.isEmpty()) {
-                parts.add(part(entity, seq, "insert", inserts));
+                parts.add(part(entity, seq, LedgerOp.INSERT, inserts));
             }
             if (!updates.isEmpty()) {
-                parts.add(part(entity, seq, "update", updates));
+                parts.add(part(entity, seq, LedgerOp.UPDATE, updates));
             }
         }
-        return new PreparedUser(user, parts);
+        return new PreparedUser(user, parts, mapped.target(), reviewedTarget);
     }
 
-    private LedgerPart part(Entity entity, int seq, String op, List<PlannedRow> rows) {
+    private LedgerPart part(Entity entity, int seq, LedgerOp op, List<PlannedRow> rows) {
         ArrayNode keys = Json.NODES.arrayNode();
         BigInteger checksum = BigInteger.ZERO;
         long sum = 0;
-        for (PlannedRow row : rows) {
+        long[] rowHashes = new long[rows.size()];
+        String[] columnHashes = new String[rows.size()];
+        for (int r = 0; r < rows.size(); r++) {
+            PlannedRow row = rows.get(r);
             ArrayNode key = keys.addArray();
             row.identity().forEach(v -> key.add(ValueText.plain(v)));
-            long hash = hash(entity, row);
+            List<String> texts = hashTexts(entity, row);
+            long hash = RowHash.of(texts);
+            rowHashes[r] = hash;
+            columnHashes[r] = RowHash.columnHashes(texts);
             // hashes are 60-bit: a long sums several before it must spill into the BigInteger
             if (Long.MAX_VALUE - sum < hash) {
                 checksum = checksum.add(BigInteger.valueOf(sum));
@@ -87,12 +104,16 @@ final class ChunkWriter {
             }
             sum += hash;
         }
-        return new LedgerPart(entity, seq, op, rows, keys, checksum.add(BigInteger.valueOf(sum)));
+        return new LedgerPart(entity, seq, op, rows, keys, checksum.add(BigInteger.valueOf(sum)), rowHashes, columnHashes);
     }
 
-    /** Writes prepared users in the caller's transaction. Returns rows written per user. */
-    Map<String, Integer> write(Connection connection, long runId, int batch, List<Entity> entities, List<PreparedUser> users)
-            throws SQLException {
+    /**
+     * Writes prepared users in the caller's transaction, but those whose rows now meet other target
+     * rows than were reviewed.
+     */
+    Written write(Connection connection, long runId, int batch, List<Entity> entities, List<PreparedUser> chunk) throws SQLException {
+        Map<String, List<TargetFingerprint.Meeting>> changed = targetChanged(connection, entities, chunk);
+        List<PreparedUser> users = changed.isEmpty() ? chunk : chunk.stream().filter(u -> !changed.containsKey(u.user())).toList();
         List<ApplyStore.LedgerEntry> ledger = new ArrayList<>();
         Map<String, Integer> written = new LinkedHashMap<>();
         users.forEach(u -> written.put(u.user(), 0));
@@ -102,7 +123,7 @@ final class ChunkWriter {
             for (PreparedUser user : users) {
                 for (LedgerPart part : user.parts()) {
                     if (part.entity() == entity) {
-                        (part.op().equals("update") ? updates : inserts).addAll(part.rows());
+                        (part.op() == LedgerOp.UPDATE ? updates : inserts).addAll(part.rows());
                     }
                 }
             }
@@ -128,7 +149,45 @@ final class ChunkWriter {
         if (!ledger.isEmpty()) {
             store.writeLedger(connection, runId, batch, ledger);
         }
-        return written;
+        return new Written(written, changed);
+    }
+
+    /**
+     * Looks every user's candidate rows up again, one query per entity for the whole chunk, and
+     * returns the users whose fingerprint differs from the reviewed one, with what their rows meet now.
+     */
+    private Map<String, List<TargetFingerprint.Meeting>> targetChanged(Connection connection, List<Entity> entities,
+                                                                       List<PreparedUser> users) throws SQLException {
+        Map<String, List<TargetFingerprint.Meeting>> meetings = new LinkedHashMap<>();
+        users.forEach(u -> meetings.put(u.user(), new ArrayList<>()));
+        for (Entity entity : entities) {
+            List<PlannedRow> all = new ArrayList<>();
+            List<int[]> spans = new ArrayList<>();
+            for (int u = 0; u < users.size(); u++) {
+                for (TargetFingerprint.Lookup lookup : users.get(u).target().lookups()) {
+                    if (lookup.entity() == entity) {
+                        spans.add(new int[] {u, all.size(), lookup.candidates().size()});
+                        all.addAll(lookup.candidates());
+                    }
+                }
+            }
+            if (all.isEmpty()) {
+                continue;
+            }
+            TargetMatches matches = TargetLookup.find(connection, entity, shape, all);
+            for (int[] span : spans) {
+                PreparedUser user = users.get(span[0]);
+                meetings.get(user.user()).addAll(TargetFingerprint.meetings(entity, all.subList(span[1], span[1] + span[2]), matches, span[1]));
+            }
+        }
+        Map<String, List<TargetFingerprint.Meeting>> changed = new LinkedHashMap<>();
+        for (PreparedUser user : users) {
+            List<TargetFingerprint.Meeting> now = meetings.get(user.user());
+            if (!TargetFingerprint.of(now).equals(user.reviewedTarget())) {
+                changed.put(user.user(), now);
+            }
+        }
+        return changed;
     }
 
     private void update(Connection connection, Entity entity, List<PlannedRow> updates) throws SQLException {
@@ -154,7 +213,7 @@ final class ChunkWriter {
                     continue;
                 }
                 String images = null;
-                if (part.op().equals("update")) {
+                if (part.op() == LedgerOp.UPDATE) {
                     ArrayNode array = Json.NODES.arrayNode();
                     for (var key : part.keys()) {
                         String image = beforeImages.get(Json.write(key));
@@ -167,19 +226,19 @@ final class ChunkWriter {
                     images = Json.write(array);
                 }
                 ledger.add(new ApplyStore.LedgerEntry(user.user(), entity.name(), entity.into(), part.seq(), part.op(),
-                        Json.write(part.keys()), images, part.rows().size(), part.checksum()));
+                        Json.write(part.keys()), images, part.rows().size(), part.checksum(), part.rowHashes(), part.columnHashes()));
             }
         }
     }
 
-    /** The row's hash as parity recomputes it in PostgreSQL from the actual target row. */
-    long hash(Entity entity, PlannedRow row) {
+    /** The row's values as parity renders them in PostgreSQL from the actual target row. */
+    private List<String> hashTexts(Entity entity, PlannedRow row) {
         List<String> columns = entity.targetColumns();
         List<String> texts = new ArrayList<>(columns.size());
         for (int i = 0; i < columns.size(); i++) {
             texts.add(ValueText.hashTextAs(row.values().get(i), shape.type(entity, columns.get(i)), stored.type(entity, columns.get(i))));
         }
-        return RowHash.of(texts);
+        return texts;
     }
 
     /** The current rows an update will overwrite, locked, keyed by their identity (as ledger JSON). */

@@ -2,11 +2,15 @@ package dev.backfill.engine;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.backfill.control.BatchStore;
+import dev.backfill.control.Control;
 import dev.backfill.control.DryRunStore;
 import dev.backfill.control.IdMapStore;
 import dev.backfill.control.PlanLock;
-import dev.backfill.control.Runs;
 import dev.backfill.db.Transactions;
+import dev.backfill.errors.InvalidInputException;
+import dev.backfill.errors.RefusedException;
+import dev.backfill.lifecycle.RunKind;
+import dev.backfill.lifecycle.RunStatus;
 import dev.backfill.mapping.Finding;
 import dev.backfill.mapping.FindingKind;
 import dev.backfill.mapping.Json;
@@ -44,6 +48,12 @@ public final class DryRun {
 
     /** @param user only this user (re-review after a change), or null for every user */
     public record Options(String user, int chunkUsers) {
+        public Options {
+            if (chunkUsers < 1) {
+                throw new InvalidInputException("A chunk holds at least 1 user, not " + chunkUsers + ".");
+            }
+        }
+
         public static Options all() {
             return new Options(null, 500);
         }
@@ -67,35 +77,33 @@ public final class DryRun {
     private static final String INTERRUPTED = "The dry run was interrupted; nothing it did was kept";
 
     private final Workspace workspace;
+    private final Control control;
 
     public DryRun(Workspace workspace) {
         this.workspace = workspace;
+        this.control = workspace.control();
     }
 
+    /**
+     * A full run reviews every user not migrated again: approvals in force are withdrawn, batches none
+     * of whose users is migrated are formed anew, and a batch with migrated users keeps its users
+     * (and holds the others back, if it was approved or mid-apply). A one-user run reviews that user.
+     */
     public Result run(Options options, ProgressListener progress, Cancellation cancellation) throws SQLException {
         Plan plan = workspace.plan();
         long start = System.nanoTime();
         TargetShape shape = workspace.catalog().shape();
-        Runs runs = new Runs(workspace.control());
-        try (PlanLock lock = PlanLock.acquire(workspace.target(), workspace.control(), plan.name(), "a dry run by " + Workspace.actor())) {
-            BatchStore batches = new BatchStore(workspace.control(), plan.name());
-            try (Connection connection = workspace.target().getConnection()) {
-                Integer applying = batches.applyingBatch(connection);
-                if (applying != null && options.user() == null) {
-                    throw new IllegalStateException("Batch " + applying + " of plan '" + plan.name() + "' is being applied or was"
-                            + " interrupted mid-apply. Finish it first ('backfill apply PLAN --batch " + applying + "'), then dry-run again.");
-                }
-            }
-            long runId = runs.start(workspace.target(), plan.name(), "dry_run", null, plan.checksum(),
-                    System.getProperty("user.name", "unknown"), Workspace.host());
+        try (PlanLock lock = control.lock("a dry run by " + Workspace.actor())) {
+            long runId = control.runs().start(RunKind.DRY_RUN, null, plan.checksum(), System.getProperty("user.name", "unknown"),
+                    Workspace.host());
             try {
                 Result result = Transactions.inTransaction(workspace.target(),
                         connection -> execute(connection, runId, options, shape, progress, cancellation, start));
-                runs.finish(workspace.target(), runId, "done", detail(result));
+                control.runs().finish(runId, RunStatus.DONE, detail(result));
                 return result;
             } catch (SQLException | RuntimeException e) {
                 ObjectNode detail = Json.NODES.objectNode().put("error", String.valueOf(e.getMessage()));
-                runs.finish(workspace.target(), runId, e instanceof Cancellation.CancelledException ? "cancelled" : "failed", detail);
+                control.runs().finish(runId, e instanceof Cancellation.CancelledException ? RunStatus.CANCELLED : RunStatus.FAILED, detail);
                 throw e;
             }
         }
@@ -104,8 +112,8 @@ public final class DryRun {
     private Result execute(Connection connection, long runId, Options options, TargetShape shape, ProgressListener progress,
                            Cancellation cancellation, long start) throws SQLException {
         Plan plan = workspace.plan();
-        DryRunStore store = new DryRunStore(workspace.control(), plan.name());
-        IdMapStore ids = new IdMapStore(workspace.control(), plan.name());
+        DryRunStore store = control.dryRuns();
+        IdMapStore ids = control.idMap();
         Set<String> emptyTargets = new HashSet<>();
         Map<String, TargetIndex> indexes = new HashMap<>();
         for (Entity entity : plan.entities()) {
@@ -117,7 +125,7 @@ public final class DryRun {
             }
         }
         boolean full = options.user() == null;
-        BatchStore batches = new BatchStore(workspace.control(), plan.name());
+        BatchStore batches = control.batches();
         boolean fresh = full && batches.isFresh(connection);
         if (fresh) {
             store.clearForFreshRun(connection);
@@ -130,7 +138,7 @@ public final class DryRun {
         MappingContext context = new MappingContext(plan, shape, ids, sharedIds);
         ChunkMapper mapper = new ChunkMapper(context, ids, emptyTargets, indexes);
         Map<String, SourceSpec> streams = Streams.of(plan, false);
-        UniqueCheck unique = new UniqueCheck(plan, shape, workspace.control());
+        UniqueCheck unique = new UniqueCheck(plan, shape);
         if (full) {
             long total = streams.values().stream().mapToLong(workspace.source()::countUsers).max().orElse(-1);
             progress.onProgress(Progress.of("Reading users", 0, total, 0, start));
@@ -140,14 +148,19 @@ public final class DryRun {
             mapOne(connection, runId, options.user(), store, ids, mapper, counter);
         }
         if (full) {
-            List<Finding> duplicates = unique.findDuplicates(connection, runId);
+            List<Finding> duplicates = unique.findDuplicates(connection);
             store.writeFindings(connection, runId, duplicates);
+            store.countFindings(connection, duplicates);
             duplicates.forEach(f -> counter.findings.merge(f.kind(), 1, Integer::sum));
             List<Finding> orphans = rowsWithoutUser(streams);
             store.writeFindings(connection, runId, orphans);
             orphans.forEach(f -> counter.findings.merge(f.kind(), 1, Integer::sum));
             store.dropUsersNotSeen(connection, runId);
-            batches.formAfterDryRun(connection, plan.batchUsers(), fresh);
+            if (fresh) {
+                batches.formFresh(connection);
+            } else {
+                batches.reformAfterDryRun(connection, plan.batchUsers());
+            }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         progress.onProgress(Progress.of("Done", counter.users, counter.users, counter.legacyRows, start));
@@ -156,20 +169,23 @@ public final class DryRun {
 
     private void mapOne(Connection connection, long runId, String user, DryRunStore store, IdMapStore ids, ChunkMapper mapper,
                         Counter counter) throws SQLException {
-        if (!store.migrated(connection, List.of(user)).isEmpty()) {
-            throw new IllegalStateException("User " + user + " is already migrated; its dry-run results are kept as they were applied."
-                    + " Roll back its batch first to review it again.");
+        var placed = control.batches().placements(connection, List.of(user));
+        if (!placed.isEmpty() && placed.get(0).status() == dev.backfill.lifecycle.UserStatus.MIGRATED) {
+            throw new RefusedException("User " + user + " is already migrated (batch " + placed.get(0).batch() + "); its dry-run"
+                    + " results are kept as they were applied. Roll back its batch first to review it again.",
+                    List.of("backfill rollback PLAN --batch " + placed.get(0).batch()));
         }
-        List<UserMapping> mappings = mapper.map(connection, List.of(user), new SourceChunks(workspace).users(List.of(user)),
-                SourceChunks.userEntities(workspace.plan()));
-        UserResult result = mappings.get(0).result();
+        MappedUser mapped = mapper.map(connection, List.of(user), new SourceChunks(workspace).users(List.of(user)),
+                SourceChunks.userEntities(workspace.plan())).get(0);
+        UserResult result = mapped.mapping().result();
         if (result.legacyRowCount() == 0) {
-            throw new IllegalArgumentException("User '" + user + "' has no rows in the source (" + workspace.source().describe()
+            throw new InvalidInputException("User '" + user + "' has no rows in the source (" + workspace.source().describe()
                     + "). Check the id: it must equal the " + workspace.plan().partition() + " value exactly.");
         }
         store.deleteFindingsOf(connection, user);
         ids.flush(connection);
-        store.write(connection, runId, List.of(result), Map.of(user, nextPosition(connection, user)));
+        store.write(connection, runId, List.of(result), Map.of(user, store.positionOf(connection, user)),
+                Map.of(user, mapped.target().value()), 0);
         counter.add(result);
     }
 
@@ -197,7 +213,7 @@ public final class DryRun {
 
         private record Chunk(List<String> users, Map<String, Map<String, UserRows>> rows, int migrated) {}
 
-        private record Mapped(List<UserResult> results, Map<String, Long> positions) {}
+        private record Mapped(List<UserResult> results, Map<String, Long> positions, Map<String, String> targets) {}
 
         Pipeline(Connection control, long runId, DryRunStore store, IdMapStore ids, ChunkMapper mapper, Map<String, SourceSpec> streams,
                  long usersTotal, boolean someMigrated, ProgressListener progress, Cancellation cancellation, Counter counter, long start,
@@ -244,7 +260,7 @@ public final class DryRun {
                     writer.await(writing);
                     writing = writer.submit(() -> {
                         ids.flush(control);
-                        store.write(control, runId, mapped.results(), mapped.positions(), batchUsers);
+                        store.write(control, runId, mapped.results(), mapped.positions(), mapped.targets(), batchUsers);
                         unique.collect(control, mapped.results(), mapped.positions());
                         return null;
                     });
@@ -274,14 +290,16 @@ public final class DryRun {
         }
 
         private Mapped map(Connection probe, Chunk chunk) throws SQLException {
-            List<UserMapping> mappings = mapper.map(probe, chunk.users(), chunk.rows(), SourceChunks.userEntities(workspace.plan()));
+            List<MappedUser> mappings = mapper.map(probe, chunk.users(), chunk.rows(), SourceChunks.userEntities(workspace.plan()));
             List<UserResult> results = new ArrayList<>(mappings.size());
             Map<String, Long> positions = new HashMap<>();
-            for (UserMapping mapping : mappings) {
-                results.add(mapping.result());
-                positions.put(mapping.user(), position++);
+            Map<String, String> targets = new HashMap<>();
+            for (MappedUser mapped : mappings) {
+                results.add(mapped.mapping().result());
+                positions.put(mapped.user(), position++);
+                targets.put(mapped.user(), mapped.target().value());
             }
-            return new Mapped(results, positions);
+            return new Mapped(results, positions, targets);
         }
     }
 
@@ -292,14 +310,15 @@ public final class DryRun {
         if (!plan.hasSharedEntities()) {
             return Map.of();
         }
-        UserMapping mapping = new SourceChunks(workspace).mapShared(connection, shape, ids, emptyTargets);
+        MappedUser mapped = new SourceChunks(workspace).mapSharedAgainstTarget(connection, shape, ids, emptyTargets);
         if (full) {
-            UserResult result = mapping.result();
+            UserResult result = mapped.mapping().result();
             ids.flush(connection);
-            store.write(connection, runId, List.of(result), Map.of(DryRunStore.SHARED_USER, 0L), batchUsers);
+            store.write(connection, runId, List.of(result), Map.of(DryRunStore.SHARED_USER, 0L),
+                    Map.of(DryRunStore.SHARED_USER, mapped.target().value()), batchUsers);
             counter.addShared(result);
         }
-        return mapping.ids();
+        return mapped.mapping().ids();
     }
 
     private List<Finding> rowsWithoutUser(Map<String, SourceSpec> streams) {
@@ -315,20 +334,6 @@ public final class DryRun {
             }
         }
         return findings;
-    }
-
-    private long nextPosition(Connection connection, String user) throws SQLException {
-        String sql = "select coalesce((select position from " + workspace.control().table("users") + " where plan = ? and user_key = ?),"
-                + " (select coalesce(max(position), 0) + 1 from " + workspace.control().table("users") + " where plan = ?))";
-        try (var statement = connection.prepareStatement(sql)) {
-            statement.setString(1, workspace.plan().name());
-            statement.setString(2, user);
-            statement.setString(3, workspace.plan().name());
-            try (var rows = statement.executeQuery()) {
-                rows.next();
-                return rows.getLong(1);
-            }
-        }
     }
 
     private static ObjectNode detail(Result result) {

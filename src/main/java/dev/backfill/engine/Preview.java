@@ -43,7 +43,7 @@ public final class Preview {
     public Result of(String user) throws SQLException {
         Plan plan = workspace.plan();
         TargetShape shape = workspace.catalog().shape();
-        IdMapStore ids = new IdMapStore(workspace.control(), plan.name());
+        IdMapStore ids = workspace.control().idMap();
         try (Connection connection = workspace.target().getConnection()) {
             Map<String, Map<String, Object>> sharedIds = Map.of();
             boolean shared = user.equals(DryRunStore.SHARED_USER);
@@ -57,12 +57,12 @@ public final class Preview {
             Map<String, Map<String, UserRows>> rows = new SourceChunks(workspace).users(List.of(user));
             int found = rows.values().stream().mapToInt(byUser -> byUser.containsKey(user) ? byUser.get(user).rows().size() : 0).sum();
             if (found == 0) {
-                throw new IllegalArgumentException("User '" + user + "' has no rows in the source (" + workspace.source().describe()
+                throw new dev.backfill.errors.InvalidInputException("User '" + user + "' has no rows in the source (" + workspace.source().describe()
                         + "). Check the id: it must equal the " + plan.partition() + " value exactly.");
             }
             MappingContext context = new MappingContext(plan, shape, ids, sharedIds);
             List<Entity> entities = SourceChunks.userEntities(plan);
-            UserMapping mapping = new ChunkMapper(context, ids, Set.of()).map(connection, List.of(user), rows, entities).get(0);
+            UserMapping mapping = new ChunkMapper(context, ids, Set.of()).map(connection, List.of(user), rows, entities).get(0).mapping();
             return describe(mapping, entities, shape);
         }
     }
@@ -78,7 +78,7 @@ public final class Preview {
     }
 
     private String sql(UserResult result, List<EntityPreview> previews, TargetShape shape) {
-        ApplyStatements statements = new ApplyStatements(workspace.control(), shape);
+        ApplyStatements statements = new ApplyStatements(workspace.control().applies(), shape);
         StringBuilder sql = new StringBuilder();
         sql.append("-- What apply runs for user ").append(result.user()).append(" (plan ").append(workspace.plan().name())
                 .append(", checksum ").append(workspace.plan().shortChecksum()).append(").\n")

@@ -14,7 +14,9 @@ public record Progress(String phase, long usersDone, long usersTotal, long rowsD
     }
 
     /** Computes rate and ETA from elapsed time. */
-    public static Progress of(String phase, long usersDone, long usersTotal, long rowsDone, long startNanos) {
+    public static Progress of(String phase, long usersDone, long estimatedTotal, long rowsDone, long startNanos) {
+        // an estimate (e.g. the largest stream's user count) never shows less than what is done
+        long usersTotal = estimatedTotal >= 0 ? Math.max(estimatedTotal, usersDone) : estimatedTotal;
         double seconds = Math.max(1e-3, (System.nanoTime() - startNanos) / 1e9);
         double rate = rowsDone / seconds;
         Duration eta = null;

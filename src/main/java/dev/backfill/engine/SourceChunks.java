@@ -45,6 +45,12 @@ final class SourceChunks {
 
     /** Maps the shared entities (catalogs) as the pseudo-user {@link DryRunStore#SHARED_USER}. */
     UserMapping mapShared(Connection connection, TargetShape shape, IdMapStore ids, Set<String> emptyTargets) throws SQLException {
+        return mapSharedAgainstTarget(connection, shape, ids, emptyTargets).mapping();
+    }
+
+    /** As {@link #mapShared}, with which target rows the shared rows met. */
+    MappedUser mapSharedAgainstTarget(Connection connection, TargetShape shape, IdMapStore ids, Set<String> emptyTargets)
+            throws SQLException {
         Plan plan = workspace.plan();
         MappingContext context = new MappingContext(plan, shape, ids, Map.of());
         return new ChunkMapper(context, ids, emptyTargets).map(connection, List.of(DryRunStore.SHARED_USER), shared(),

@@ -1,13 +1,11 @@
 package dev.backfill.engine;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.backfill.db.Sql;
-import dev.backfill.mapping.Coercer;
 import dev.backfill.mapping.ColumnType;
 import dev.backfill.mapping.PlannedRow;
 import dev.backfill.mapping.TargetShape;
 import dev.backfill.mapping.ValueText;
-import dev.backfill.parity.ChecksumSql;
+import dev.backfill.db.ChecksumSql;
 import dev.backfill.plan.Coercion;
 import dev.backfill.plan.Entity;
 import java.sql.Connection;
@@ -29,9 +27,11 @@ final class TargetIndex {
     static final int MAX_ROWS = 100_000;
 
     private final Map<String, List<Object>> identityByKey;
+    private final Map<String, List<Object>> identityById;
 
-    private TargetIndex(Map<String, List<Object>> identityByKey) {
+    private TargetIndex(Map<String, List<Object>> identityByKey, Map<String, List<Object>> identityById) {
         this.identityByKey = identityByKey;
+        this.identityById = identityById;
     }
 
     /** The index of the table, or null when it has more than {@link #MAX_ROWS} rows. */
@@ -55,35 +55,36 @@ final class TargetIndex {
         }
         sql.append(" from ").append(table).append(" t");
         Map<String, List<Object>> index = new HashMap<>();
+        Map<String, List<Object>> byId = new HashMap<>();
         try (Statement statement = connection.createStatement(); ResultSet rows = statement.executeQuery(sql.toString())) {
             while (rows.next()) {
                 List<String> keyTexts = new ArrayList<>(key.size());
                 for (int i = 0; i < key.size(); i++) {
                     keyTexts.add(rows.getString(i + 1));
                 }
-                if (keyTexts.contains(null)) {
-                    continue;
-                }
                 List<Object> values = new ArrayList<>(identity.size());
                 for (int i = 0; i < identity.size(); i++) {
-                    ColumnType type = shape.type(entity, identity.get(i));
-                    String text = rows.getString(key.size() + i + 1);
-                    Coercer.Result typed = Coercer.coerce(text == null ? null : JsonNodeFactory.instance.textNode(text), type, null);
-                    values.add(typed instanceof Coercer.Ok ok ? ok.value() : text);
+                    values.add(TargetLookup.typed(shape.type(entity, identity.get(i)), rows.getString(key.size() + i + 1)));
                 }
-                index.putIfAbsent(String.join("\u001f", keyTexts), values);
+                if (entity.id() != null && values.get(0) != null) {
+                    byId.putIfAbsent(ValueText.plain(values.get(0)), values);
+                }
+                if (!keyTexts.contains(null)) {
+                    index.putIfAbsent(String.join("\u001f", keyTexts), values);
+                }
             }
         }
-        return new TargetIndex(index);
+        return new TargetIndex(index, byId);
     }
 
     boolean isEmpty() {
-        return identityByKey.isEmpty();
+        return identityByKey.isEmpty() && identityById.isEmpty();
     }
 
-    /** Candidate index → identity of the existing row with the same natural key. */
-    Map<Integer, List<Object>> existing(Entity entity, TargetShape shape, List<PlannedRow> candidates) {
+    /** What {@link TargetLookup#find} would find, from the snapshot. */
+    TargetMatches find(Entity entity, TargetShape shape, List<PlannedRow> candidates) {
         Map<Integer, List<Object>> found = new HashMap<>();
+        Map<Integer, List<Object>> foundById = new HashMap<>();
         List<String> key = entity.key();
         List<Coercion> types = new ArrayList<>(key.size());
         for (String column : key) {
@@ -91,6 +92,13 @@ final class TargetIndex {
             types.add(type == null ? Coercion.TEXT : type.coercion());
         }
         for (int i = 0; i < candidates.size(); i++) {
+            if (entity.id() != null) {
+                Object id = candidates.get(i).value(entity.id().column());
+                List<Object> holder = id == null ? null : identityById.get(ValueText.plain(id));
+                if (holder != null) {
+                    foundById.put(i, holder);
+                }
+            }
             List<Object> values = candidates.get(i).naturalKey();
             if (values.contains(null)) {
                 continue;
@@ -104,6 +112,6 @@ final class TargetIndex {
                 found.put(i, identity);
             }
         }
-        return found;
+        return new TargetMatches(found, foundById);
     }
 }

@@ -1,6 +1,5 @@
 package dev.backfill.engine;
 
-import dev.backfill.control.ControlSchema;
 import dev.backfill.control.Copy;
 import dev.backfill.mapping.ColumnType;
 import dev.backfill.mapping.Finding;
@@ -34,14 +33,12 @@ final class UniqueCheck {
 
     private final Plan plan;
     private final TargetShape shape;
-    private final ControlSchema control;
     private final List<Entity> entities;
     private boolean created;
 
-    UniqueCheck(Plan plan, TargetShape shape, ControlSchema control) {
+    UniqueCheck(Plan plan, TargetShape shape) {
         this.plan = plan;
         this.shape = shape;
-        this.control = control;
         this.entities = plan.entities().stream().filter(e -> !e.unique().isEmpty()).toList();
     }
 
@@ -92,8 +89,8 @@ final class UniqueCheck {
         return text.toString();
     }
 
-    /** The findings for values used by more than one user; also counted into the users' results. */
-    List<Finding> findDuplicates(Connection connection, long runId) throws SQLException {
+    /** The findings for values used by more than one user. */
+    List<Finding> findDuplicates(Connection connection) throws SQLException {
         if (!active() || !created) {
             return List.of();
         }
@@ -117,18 +114,6 @@ final class UniqueCheck {
                         "(" + columns + ") = (" + value + ") is also planned for user " + rows.getString(6) + ", and "
                                 + plan.requireEntity(entity).into() + " allows it once: this row fails at apply unless the legacy data"
                                 + " is fixed (the first user in partition order keeps it)"));
-            }
-        }
-        if (!findings.isEmpty()) {
-            try (PreparedStatement count = connection.prepareStatement("update " + control.table("users") + " set findings = findings + 1,"
-                    + " finding_kinds = jsonb_set(finding_kinds, '{DUPLICATE_KEY}', to_jsonb(coalesce((finding_kinds->>'DUPLICATE_KEY')::int, 0) + 1))"
-                    + " where plan = ? and user_key = ?")) {
-                for (Finding finding : findings) {
-                    count.setString(1, plan.name());
-                    count.setString(2, finding.user());
-                    count.addBatch();
-                }
-                count.executeBatch();
             }
         }
         return findings;

@@ -1,6 +1,7 @@
 package dev.backfill.engine;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.backfill.control.Control;
 import dev.backfill.control.ControlSchema;
 import dev.backfill.db.Connections;
 import dev.backfill.db.Secrets;
@@ -20,10 +21,10 @@ public final class Workspace implements AutoCloseable {
     private final Plan plan;
     private final HikariDataSource target;
     private final SourceReader source;
-    private final ControlSchema control;
+    private final Control control;
     private volatile TargetCatalog catalog;
 
-    private Workspace(Plan plan, HikariDataSource target, SourceReader source, ControlSchema control) {
+    private Workspace(Plan plan, HikariDataSource target, SourceReader source, Control control) {
         this.plan = plan;
         this.target = target;
         this.source = source;
@@ -34,10 +35,10 @@ public final class Workspace implements AutoCloseable {
         HikariDataSource target = Connections.pool(plan.target(), secrets, false, 6, "target");
         try {
             Connections.verify(target, plan.target(), "target");
-            ControlSchema control = new ControlSchema(plan.controlSchema());
-            control.migrate(target);
+            ControlSchema schema = new ControlSchema(plan.controlSchema());
+            schema.migrate(target);
             SourceReader source = Sources.open(plan, secrets);
-            return new Workspace(plan, target, source, control);
+            return new Workspace(plan, target, source, new Control(target, schema, plan.name(), plan.checksum()));
         } catch (RuntimeException e) {
             target.close();
             throw e;
@@ -56,7 +57,8 @@ public final class Workspace implements AutoCloseable {
         return source;
     }
 
-    public ControlSchema control() {
+    /** The plan's control schema: its stores and read services. */
+    public Control control() {
         return control;
     }
 

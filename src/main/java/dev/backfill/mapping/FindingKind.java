@@ -19,5 +19,7 @@ public enum FindingKind {
     /** Older rows of a user were dropped in favour of the latest one. */
     SUPERSEDED_ROW,
     /** The user's legacy rows changed after approval; the user was not applied. */
-    SOURCE_CHANGED
+    SOURCE_CHANGED,
+    /** Target rows the user's rows meet (by natural key or id) changed after review; the user was not applied. */
+    TARGET_CHANGED
 }

@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * The per-row hash parity compares: the first 60 bits of md5 over the row's hash texts joined by
  * U+001F, null written as U+001E. PostgreSQL computes the same over the actual row
- * ({@code dev.backfill.parity.ChecksumSql}); a user's checksum is the sum over its rows.
+ * ({@code dev.backfill.db.ChecksumSql}); a user's checksum is the sum over its rows.
  */
 public final class RowHash {
     public static final char SEPARATOR = '\u001f';
@@ -41,6 +41,28 @@ public final class RowHash {
             first8 = (first8 << 8) | (md5[i] & 0xFF);
         }
         return first8 >>> 4;
+    }
+
+    /** Hex digits kept of each column's md5 in {@link #columnHashes}. */
+    public static final int COLUMN_HASH_DIGITS = 8;
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    /**
+     * Each column's hash text hashed alone, the first {@value #COLUMN_HASH_DIGITS} hex digits of its
+     * md5 in column order: what the ledger keeps so a rollback can say which columns changed.
+     */
+    public static String columnHashes(List<String> hashTexts) {
+        MessageDigest md5 = MD5.get();
+        char[] out = new char[hashTexts.size() * COLUMN_HASH_DIGITS];
+        for (int i = 0; i < hashTexts.size(); i++) {
+            String value = hashTexts.get(i);
+            byte[] digest = md5.digest((value == null ? String.valueOf(NULL) : value).getBytes(StandardCharsets.UTF_8));
+            for (int b = 0; b < COLUMN_HASH_DIGITS / 2; b++) {
+                out[i * COLUMN_HASH_DIGITS + 2 * b] = HEX[(digest[b] >> 4) & 0xF];
+                out[i * COLUMN_HASH_DIGITS + 2 * b + 1] = HEX[digest[b] & 0xF];
+            }
+        }
+        return new String(out);
     }
 
     public static BigInteger sum(List<Long> hashes) {

@@ -19,7 +19,7 @@ import java.util.Map;
 /**
  * Text forms of converted values: for COPY, for SQL literals in previews, and the hash form, which
  * is exactly what PostgreSQL prints for the same value with the expressions in
- * {@code dev.backfill.parity.ChecksumSql} (so planned and actual rows can be compared server-side).
+ * {@code dev.backfill.db.ChecksumSql} (so planned and actual rows can be compared server-side).
  */
 public final class ValueText {
     private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSS");

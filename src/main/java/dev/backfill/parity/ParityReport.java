@@ -1,5 +1,6 @@
 package dev.backfill.parity;
 
+import dev.backfill.control.UserCounts;
 import java.time.OffsetDateTime;
 import java.util.List;
 

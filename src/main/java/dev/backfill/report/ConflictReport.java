@@ -5,6 +5,9 @@ import dev.backfill.control.FindingFilter;
 import dev.backfill.control.FindingStore;
 import dev.backfill.control.RunStore;
 import dev.backfill.engine.Workspace;
+import dev.backfill.errors.RefusedException;
+import dev.backfill.lifecycle.RunKind;
+import dev.backfill.lifecycle.RunStatus;
 import dev.backfill.mapping.Finding;
 import dev.backfill.mapping.FindingKind;
 import dev.backfill.mapping.Json;
@@ -12,7 +15,6 @@ import dev.backfill.plan.Plan;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -40,36 +42,34 @@ public final class ConflictReport {
 
     public Written export(Path destination, FindingFilter filter) throws IOException, SQLException {
         Plan plan = workspace.plan();
-        FindingStore store = new FindingStore(workspace.control(), plan.name());
-        try (Connection connection = workspace.target().getConnection()) {
-            Optional<RunStore.Run> run = new RunStore(workspace.control(), plan.name()).latest(connection, "dry_run", "done");
-            if (run.isEmpty()) {
-                throw new IllegalStateException("Plan '" + plan.name() + "' has no finished dry run yet, so there are no findings to export."
-                        + " Run 'backfill dry-run' first.");
-            }
-            Map<FindingKind, Map<String, Integer>> counts = store.counts(connection, filter);
-            long[] written = {0};
-            Path file = ReportFiles.write(destination, json -> {
-                json.writeStartObject();
-                json.writeStringField("report", REPORT_NAME);
-                json.writeNumberField("schema_version", SCHEMA_VERSION);
-                writePlan(json, plan);
-                writeRun(json, run.get());
-                json.writeStringField("generated_at", OffsetDateTime.now(ZoneOffset.UTC).toString());
-                writeFilter(json, filter);
-                writeSummary(json, counts);
-                json.writeArrayFieldStart("findings");
-                store.forEach(connection, filter, finding -> {
-                    write(json, finding);
-                    written[0]++;
-                });
-                json.writeEndArray();
-                json.writeEndObject();
-            });
-            Map<FindingKind, Integer> byKind = new TreeMap<>();
-            counts.forEach((kind, byEntity) -> byKind.put(kind, byEntity.values().stream().mapToInt(Integer::intValue).sum()));
-            return new Written(file, written[0], byKind);
+        FindingStore store = workspace.control().findings();
+        Optional<RunStore.Run> run = workspace.control().runs().latest(RunKind.DRY_RUN, RunStatus.DONE);
+        if (run.isEmpty()) {
+            throw new RefusedException("Plan '" + plan.name() + "' has no finished dry run yet, so there are no findings to export.",
+                    java.util.List.of("backfill dry-run PLAN"));
         }
+        Map<FindingKind, Map<String, Integer>> counts = store.counts(filter);
+        long[] written = {0};
+        Path file = ReportFiles.write(destination, json -> {
+            json.writeStartObject();
+            json.writeStringField("report", REPORT_NAME);
+            json.writeNumberField("schema_version", SCHEMA_VERSION);
+            writePlan(json, plan);
+            writeRun(json, run.get());
+            json.writeStringField("generated_at", OffsetDateTime.now(ZoneOffset.UTC).toString());
+            writeFilter(json, filter);
+            writeSummary(json, counts);
+            json.writeArrayFieldStart("findings");
+            store.forEach(filter, finding -> {
+                write(json, finding);
+                written[0]++;
+            });
+            json.writeEndArray();
+            json.writeEndObject();
+        });
+        Map<FindingKind, Integer> byKind = new TreeMap<>();
+        counts.forEach((kind, byEntity) -> byKind.put(kind, byEntity.values().stream().mapToInt(Integer::intValue).sum()));
+        return new Written(file, written[0], byKind);
     }
 
     static void writePlan(JsonGenerator json, Plan plan) throws IOException {
@@ -91,7 +91,7 @@ public final class ConflictReport {
     static void writeRun(JsonGenerator json, RunStore.Run run) throws IOException {
         json.writeObjectFieldStart("run");
         json.writeNumberField("id", run.id());
-        json.writeStringField("kind", run.kind());
+        json.writeStringField("kind", run.kind().sql());
         json.writeStringField("started_at", String.valueOf(run.startedAt()));
         json.writeStringField("finished_at", String.valueOf(run.finishedAt()));
         json.writeStringField("by", run.osUser() + "@" + run.host());

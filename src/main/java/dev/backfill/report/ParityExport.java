@@ -40,6 +40,7 @@ public final class ParityExport {
             json.writeNumberField("approved", parity.users().approved());
             json.writeNumberField("failed", parity.users().failed());
             json.writeNumberField("source_changed", parity.users().sourceChanged());
+            json.writeNumberField("target_changed", parity.users().targetChanged());
             json.writeEndObject();
             json.writeArrayFieldStart("entities");
             for (EntityParity entity : parity.entities()) {

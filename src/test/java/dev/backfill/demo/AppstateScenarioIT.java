@@ -2,9 +2,9 @@ package dev.backfill.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.backfill.control.BatchState;
+import dev.backfill.lifecycle.BatchState;
 import dev.backfill.control.BatchStore;
-import dev.backfill.control.BatchView;
+import dev.backfill.lifecycle.BatchView;
 import dev.backfill.control.FindingFilter;
 import dev.backfill.control.FindingStore;
 import dev.backfill.db.Secrets;
@@ -82,7 +82,7 @@ class AppstateScenarioIT {
             Map<String, List<String>> after = targetTables();
             assertThat(after).isNotEqualTo(before);
             if (batch.number() == 2) {
-                new Rollback(workspace).run(2, ProgressListener.NONE);
+                new Rollback(workspace).run(2, Rollback.DriftChoice.REFUSE, ProgressListener.NONE);
                 assertThat(targetTables()).isEqualTo(before);
                 approvals.approve(2, "tester@test");
                 assertThat(new Apply(workspace, 1).apply(2, ApplyListener.NONE, new Apply.PauseSignal()).state())
@@ -216,10 +216,7 @@ class AppstateScenarioIT {
     // ---- helpers ----
 
     private static Set<String> findings() throws Exception {
-        List<Finding> findings;
-        try (Connection connection = workspace.target().getConnection()) {
-            findings = new FindingStore(workspace.control(), plan.name()).list(connection, FindingFilter.ALL);
-        }
+        List<Finding> findings = workspace.control().findings().list(FindingFilter.ALL);
         return findings.stream().map(f -> describe(f.user(), f.entity(), f.kind().name(), f.field(), f.legacyIds()))
                 .collect(Collectors.toCollection(TreeSet::new));
     }
@@ -235,7 +232,7 @@ class AppstateScenarioIT {
 
     private static List<BatchView> batches() throws Exception {
         try (Connection connection = workspace.target().getConnection()) {
-            return new BatchStore(workspace.control(), plan.name()).list(connection);
+            return workspace.control().batches().list(connection);
         }
     }
 

@@ -5,12 +5,13 @@ import static dev.backfill.demo.TargetRows.ts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.backfill.control.BatchState;
+import dev.backfill.lifecycle.BatchState;
 import dev.backfill.control.BatchStore;
-import dev.backfill.control.BatchView;
+import dev.backfill.lifecycle.BatchView;
 import dev.backfill.control.FindingFilter;
 import dev.backfill.control.FindingStore;
 import dev.backfill.db.Secrets;
+import dev.backfill.errors.RefusedException;
 import dev.backfill.engine.Apply;
 import dev.backfill.engine.ApplyListener;
 import dev.backfill.engine.Approvals;
@@ -122,12 +123,12 @@ class D1ScenarioIT {
             Map<String, List<String>> beforeBatch1 = snapshot();
             approvals.approve(1, ACTOR);
             Apply.Result first = new Apply(workspace, 4).apply(1, ApplyListener.NONE, new Apply.PauseSignal());
-            assertThat(first.state()).isEqualTo(BatchState.APPLIED_WITH_FAILURES);
+            assertThat(first.state()).isEqualTo(BatchState.HELD_BACK);
             assertThat(first.applied()).isEqualTo(9);
             assertThat(first.failed()).isEqualTo(1);
             Map<String, List<String>> afterBatch1 = snapshot();
             assertThat(afterBatch1).isNotEqualTo(beforeBatch1);
-            new Rollback(workspace).run(1, ProgressListener.NONE);
+            new Rollback(workspace).run(1, Rollback.DriftChoice.REFUSE, ProgressListener.NONE);
             assertThat(snapshot()).isEqualTo(beforeBatch1);
             assertThat(batches(workspace).get(1).state()).isEqualTo(BatchState.ROLLED_BACK);
             approvals.approve(1, ACTOR);
@@ -170,7 +171,9 @@ class D1ScenarioIT {
             new DryRun(workspace).run(DryRun.Options.single(copy), ProgressListener.NONE, new Cancellation());
             assertThat(findings(workspace)).noneMatch(f -> f.startsWith(copy + " "));
             Approvals approvals = new Approvals(workspace);
-            assertThatThrownBy(() -> approvals.approveNext(1, ACTOR)).hasMessageContaining("approve it with --batch 1");
+            assertThatThrownBy(() -> approvals.approveNext(1, ACTOR)).isInstanceOf(RefusedException.class)
+                    .hasMessageContaining("Batch 1 holds 1 user(s) back")
+                    .satisfies(e -> assertThat(((RefusedException) e).hints()).containsExactly("backfill approve PLAN --batch 1"));
             assertThat(approvals.approve(1, ACTOR).batches()).containsExactly(1);
             Apply.Result fixed = new Apply(workspace).apply(1, ApplyListener.NONE, new Apply.PauseSignal());
             assertThat(fixed.state()).isEqualTo(BatchState.APPLIED);
@@ -453,7 +456,7 @@ class D1ScenarioIT {
 
     private static Set<String> findings(Workspace workspace) throws Exception {
         try (Connection connection = workspace.target().getConnection()) {
-            return new FindingStore(workspace.control(), PLAN).list(connection, FindingFilter.ALL).stream()
+            return workspace.control().findings().list(FindingFilter.ALL).stream()
                     .map(f -> TargetRows.finding(f.user(), f.entity(), f.kind().name(), f.field(), f.legacyIds()))
                     .collect(Collectors.toCollection(TreeSet::new));
         }
@@ -461,7 +464,7 @@ class D1ScenarioIT {
 
     private static List<BatchView> batches(Workspace workspace) throws Exception {
         try (Connection connection = workspace.target().getConnection()) {
-            return new BatchStore(workspace.control(), PLAN).list(connection);
+            return workspace.control().batches().list(connection);
         }
     }
 

@@ -11,9 +11,9 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.backfill.control.BatchState;
+import dev.backfill.lifecycle.BatchState;
 import dev.backfill.control.BatchStore;
-import dev.backfill.control.BatchView;
+import dev.backfill.lifecycle.BatchView;
 import dev.backfill.control.FindingFilter;
 import dev.backfill.control.FindingStore;
 import dev.backfill.db.Secrets;
@@ -134,7 +134,7 @@ class JobsScenarioIT {
         assertThat(new Apply(workspace).apply(2, ApplyListener.NONE, new Apply.PauseSignal()).state()).isEqualTo(BatchState.APPLIED);
         Map<String, List<String>> after = snapshot();
         assertThat(after).isNotEqualTo(before);
-        new Rollback(workspace).run(2, ProgressListener.NONE);
+        new Rollback(workspace).run(2, Rollback.DriftChoice.REFUSE, ProgressListener.NONE);
         assertThat(snapshot()).isEqualTo(before);
         approvals.approve(2, "dba@test");
         assertThat(new Apply(workspace).apply(2, ApplyListener.NONE, new Apply.PauseSignal()).state()).isEqualTo(BatchState.APPLIED);
@@ -342,7 +342,7 @@ class JobsScenarioIT {
 
     private static Set<String> findings() throws Exception {
         try (Connection connection = workspace.target().getConnection()) {
-            return new FindingStore(workspace.control(), PLAN).list(connection, FindingFilter.ALL).stream()
+            return workspace.control().findings().list(FindingFilter.ALL).stream()
                     .map(f -> TargetRows.finding(f.user(), f.entity(), f.kind().name(), f.field(), f.legacyIds()))
                     .collect(Collectors.toCollection(TreeSet::new));
         }
@@ -350,7 +350,7 @@ class JobsScenarioIT {
 
     private static List<BatchView> batches() throws Exception {
         try (Connection connection = workspace.target().getConnection()) {
-            return new BatchStore(workspace.control(), PLAN).list(connection);
+            return workspace.control().batches().list(connection);
         }
     }
 

@@ -2,9 +2,9 @@ package dev.backfill.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.backfill.control.BatchState;
+import dev.backfill.lifecycle.BatchState;
 import dev.backfill.control.BatchStore;
-import dev.backfill.control.BatchView;
+import dev.backfill.lifecycle.BatchView;
 import dev.backfill.db.Secrets;
 import dev.backfill.demo.DemoEnvironment;
 import dev.backfill.demo.PartsScenario;
@@ -127,7 +127,7 @@ class ApplyInterruptionIT {
 
         BatchView batch(Workspace workspace, int number) throws Exception {
             try (Connection connection = workspace.target().getConnection()) {
-                return new BatchStore(workspace.control(), PLAN).get(connection, number).orElseThrow();
+                return workspace.control().batches().get(connection, number).orElseThrow();
             }
         }
 

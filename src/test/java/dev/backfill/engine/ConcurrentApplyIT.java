@@ -3,7 +3,7 @@ package dev.backfill.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.backfill.control.BatchState;
+import dev.backfill.lifecycle.BatchState;
 import dev.backfill.control.BatchStore;
 import dev.backfill.control.PlanBusyException;
 import dev.backfill.db.Secrets;
@@ -97,7 +97,7 @@ class ConcurrentApplyIT {
             assertThat(result.applied()).isEqualTo(10);
             assertThat(result.failed()).isZero();
             try (Connection connection = first.target().getConnection()) {
-                assertThat(new BatchStore(first.control(), PLAN).get(connection, 1).orElseThrow().state()).isEqualTo(BatchState.APPLIED);
+                assertThat(first.control().batches().get(connection, 1).orElseThrow().state()).isEqualTo(BatchState.APPLIED);
             }
             Map<String, List<String>> applied = snapshot(targetDb);
             assertThat(applied).isNotEqualTo(whileRunning);

@@ -2,9 +2,9 @@ package dev.backfill.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.backfill.control.BatchState;
+import dev.backfill.lifecycle.BatchState;
 import dev.backfill.control.BatchStore;
-import dev.backfill.control.BatchView;
+import dev.backfill.lifecycle.BatchView;
 import dev.backfill.db.Secrets;
 import dev.backfill.demo.DemoEnvironment;
 import dev.backfill.demo.PartsScenario;
@@ -85,7 +85,7 @@ class ConstraintFailureIT {
         }
 
         Apply.Result result = new Apply(workspace, 10).apply(1, ApplyListener.NONE, new Apply.PauseSignal());
-        assertThat(result.state()).isEqualTo(BatchState.APPLIED_WITH_FAILURES);
+        assertThat(result.state()).isEqualTo(BatchState.HELD_BACK);
         assertThat(result.failed()).isEqualTo(1);
         assertThat(result.applied()).isEqualTo(9);
         assertThat(result.sourceChanged()).isZero();
@@ -106,7 +106,7 @@ class ConstraintFailureIT {
             assertThat(targetRowsOf(user, table)).as("%s rows of the failed user", table).isZero();
         }
         try (Connection connection = workspace.target().getConnection()) {
-            BatchView batch = new BatchStore(workspace.control(), PLAN).get(connection, 1).orElseThrow();
+            BatchView batch = workspace.control().batches().get(connection, 1).orElseThrow();
             assertThat(batch.usersFailed()).isEqualTo(1);
             assertThat(batch.usersMigrated()).isEqualTo(9);
         }

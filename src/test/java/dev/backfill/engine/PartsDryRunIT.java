@@ -39,10 +39,7 @@ class PartsDryRunIT {
     void dryRunFindsExactlyThePlantedMessyCases() throws Exception {
         try (Workspace workspace = Workspace.open(plan, new Secrets(Map.of()))) {
             DryRun.Result result = new DryRun(workspace).run(DryRun.Options.all(), ProgressListener.NONE, new Cancellation());
-            List<Finding> findings;
-            try (Connection connection = workspace.target().getConnection()) {
-                findings = new FindingStore(workspace.control(), plan.name()).list(connection, FindingFilter.ALL);
-            }
+            List<Finding> findings = workspace.control().findings().list(FindingFilter.ALL);
             Set<String> actual = findings.stream().map(f -> describe(f.user(), f.entity(), f.kind().name(), f.field(), f.legacyIds()))
                     .collect(Collectors.toCollection(TreeSet::new));
             Set<String> expected = SCENARIO.planted(USERS).stream()

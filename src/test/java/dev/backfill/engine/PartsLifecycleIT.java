@@ -3,9 +3,9 @@ package dev.backfill.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.backfill.control.BatchState;
+import dev.backfill.lifecycle.BatchState;
 import dev.backfill.control.BatchStore;
-import dev.backfill.control.BatchView;
+import dev.backfill.lifecycle.BatchView;
 import dev.backfill.db.Secrets;
 import dev.backfill.demo.DemoEnvironment;
 import dev.backfill.demo.PartsScenario;
@@ -55,7 +55,7 @@ class PartsLifecycleIT {
 
     private List<BatchView> batches() throws Exception {
         try (Connection connection = workspace.target().getConnection()) {
-            return new BatchStore(workspace.control(), workspace.plan().name()).list(connection);
+            return workspace.control().batches().list(connection);
         }
     }
 
@@ -95,7 +95,7 @@ class PartsLifecycleIT {
         assertThat(again.nothingToDo()).isTrue();
         assertThat(targetTables()).isEqualTo(afterBatch1);
 
-        new Rollback(workspace).run(1, ProgressListener.NONE);
+        new Rollback(workspace).run(1, Rollback.DriftChoice.REFUSE, ProgressListener.NONE);
         assertThat(targetTables()).isEqualTo(before);
         assertThat(batches().get(0).state()).isEqualTo(BatchState.ROLLED_BACK);
         for (String user : usersOf(1)) {

@@ -3,10 +3,11 @@ package dev.backfill.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.backfill.control.BatchState;
+import dev.backfill.lifecycle.BatchState;
 import dev.backfill.control.BatchStore;
-import dev.backfill.control.BatchView;
+import dev.backfill.lifecycle.BatchView;
 import dev.backfill.db.Secrets;
+import dev.backfill.errors.RefusedException;
 import dev.backfill.demo.DemoEnvironment;
 import dev.backfill.demo.PartsScenario;
 import dev.backfill.parity.Parity;
@@ -46,7 +47,7 @@ class SourceChangedIT {
 
     private BatchView batch(int number) throws Exception {
         try (Connection connection = workspace.target().getConnection()) {
-            return new BatchStore(workspace.control(), PLAN).get(connection, number).orElseThrow();
+            return workspace.control().batches().get(connection, number).orElseThrow();
         }
     }
 
@@ -84,7 +85,7 @@ class SourceChangedIT {
         }
 
         Apply.Result first = new Apply(workspace, 4).apply(1, ApplyListener.NONE, new Apply.PauseSignal());
-        assertThat(first.state()).isEqualTo(BatchState.APPLIED_WITH_FAILURES);
+        assertThat(first.state()).isEqualTo(BatchState.HELD_BACK);
         assertThat(first.sourceChanged()).isEqualTo(1);
         assertThat(first.applied()).isEqualTo(9);
         assertThat(first.failed()).isZero();
@@ -105,8 +106,10 @@ class SourceChangedIT {
         assertThat(afterFirst.usersSourceChanged()).isEqualTo(1);
         assertThat(afterFirst.usersMigrated()).isEqualTo(9);
         assertThatThrownBy(() -> new Apply(workspace).apply(1, ApplyListener.NONE, new Apply.PauseSignal()))
-                .as("applying again without a new review and approval").isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("not approved");
+                .as("applying again without a new review and approval").isInstanceOf(RefusedException.class)
+                .hasMessageContaining("not approved")
+                .satisfies(e -> assertThat(((RefusedException) e).hints()).containsExactly("backfill dry-run PLAN",
+                        "backfill approve PLAN --batch 1"));
 
         new DryRun(workspace).run(DryRun.Options.single(user), ProgressListener.NONE, new Cancellation());
         assertThat(query("select status from backfill.users where plan = '" + PLAN + "' and user_key = '" + user + "'"))

@@ -65,7 +65,7 @@ class UniqueAcrossUsersIT {
             DryRun.Result result = new DryRun(workspace).run(DryRun.Options.all(), ProgressListener.NONE, new Cancellation());
             List<String> findings;
             try (Connection connection = workspace.target().getConnection()) {
-                findings = new FindingStore(workspace.control(), "unique-it").list(connection, FindingFilter.ALL).stream()
+                findings = workspace.control().findings().list(FindingFilter.ALL).stream()
                         .map(f -> f.user() + " " + f.entity() + " " + f.kind() + " " + f.field() + " " + f.legacyIds())
                         .sorted().collect(Collectors.toList());
             }

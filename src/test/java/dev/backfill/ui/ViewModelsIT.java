@@ -3,13 +3,14 @@ package dev.backfill.ui;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.backfill.control.BatchState;
-import dev.backfill.control.BatchView;
+import dev.backfill.lifecycle.BatchState;
+import dev.backfill.lifecycle.BatchView;
 import dev.backfill.control.UserView;
 import dev.backfill.db.Secrets;
 import dev.backfill.demo.DemoEnvironment;
 import dev.backfill.demo.DemoScenarios;
 import dev.backfill.demo.PartsScenario;
+import dev.backfill.engine.Rollback;
 import dev.backfill.mapping.FindingKind;
 import dev.backfill.mapping.Json;
 import dev.backfill.parity.EntityParity;
@@ -171,10 +172,10 @@ class ViewModelsIT {
         batches.previewApproval(preview::set);
         assertThat(preview.get().batch().number()).isEqualTo(1);
         assertThat(preview.get().users()).hasSize(10);
-        assertThat(batches.hasBatchToApply()).as("nothing approved yet: Apply is disabled").isFalse();
+        assertThat(batches.applyAllowed().get()).as("nothing approved yet: Apply is disabled").isFalse();
         batches.approve(1);
         assertThat(batch(1).state()).isEqualTo(BatchState.APPROVED);
-        assertThat(batches.hasBatchToApply()).isTrue();
+        assertThat(batches.applyAllowed().get()).isTrue();
         assertThat(batches.nextToApprove()).map(BatchView::number).contains(2);
 
         batches.apply();
@@ -191,7 +192,7 @@ class ViewModelsIT {
         dryRun.selectedProperty().set(user(preview.get().users().get(0).user()));
         assertThat(dryRun.userParityProperty().get()).isEqualTo("OK");
 
-        batches.rollback(1, () -> { });
+        batches.rollback(1, Rollback.DriftChoice.REFUSE, () -> { });
         assertThat(batch(1).state()).isEqualTo(BatchState.ROLLED_BACK);
         try (Connection connection = TestPostgres.connect(demo.database(PartsScenario.TARGET_DB))) {
             assertThat(Tables.snapshot(connection, "public")).isEqualTo(before);

@@ -3,7 +3,7 @@ package dev.backfill.ui;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.backfill.control.BatchView;
+import dev.backfill.lifecycle.BatchView;
 import dev.backfill.control.UserView;
 import dev.backfill.db.Secrets;
 import dev.backfill.demo.DemoEnvironment;

@@ -38,7 +38,7 @@ final class ApproveDialog {
         findings.setCellValueFactory(c -> new SimpleIntegerProperty(c.getValue().findings()));
         findings.setPrefWidth(95);
         TableColumn<UserView, String> status = new TableColumn<>("Status");
-        status.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().status()));
+        status.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().status().sql()));
         status.setPrefWidth(110);
         users.getColumns().addAll(java.util.List.of(user, planned, findings, status));
         users.setPrefHeight(260);

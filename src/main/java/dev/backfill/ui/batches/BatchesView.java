@@ -1,8 +1,7 @@
 package dev.backfill.ui.batches;
 
-import dev.backfill.control.BatchState;
-import dev.backfill.control.BatchView;
 import dev.backfill.control.UserView;
+import dev.backfill.lifecycle.BatchView;
 import dev.backfill.ui.common.Formats;
 import dev.backfill.ui.common.Fxml;
 import dev.backfill.ui.common.StatusBadge;
@@ -101,29 +100,19 @@ public final class BatchesView {
         });
         usersColumn.setCellValueFactory(c -> new SimpleIntegerProperty(c.getValue().users()));
         doneColumn.setCellValueFactory(c -> new SimpleIntegerProperty(c.getValue().usersMigrated()));
-        failedColumn.setCellValueFactory(c -> new SimpleIntegerProperty(c.getValue().usersFailed() + c.getValue().usersSourceChanged()));
+        failedColumn.setCellValueFactory(c -> new SimpleIntegerProperty(c.getValue().usersHeldBack()));
         rowsColumn.setCellValueFactory(c -> new SimpleStringProperty(Formats.count(c.getValue().plannedRows())));
         findingsColumn.setCellValueFactory(c -> new SimpleIntegerProperty(c.getValue().findings()));
         approvedByColumn.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().approvedBy() == null ? "" : c.getValue().approvedBy()));
         approvedAtColumn.setCellValueFactory(c -> new SimpleStringProperty(Formats.when(c.getValue().approvedAt())));
         batches.getSelectionModel().selectedItemProperty().addListener((o, old, batch) -> model.selectedProperty().set(batch));
-        approveNext.disableProperty().bind(Bindings.isEmpty(model.batches()));
-        approveSeveral.disableProperty().bind(Bindings.isEmpty(model.batches()));
-        apply.disableProperty().bind(model.applyingProperty().or(Bindings.createBooleanBinding(() -> !model.hasBatchToApply(),
-                model.batches())));
-        approveSelected.disableProperty().bind(Bindings.createBooleanBinding(() -> {
-            BatchView batch = model.selectedProperty().get();
-            return batch == null || batch.state() != BatchState.APPLIED_WITH_FAILURES || batch.usersPending() == 0
-                    || model.applyingProperty().get();
-        }, model.selectedProperty(), model.applyingProperty()));
-        apply.textProperty().bind(Bindings.when(Bindings.createBooleanBinding(() -> model.batches().stream()
-                .anyMatch(b -> b.state() == BatchState.APPLYING), model.batches())).then("Resume").otherwise("Apply approved batch"));
+        approveNext.disableProperty().bind(model.approveNextAllowed().not());
+        approveSeveral.disableProperty().bind(model.approveSeveralAllowed().not());
+        approveSelected.disableProperty().bind(model.approveSelectedAllowed().not());
+        apply.disableProperty().bind(model.applyAllowed().not());
+        apply.textProperty().bind(Bindings.when(model.resumes()).then("Resume").otherwise("Apply approved batch"));
+        rollback.disableProperty().bind(model.rollbackSelectedAllowed().not());
         pause.disableProperty().bind(model.applyingProperty().not().or(model.pausingProperty()));
-        rollback.disableProperty().bind(Bindings.createBooleanBinding(() -> {
-            BatchView batch = model.selectedProperty().get();
-            return batch == null || !(batch.state() == BatchState.APPLIED || batch.state() == BatchState.APPLIED_WITH_FAILURES
-                    || batch.state() == BatchState.APPLYING) || model.applyingProperty().get();
-        }, model.selectedProperty(), model.applyingProperty()));
         applyBar.progressProperty().bind(model.progressProperty());
         applyProgress.textProperty().bind(model.progressTextProperty());
         log.setItems(model.log());
@@ -142,7 +131,7 @@ public final class BatchesView {
                 javafx.application.Platform.runLater(() -> log.scrollTo(model.log().size() - 1)));
         problems.setItems(model.problems());
         problemUser.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().user()));
-        problemStatus.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().status().replace('_', ' ')));
+        problemStatus.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().status().sql().replace('_', ' ')));
         problemMessage.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().lastError()));
     }
 
@@ -195,10 +184,7 @@ public final class BatchesView {
         if (batch == null) {
             return;
         }
-        model.previewRollback(batch.number(), plan -> {
-            if (RollbackDialog.confirm(root.getScene().getWindow(), plan)) {
-                model.rollback(batch.number(), () -> { });
-            }
-        });
+        model.previewRollback(batch.number(), preview -> RollbackDialog.confirm(root.getScene().getWindow(), preview)
+                .ifPresent(choice -> model.rollback(batch.number(), choice, () -> { })));
     }
 }

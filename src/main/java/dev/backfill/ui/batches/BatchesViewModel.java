@@ -1,9 +1,5 @@
 package dev.backfill.ui.batches;
 
-import dev.backfill.control.BatchState;
-import dev.backfill.control.BatchStore;
-import dev.backfill.control.BatchView;
-import dev.backfill.control.UserStore;
 import dev.backfill.control.UserView;
 import dev.backfill.engine.Apply;
 import dev.backfill.engine.ApplyListener;
@@ -11,15 +7,19 @@ import dev.backfill.engine.Approvals;
 import dev.backfill.engine.Progress;
 import dev.backfill.engine.Rollback;
 import dev.backfill.engine.Workspace;
+import dev.backfill.lifecycle.BatchQueue;
+import dev.backfill.lifecycle.BatchState;
+import dev.backfill.lifecycle.BatchView;
 import dev.backfill.ui.AppState;
 import dev.backfill.ui.common.Formats;
 import dev.backfill.ui.task.BackgroundTask;
-import java.sql.Connection;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import javafx.beans.binding.Bindings;
+import javafx.beans.binding.BooleanBinding;
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.DoubleProperty;
 import javafx.beans.property.ObjectProperty;
@@ -46,6 +46,7 @@ public final class BatchesViewModel {
     public record ApprovalPreview(BatchView batch, List<UserView> users) {}
 
     private final AppState state;
+    private final ObjectProperty<BatchQueue> queue = new SimpleObjectProperty<>(new BatchQueue("", List.of()));
     private final ObservableList<BatchView> batches = FXCollections.observableArrayList();
     private final ObjectProperty<BatchView> selected = new SimpleObjectProperty<>();
     private final ObservableList<UserView> problems = FXCollections.observableArrayList();
@@ -65,6 +66,43 @@ public final class BatchesViewModel {
 
     public ObservableList<BatchView> batches() {
         return batches;
+    }
+
+    /** Whether "Approve next batch" can do anything now: the lifecycle decides, as for the CLI. */
+    public BooleanBinding approveNextAllowed() {
+        return Bindings.createBooleanBinding(() -> !applying.get() && queue.get().approveNext(1).allowed(), queue, applying);
+    }
+
+    /** Whether "Approve next N" can approve at least one batch. */
+    public BooleanBinding approveSeveralAllowed() {
+        return Bindings.createBooleanBinding(() -> !applying.get() && queue.get().approveNext(2).allowed(), queue, applying);
+    }
+
+    /** Whether the selected batch can be approved again on its own (it holds users back). */
+    public BooleanBinding approveSelectedAllowed() {
+        return Bindings.createBooleanBinding(() -> {
+            BatchView batch = selected.get();
+            return batch != null && !applying.get() && batch.state() == BatchState.HELD_BACK
+                    && queue.get().allows(BatchQueue.Action.APPROVE, batch);
+        }, queue, selected, applying);
+    }
+
+    /** Whether apply (or resume) can start. */
+    public BooleanBinding applyAllowed() {
+        return Bindings.createBooleanBinding(() -> !applying.get() && queue.get().applyNext().allowed(), queue, applying);
+    }
+
+    /** Whether the next apply resumes a batch left mid-apply. */
+    public BooleanBinding resumes() {
+        return Bindings.createBooleanBinding(() -> queue.get().nextToApply().map(b -> b.state() == BatchState.APPLYING).orElse(false),
+                queue);
+    }
+
+    public BooleanBinding rollbackSelectedAllowed() {
+        return Bindings.createBooleanBinding(() -> {
+            BatchView batch = selected.get();
+            return batch != null && !applying.get() && queue.get().allows(BatchQueue.Action.ROLL_BACK, batch);
+        }, queue, selected, applying);
     }
 
     public ObjectProperty<BatchView> selectedProperty() {
@@ -107,48 +145,37 @@ public final class BatchesViewModel {
             queueSummary.set("");
             return;
         }
-        state.executor().execute(BackgroundTask.of("load batches", () -> {
-            try (Connection connection = workspace.target().getConnection()) {
-                return new BatchStore(workspace.control(), workspace.plan().name()).list(connection);
-            }
-        }).onSuccess(loaded -> {
-            Integer keep = selected.get() == null ? null : selected.get().number();
-            batches.setAll(loaded);
-            long applied = loaded.stream().filter(b -> b.state() == BatchState.APPLIED).count();
-            queueSummary.set(loaded.isEmpty() ? "No batches yet: run the dry run first; it forms them."
-                    : loaded.size() + " batch(es): " + applied + " applied, " + nextToApprove().map(b -> "batch " + b.number()
-                    + " is next to approve").orElse("none waiting for approval"));
-            if (keep != null) {
-                loaded.stream().filter(b -> b.number() == keep).findFirst().ifPresent(selected::set);
-            }
-        }).onFailure(error -> state.fail("Could not read the batches", error)));
+        state.executor().execute(BackgroundTask.of("load batches", () -> workspace.control().queue())
+                .onSuccess(this::show).onFailure(error -> state.fail("Could not read the batches", error)));
     }
 
-    /**
-     * The next new batch in the queue (planned or rolled back). A batch holding users back after its
-     * apply is not "next": it is approved again on purpose, once they are fixed ({@link #previewApproval(BatchView, Consumer)}).
-     */
+    private void show(BatchQueue loaded) {
+        Integer keep = selected.get() == null ? null : selected.get().number();
+        queue.set(loaded);
+        batches.setAll(loaded.batches());
+        long applied = loaded.batches().stream().filter(b -> b.state() == BatchState.APPLIED).count();
+        queueSummary.set(loaded.batches().isEmpty() ? "No batches yet: run the dry run first; it forms them."
+                : loaded.everythingApplied() ? loaded.batches().size() + " batch(es): every one is applied."
+                : loaded.batches().size() + " batch(es): " + applied + " applied, " + loaded.nextToApprove().map(b -> "batch "
+                + b.number() + " is next to approve").orElse("none waiting for approval"));
+        if (keep != null) {
+            loaded.get(keep).ifPresent(selected::set);
+        }
+    }
+
+    /** The next new batch in the queue, as the lifecycle names it. */
     public Optional<BatchView> nextToApprove() {
-        return batches.stream().filter(b -> (b.state() == BatchState.PLANNED || b.state() == BatchState.ROLLED_BACK)
-                && b.usersPending() > 0).findFirst();
+        return queue.get().nextToApprove();
     }
 
-    /** Whether an approved batch (or one left mid-apply) is there to apply. */
-    public boolean hasBatchToApply() {
-        return batches.stream().anyMatch(b -> b.state() == BatchState.APPROVED || b.state() == BatchState.APPLYING);
-    }
-
-    /** Reads the next batch's users so the operator sees what they approve. */
+    /** Reads the next batch's users so the operator sees what they approve; says why not when nothing can be approved. */
     public void previewApproval(Consumer<ApprovalPreview> show) {
-        Optional<BatchView> next = nextToApprove();
-        if (next.isEmpty()) {
-            String heldBack = batches.stream().filter(b -> b.state() == BatchState.APPLIED_WITH_FAILURES).findFirst()
-                    .map(b -> " Batch " + b.number() + " holds users back after its apply: select it and approve it again once they"
-                            + " are fixed.").orElse("");
-            state.fail("Nothing to approve", new IllegalStateException("No new batch waits for approval." + heldBack));
+        var decision = queue.get().approveNext(1);
+        if (!decision.allowed()) {
+            state.fail("Nothing to approve", new dev.backfill.errors.RefusedException(decision.refusal(), decision.hints()));
             return;
         }
-        previewApproval(next.get(), show);
+        previewApproval(decision.batch(), show);
     }
 
     /** Reads a batch's users so the operator sees what they approve. */
@@ -157,12 +184,9 @@ public final class BatchesViewModel {
         if (workspace == null) {
             return;
         }
-        state.executor().execute(BackgroundTask.of("preview approval", () -> {
-            try (Connection connection = workspace.target().getConnection()) {
-                return new ApprovalPreview(batch, new UserStore(workspace.control(), workspace.plan().name())
-                        .ofBatch(connection, batch.number()));
-            }
-        }).onSuccess(show).onFailure(error -> state.fail("Could not read batch " + batch.number(), error)));
+        state.executor().execute(BackgroundTask.of("preview approval", () ->
+                        new ApprovalPreview(batch, workspace.control().users().ofBatch(batch.number())))
+                .onSuccess(show).onFailure(error -> state.fail("Could not read batch " + batch.number(), error)));
     }
 
     public void approve(int batch) {
@@ -230,12 +254,13 @@ public final class BatchesViewModel {
                 .onSuccess(result -> {
                     progress.set(result.paused() ? progress.get() : 1);
                     String text = result.nothingToDo() ? "Batch " + result.batch() + " was already applied; nothing to do."
-                            : String.format("Batch %d %s: %d applied, %d failed, %d with changed source; %s rows in %.1f s (%s rows/s)",
+                            : String.format("Batch %d %s: %d applied, %d failed, %d with changed source, %d with changed target rows;"
+                                    + " %s rows in %.1f s (%s rows/s)",
                             result.batch(), result.paused() ? "paused (Resume continues it)" : "is " + result.state().name().replace('_', ' '),
-                            result.applied(), result.failed(), result.sourceChanged(), Formats.count(result.rows()), result.seconds(),
-                            Formats.count((long) result.rowsPerSecond()));
+                            result.applied(), result.failed(), result.sourceChanged(), result.targetChanged(), Formats.count(result.rows()),
+                            result.seconds(), Formats.count((long) result.rowsPerSecond()));
                     progressText.set(text);
-                    line(text, result.failed() + result.sourceChanged() > 0);
+                    line(text, result.heldBack() > 0);
                 })
                 .onFailure(error -> {
                     progressText.set("Apply stopped: " + dev.backfill.ui.Errors.describe(error));
@@ -262,7 +287,7 @@ public final class BatchesViewModel {
         }
     }
 
-    public void previewRollback(int batch, Consumer<Rollback.Plan> show) {
+    public void previewRollback(int batch, Consumer<Rollback.Preview> show) {
         Workspace workspace = state.workspace();
         if (workspace == null) {
             return;
@@ -271,7 +296,8 @@ public final class BatchesViewModel {
                 .onSuccess(show).onFailure(error -> state.fail("Could not prepare the rollback", error)));
     }
 
-    public void rollback(int batch, Runnable done) {
+    /** Rolls the batch back; {@code choice} says what to do with rows the live app changed since apply. */
+    public void rollback(int batch, Rollback.DriftChoice choice, Runnable done) {
         Workspace workspace = state.workspace();
         if (workspace == null) {
             return;
@@ -280,12 +306,14 @@ public final class BatchesViewModel {
         progressText.set("Rolling back batch " + batch + "…");
         state.activityProperty().set("Rolling back batch " + batch);
         state.executor().execute(BackgroundTask.<Rollback.Result>of("rollback", (report, cancelled) ->
-                        new Rollback(workspace).run(batch, report::accept))
+                        new Rollback(workspace).run(batch, choice, report::accept))
                 .onProgress(p -> progress.set(p.fraction()))
                 .onSuccess(result -> {
                     progress.set(1);
                     String text = String.format("Batch %d rolled back in %.2f s: %d user(s) are not migrated any more", batch, result.seconds(),
-                            result.users());
+                            result.users()) + (result.keptUsers().isEmpty() ? "" : "; kept migrated (rows changed by the live app): "
+                            + String.join(", ", result.keptUsers())) + (result.overwrittenRows() == 0 ? ""
+                            : "; " + result.overwrittenRows() + " changed row(s) saved, then overwritten (Export run report lists them)");
                     progressText.set(text);
                     line(text, false);
                     done.run();
@@ -306,12 +334,8 @@ public final class BatchesViewModel {
             problems.clear();
             return;
         }
-        state.executor().execute(BackgroundTask.of("batch users", () -> {
-            try (Connection connection = workspace.target().getConnection()) {
-                return new UserStore(workspace.control(), workspace.plan().name()).ofBatch(connection, batch.number()).stream()
-                        .filter(u -> u.status().equals("failed") || u.status().equals("source_changed")).toList();
-            }
-        }).onSuccess(problems::setAll).onFailure(error -> state.fail("Could not read the batch's users", error)));
+        state.executor().execute(BackgroundTask.of("batch users", () -> workspace.control().users().heldBack(batch.number()))
+                .onSuccess(problems::setAll).onFailure(error -> state.fail("Could not read the batch's users", error)));
     }
 
     private void line(String text, boolean problem) {

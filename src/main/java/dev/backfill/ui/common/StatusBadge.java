@@ -31,7 +31,7 @@ public final class StatusBadge {
         String key = text.toLowerCase(Locale.ROOT);
         return switch (key) {
             case "ok", "applied", "migrated", "connected" -> "status-ok";
-            case "mismatch", "failed", "source_changed", "applied_with_failures" -> "status-mismatch";
+            case "mismatch", "failed", "source_changed", "target_changed", "held_back" -> "status-mismatch";
             case "approved", "applying" -> "status-active";
             default -> "status-pending";
         };

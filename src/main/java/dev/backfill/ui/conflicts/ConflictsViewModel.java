@@ -11,7 +11,6 @@ import dev.backfill.ui.AppState;
 import dev.backfill.ui.common.Formats;
 import dev.backfill.ui.task.BackgroundTask;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -134,10 +133,8 @@ public final class ConflictsViewModel {
         }
         FindingFilter filter = filter();
         state.executor().execute(BackgroundTask.of("load findings", () -> {
-            try (Connection connection = workspace.target().getConnection()) {
-                FindingStore store = new FindingStore(workspace.control(), workspace.plan().name());
-                return new Loaded(store.list(connection, filter, SHOWN), store.counts(connection, filter));
-            }
+            FindingStore store = workspace.control().findings();
+            return new Loaded(store.list(filter, SHOWN), store.counts(filter));
         }).onSuccess(loaded -> {
             findings.setAll(loaded.findings());
             List<KindCount> kindCounts = new ArrayList<>();

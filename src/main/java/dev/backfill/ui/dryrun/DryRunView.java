@@ -99,7 +99,7 @@ public final class DryRunView {
         plannedColumn.setCellValueFactory(c -> new SimpleIntegerProperty(c.getValue().plannedRows()));
         findingsColumn.setCellValueFactory(c -> new SimpleIntegerProperty(c.getValue().findings()));
         kindsColumn.setCellValueFactory(c -> new SimpleStringProperty(kinds(c.getValue().findingKinds())));
-        statusColumn.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().status()));
+        statusColumn.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().status().sql()));
         statusColumn.setCellFactory(c -> new TableCell<>() {
             @Override
             protected void updateItem(String item, boolean empty) {

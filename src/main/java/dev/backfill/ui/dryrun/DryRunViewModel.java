@@ -1,6 +1,5 @@
 package dev.backfill.ui.dryrun;
 
-import dev.backfill.control.UserStore;
 import dev.backfill.control.UserView;
 import dev.backfill.engine.Cancellation;
 import dev.backfill.engine.DryRun;
@@ -10,7 +9,6 @@ import dev.backfill.mapping.FindingKind;
 import dev.backfill.ui.AppState;
 import dev.backfill.ui.common.Formats;
 import dev.backfill.ui.task.BackgroundTask;
-import java.sql.Connection;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Predicate;
@@ -104,7 +102,11 @@ public final class DryRunViewModel {
     }
 
     public List<String> statuses() {
-        return List.of(ANY, "planned", "approved", "migrated", "failed", "rolled_back", "source_changed");
+        List<String> statuses = new java.util.ArrayList<>(List.of(ANY));
+        for (dev.backfill.lifecycle.UserStatus status : dev.backfill.lifecycle.UserStatus.values()) {
+            statuses.add(status.sql());
+        }
+        return statuses;
     }
 
     public List<String> kinds() {
@@ -195,11 +197,7 @@ public final class DryRunViewModel {
             users.clear();
             return;
         }
-        state.executor().execute(BackgroundTask.of("load users", () -> {
-            try (Connection connection = workspace.target().getConnection()) {
-                return new UserStore(workspace.control(), workspace.plan().name()).list(connection);
-            }
-        }).onSuccess(loaded -> {
+        state.executor().execute(BackgroundTask.of("load users", () -> workspace.control().users().list()).onSuccess(loaded -> {
             UserView keep = selected.get();
             users.setAll(loaded);
             if (runStarted != 0) {
@@ -218,7 +216,7 @@ public final class DryRunViewModel {
         String status = statusFilter.get();
         String kind = kindFilter.get();
         Predicate<UserView> predicate = user -> (text.isEmpty() || user.user().toLowerCase(Locale.ROOT).contains(text))
-                && (status == null || status.equals(ANY) || status.equals(user.status()))
+                && (status == null || status.equals(ANY) || status.equals(user.status().sql()))
                 && (kind == null || kind.equals(ANY) || (kind.equals("with findings") ? user.findings() > 0
                 : user.findingKinds().containsKey(kind)));
         visibleUsers.setPredicate(predicate);
@@ -245,7 +243,7 @@ public final class DryRunViewModel {
                         detail.set(loaded.preview());
                         userParity.set(parityText(loaded.parity()));
                         detailStatus.set("User " + user.user() + " · " + loaded.preview().plannedRows() + " planned rows · "
-                                + loaded.preview().findings().size() + " finding(s) · status " + user.status().replace('_', ' '));
+                                + loaded.preview().findings().size() + " finding(s) · status " + user.status().sql().replace('_', ' '));
                     }
                 })
                 .onFailure(error -> {

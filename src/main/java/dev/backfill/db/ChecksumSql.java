@@ -1,6 +1,5 @@
-package dev.backfill.parity;
+package dev.backfill.db;
 
-import dev.backfill.db.Sql;
 import dev.backfill.mapping.ColumnType;
 import dev.backfill.mapping.RowHash;
 import dev.backfill.plan.Coercion;
@@ -36,6 +35,20 @@ public final class ChecksumSql {
         }
         return "('x' || substr(md5(concat_ws(" + literalChar(RowHash.SEPARATOR) + ", " + String.join(", ", parts)
                 + ")), 1, 15))::bit(60)::bigint";
+    }
+
+    /**
+     * A text expression: the first 8 hex digits of each column's md5, in column order, as
+     * {@code RowHash.columnHashes} computes them from the written values. Rollback compares them to
+     * tell which columns of a row the live app changed.
+     */
+    public static String columnHashes(String alias, List<String> columns, List<ColumnType> types) {
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < columns.size(); i++) {
+            parts.add("substr(md5(coalesce(" + columnText(alias, columns.get(i), types.get(i)) + ", " + literalChar(RowHash.NULL)
+                    + ")), 1, " + RowHash.COLUMN_HASH_DIGITS + ")");
+        }
+        return "concat(" + String.join(", ", parts) + ")";
     }
 
     private static String literalChar(char c) {

@@ -1,4 +1,4 @@
-package dev.backfill.parity;
+package dev.backfill.db;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -10,14 +10,14 @@ import java.sql.Statement;
  * expects a handful of rows and nests a scan of the target inside a loop over the ledger: minutes
  * instead of seconds. A hash or merge join is right for these queries at any size.
  */
-final class NoNestedLoops implements AutoCloseable {
+public final class NoNestedLoops implements AutoCloseable {
     private final Connection connection;
 
     private NoNestedLoops(Connection connection) {
         this.connection = connection;
     }
 
-    static NoNestedLoops on(Connection connection) throws SQLException {
+    public static NoNestedLoops on(Connection connection) throws SQLException {
         try (Statement statement = connection.createStatement()) {
             statement.execute("set enable_nestloop = off");
         }

@@ -1,0 +1,82 @@
+package dev.backfill.control;
+
+import dev.backfill.db.Transactions;
+import dev.backfill.lifecycle.BatchQueue;
+import java.sql.SQLException;
+import javax.sql.DataSource;
+
+/**
+ * The one way into a plan's control schema: hands out its stores and the read services the CLI and
+ * the workbench share. Nothing outside this package writes the control schema's SQL.
+ */
+public final class Control {
+    private final DataSource target;
+    private final ControlSchema schema;
+    private final String plan;
+    private final String planChecksum;
+    private final DryRunStore dryRuns;
+
+    /** {@code planChecksum}: the plan file as it is now, against which approvals are judged. */
+    public Control(DataSource target, ControlSchema schema, String plan, String planChecksum) {
+        this.target = target;
+        this.schema = schema;
+        this.plan = plan;
+        this.planChecksum = planChecksum;
+        this.dryRuns = new DryRunStore(schema, plan);
+    }
+
+    public String schemaName() {
+        return schema.name();
+    }
+
+    /** Takes the plan's lock (one writer per plan); runs a dead process left running are marked interrupted. */
+    public PlanLock lock(String holder) throws SQLException {
+        return PlanLock.acquire(target, schema, plan, holder);
+    }
+
+    public BatchStore batches() {
+        return new BatchStore(schema, plan, planChecksum);
+    }
+
+    public DryRunStore dryRuns() {
+        return dryRuns;
+    }
+
+    public ApplyStore applies() {
+        return new ApplyStore(schema, plan, dryRuns);
+    }
+
+    public RollbackStore rollbacks() {
+        return new RollbackStore(schema, plan);
+    }
+
+    public ParityStore parity() {
+        return new ParityStore(schema, plan);
+    }
+
+    /** A fresh id map (it caches what it loaded and what it handed out). */
+    public IdMapStore idMap() {
+        return new IdMapStore(schema, plan);
+    }
+
+    public RunStore runs() {
+        return new RunStore(target, schema, plan);
+    }
+
+    public UserStore users() {
+        return new UserStore(target, schema, plan);
+    }
+
+    public FindingStore findings() {
+        return new FindingStore(target, schema, plan);
+    }
+
+    public HistoryStore history() {
+        return new HistoryStore(target, schema, plan);
+    }
+
+    /** The batch queue as it is now, with the lifecycle's rules over it (a read of its own). */
+    public BatchQueue queue() throws SQLException {
+        return Transactions.read(target, connection -> batches().queue(connection));
+    }
+}

@@ -1,0 +1,274 @@
+package dev.backfill.control;
+
+import dev.backfill.db.ChecksumSql;
+import dev.backfill.db.Sql;
+import dev.backfill.lifecycle.LedgerOp;
+import dev.backfill.lifecycle.UserStatus;
+import dev.backfill.mapping.RowHash;
+import dev.backfill.mapping.TargetShape;
+import dev.backfill.plan.ColumnSpec;
+import dev.backfill.plan.Entity;
+import dev.backfill.plan.Plan;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a rollback reads from and writes to the ledger, and the target rows the ledger names: what a
+ * batch wrote, which of those rows the live app changed since, and undoing the rest.
+ */
+public final class RollbackStore {
+    /** What a rollback will do (or did) to one target table. */
+    public record TableChange(String entity, String table, int rowsToDelete, int rowsToRestore) {}
+
+    /**
+     * A row the batch wrote that is not as apply left it: the live app changed it (these columns) or
+     * deleted it. {@code image} is its content now (JSON), null when deleted.
+     */
+    public record DriftedRow(String user, String entity, String table, LedgerOp op, String keyJson, boolean deleted,
+                             List<String> changedColumns, String image) {}
+
+    private final ControlSchema control;
+    private final String plan;
+
+    RollbackStore(ControlSchema control, String plan) {
+        this.control = control;
+        this.plan = plan;
+    }
+
+    /** Per table, the rows the batch's active ledger rows inserted and updated, children first. */
+    public List<TableChange> changes(Connection connection, int batch) throws SQLException {
+        List<TableChange> changes = new ArrayList<>();
+        String sql = "select entity, target_table, coalesce(sum(row_count) filter (where op = 'insert'), 0),"
+                + " coalesce(sum(row_count) filter (where op = 'update'), 0), min(seq) from " + control.table("ledger")
+                + " where plan = ? and batch_no = ? and rolled_back_at is null group by entity, target_table order by min(seq) desc, entity";
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, plan);
+            statement.setInt(2, batch);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    changes.add(new TableChange(rows.getString(1), rows.getString(2), rows.getInt(3), rows.getInt(4)));
+                }
+            }
+        }
+        return changes;
+    }
+
+    /**
+     * Other applied batches that depend on this one: their rows reference rows this batch inserted,
+     * or they updated rows this batch inserted. Batch → reason.
+     */
+    public Map<Integer, String> blockers(Connection connection, int batch, Plan planFile, TargetShape shape) throws SQLException {
+        Map<Integer, String> blockers = new LinkedHashMap<>();
+        String ledger = control.table("ledger");
+        for (Entity entity : planFile.entities()) {
+            for (ColumnSpec column : entity.columns()) {
+                if (column.ref() == null) {
+                    continue;
+                }
+                Entity referenced = planFile.requireEntity(column.ref());
+                String sql = "select distinct l.batch_no from " + ledger + " l cross join jsonb_array_elements(l.row_keys) k"
+                        + " join " + Sql.table(entity.into()) + " e on " + LedgerSql.identityMatch(entity, shape, "e", "k.value")
+                        + " where l.plan = ? and l.entity = ? and l.batch_no <> ? and l.rolled_back_at is null"
+                        + " and e." + Sql.quote(column.name()) + " in (select (r.value->>0)::"
+                        + LedgerSql.sqlType(shape, referenced, referenced.id().column())
+                        + " from " + ledger + " b cross join jsonb_array_elements(b.row_keys) r where b.plan = ? and b.batch_no = ?"
+                        + " and b.entity = ? and b.op = 'insert' and b.rolled_back_at is null)";
+                try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                    statement.setString(1, plan);
+                    statement.setString(2, entity.name());
+                    statement.setInt(3, batch);
+                    statement.setString(4, plan);
+                    statement.setInt(5, batch);
+                    statement.setString(6, referenced.name());
+                    try (ResultSet rows = statement.executeQuery()) {
+                        while (rows.next()) {
+                            blockers.putIfAbsent(rows.getInt(1), "its " + entity.name() + " rows reference " + referenced.name()
+                                    + " rows this batch inserted");
+                        }
+                    }
+                }
+            }
+        }
+        String updatedOnTop = "select distinct u.batch_no from " + ledger + " u cross join jsonb_array_elements(u.row_keys) uk"
+                + " join " + ledger + " i on i.plan = u.plan and i.target_table = u.target_table and i.batch_no = ? and i.op = 'insert'"
+                + " and i.rolled_back_at is null cross join jsonb_array_elements(i.row_keys) ik"
+                + " where u.plan = ? and u.op = 'update' and u.batch_no <> ? and u.rolled_back_at is null and uk.value = ik.value";
+        try (PreparedStatement statement = connection.prepareStatement(updatedOnTop)) {
+            statement.setInt(1, batch);
+            statement.setString(2, plan);
+            statement.setInt(3, batch);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    blockers.putIfAbsent(rows.getInt(1), "it updated rows this batch inserted");
+                }
+            }
+        }
+        return blockers;
+    }
+
+    /** The active ledger keys of one entity of the batch, as a subquery yielding (user_key, op, ord, key, row_hash, column_hashes). */
+    private String keys(String ledger) {
+        return "(select l.user_key, l.op, k.ord, k.value as key, l.row_hashes[k.ord] as row_hash, l.column_hashes[k.ord] as column_hashes"
+                + " from " + ledger + " l cross join lateral jsonb_array_elements(l.row_keys) with ordinality as k(value, ord)"
+                + " where l.plan = ? and l.batch_no = ? and l.entity = ? and l.rolled_back_at is null)";
+    }
+
+    /**
+     * Locks every target row the batch's ledger names for this entity until the caller's transaction
+     * ends: a live-app write to them waits, so what the drift check sees is what the rollback undoes.
+     */
+    public void lockRows(Connection connection, int batch, Entity entity, TargetShape shape) throws SQLException {
+        String sql = "select 1 from " + Sql.table(entity.into()) + " t join " + keys(control.table("ledger")) + " d on "
+                + LedgerSql.identityMatch(entity, shape, "t", "d.key") + " order by 1 for update of t";
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            bindKeys(statement, 1, batch, entity);
+            statement.executeQuery().close();
+        }
+    }
+
+    /**
+     * The rows of this entity the batch wrote that are not as apply left them: changed (the row's
+     * hash differs; the column hashes say which columns) or deleted. Rows apply recorded without
+     * hashes (a ledger from before live-safe rollback) are not checked.
+     */
+    public List<DriftedRow> drifted(Connection connection, int batch, Entity entity, TargetShape stored) throws SQLException {
+        List<String> columns = entity.targetColumns();
+        String first = Sql.quote(entity.identityColumns().get(0));
+        String sql = "select d.user_key, d.op, d.key::text, t." + first + " is null, d.column_hashes, "
+                + ChecksumSql.columnHashes("t", columns, LedgerSql.types(stored, entity)) + ", case when t." + first
+                + " is null then null else row_to_json(t)::text end from " + keys(control.table("ledger")) + " d left join "
+                + Sql.table(entity.into()) + " t on " + LedgerSql.identityMatch(entity, stored, "t", "d.key")
+                + " where d.row_hash is not null and (t." + first + " is null or "
+                + ChecksumSql.rowHash("t", columns, LedgerSql.types(stored, entity)) + " <> d.row_hash)"
+                + " order by d.user_key collate \"C\", d.ord";
+        List<DriftedRow> drifted = new ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            bindKeys(statement, 1, batch, entity);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    boolean deleted = rows.getBoolean(4);
+                    List<String> changed = deleted ? List.of() : changedColumns(columns, rows.getString(5), rows.getString(6));
+                    drifted.add(new DriftedRow(rows.getString(1), entity.name(), entity.into(), LedgerOp.of(rows.getString(2)),
+                            rows.getString(3), deleted, changed, rows.getString(7)));
+                }
+            }
+        }
+        return drifted;
+    }
+
+    private static List<String> changedColumns(List<String> columns, String expected, String actual) {
+        List<String> changed = new ArrayList<>();
+        int width = RowHash.COLUMN_HASH_DIGITS;
+        for (int i = 0; i < columns.size(); i++) {
+            int from = i * width;
+            boolean known = expected != null && expected.length() >= from + width && actual != null && actual.length() >= from + width;
+            if (!known || !expected.regionMatches(from, actual, from, width)) {
+                changed.add(columns.get(i));
+            }
+        }
+        return changed;
+    }
+
+    /** Deletes the rows the batch inserted for this entity, but those of the kept users. Returns how many were deleted. */
+    public int deleteInserted(Connection connection, int batch, Entity entity, TargetShape shape, Collection<String> keptUsers)
+            throws SQLException {
+        String sql = "delete from " + Sql.table(entity.into()) + " t using " + keys(control.table("ledger")) + " d where d.op = 'insert'"
+                + " and d.user_key <> all(?) and " + LedgerSql.identityMatch(entity, shape, "t", "d.key");
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            int next = bindKeys(statement, 1, batch, entity);
+            statement.setArray(next, connection.createArrayOf("text", keptUsers.toArray()));
+            return statement.executeUpdate();
+        }
+    }
+
+    /** Puts back the before-images of the rows the batch updated for this entity, but those of the kept users. */
+    public void restoreUpdated(Connection connection, int batch, Entity entity, TargetShape shape, Collection<String> keptUsers)
+            throws SQLException {
+        List<String> columns = entity.targetColumns();
+        String values = String.join(", ", columns.stream().map(c -> "b." + Sql.quote(c)).toList());
+        StringBuilder match = new StringBuilder();
+        for (String identity : entity.identityColumns()) {
+            match.append(match.length() == 0 ? "" : " and ").append("t.").append(Sql.quote(identity)).append(" = b.").append(Sql.quote(identity));
+        }
+        String sql = "update " + Sql.table(entity.into()) + " t set (" + Sql.columns(columns) + ") = row(" + values + ") from (select r.* from "
+                + control.table("ledger") + " l cross join jsonb_array_elements(l.before_images) i"
+                + " cross join jsonb_populate_record(null::" + Sql.table(entity.into()) + ", i.value) r where l.plan = ? and l.batch_no = ?"
+                + " and l.entity = ? and l.op = 'update' and l.rolled_back_at is null and l.user_key <> all(?)) b where " + match;
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            int next = bindKeys(statement, 1, batch, entity);
+            statement.setArray(next, connection.createArrayOf("text", keptUsers.toArray()));
+            statement.executeUpdate();
+        }
+    }
+
+    /** Keeps the live app's content of rows the rollback is about to overwrite, so the operator can export and restore it. */
+    public void saveOverwritten(Connection connection, long runId, int batch, List<DriftedRow> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        try (Copy copy = Copy.into(connection, control.table("overwritten_rows"),
+                "plan, run_id, batch_no, user_key, entity, target_table, row_key, changed_columns, image")) {
+            for (DriftedRow row : rows) {
+                copy.row(java.util.Arrays.asList(plan, runId, batch, row.user(), row.entity(), row.table(), row.keyJson(),
+                        Sql.textArray(row.changedColumns()), row.image()));
+            }
+            copy.end();
+        }
+    }
+
+    /**
+     * Closes the batch's ledger rows and records each user's outcome: the kept users stay migrated
+     * (their ledger rows stay active), the others become rolled back. Returns how many users were rolled back.
+     */
+    public int finish(Connection connection, long runId, int batch, Collection<String> keptUsers) throws SQLException {
+        Object kept = connection.createArrayOf("text", keptUsers.toArray());
+        try (PreparedStatement statement = connection.prepareStatement("update " + control.table("ledger")
+                + " set rolled_back_run = ?, rolled_back_at = now() where plan = ? and batch_no = ? and rolled_back_at is null"
+                + " and user_key <> all(?)")) {
+            statement.setLong(1, runId);
+            statement.setString(2, plan);
+            statement.setInt(3, batch);
+            statement.setObject(4, kept);
+            statement.executeUpdate();
+        }
+        int users = 0;
+        String migrated = "'" + UserStatus.MIGRATED.sql() + "'";
+        try (PreparedStatement statement = connection.prepareStatement("insert into " + control.table("user_outcomes")
+                + " (run_id, plan, batch_no, user_key, outcome, rows) select ?, plan, batch_no, user_key,"
+                + " case when user_key = any(?) then 'kept' else 'rolled_back' end, 0 from " + control.table("users")
+                + " where plan = ? and batch_no = ? and status = " + migrated)) {
+            statement.setLong(1, runId);
+            statement.setObject(2, kept);
+            statement.setString(3, plan);
+            statement.setInt(4, batch);
+            statement.executeUpdate();
+        }
+        for (UserStatus from : List.of(UserStatus.MIGRATED, UserStatus.APPROVED)) {
+            try (PreparedStatement statement = connection.prepareStatement("update " + control.table("users") + " set status = '"
+                    + UserStatus.ROLLED_BACK.sql() + "', updated_at = now() where plan = ? and batch_no = ? and status = '" + from.sql()
+                    + "' and user_key <> all(?)")) {
+                statement.setString(1, plan);
+                statement.setInt(2, batch);
+                statement.setObject(3, kept);
+                int changed = statement.executeUpdate();
+                users = from == UserStatus.MIGRATED ? changed : users;
+            }
+        }
+        return users;
+    }
+
+    private int bindKeys(PreparedStatement statement, int from, int batch, Entity entity) throws SQLException {
+        statement.setString(from, plan);
+        statement.setInt(from + 1, batch);
+        statement.setString(from + 2, entity.name());
+        return from + 3;
+    }
+
+}

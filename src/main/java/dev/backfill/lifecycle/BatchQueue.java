@@ -1,0 +1,250 @@
+package dev.backfill.lifecycle;
+
+import dev.backfill.errors.InvalidInputException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The rules of the batch queue, in one place: which batch is next to approve and to apply, and
+ * whether a command is allowed on a batch, with the reason and the way on when it is not. The CLI,
+ * the engine and the workbench's buttons all ask this; it reads nothing but the batches it is given.
+ */
+public final class BatchQueue {
+    /** What an operator can do to a batch. */
+    public enum Action { APPROVE, APPLY, PAUSE, ROLL_BACK }
+
+    private static final String PARITY = "backfill parity PLAN";
+    private static final String DRY_RUN = "backfill dry-run PLAN";
+    private static final String APPROVE_NEXT = "backfill approve PLAN --next";
+
+    private final String plan;
+    private final List<BatchView> batches;
+
+    /** {@code batches}: the plan's queue in order (position, then number). */
+    public BatchQueue(String plan, List<BatchView> batches) {
+        this.plan = plan;
+        this.batches = List.copyOf(batches);
+    }
+
+    public List<BatchView> batches() {
+        return batches;
+    }
+
+    public Optional<BatchView> get(int number) {
+        return batches.stream().filter(b -> b.number() == number).findFirst();
+    }
+
+    /** True when there are batches and every one is applied. */
+    public boolean everythingApplied() {
+        return !batches.isEmpty() && batches.stream().allMatch(b -> b.state() == BatchState.APPLIED);
+    }
+
+    /** The next new batch to approve (planned, or rolled back with users to apply again), in queue order. */
+    public Optional<BatchView> nextToApprove() {
+        return batches.stream().filter(BatchQueue::isCandidate).findFirst();
+    }
+
+    /** The batch apply --next takes: the one left mid-apply, else the first approved one. */
+    public Optional<BatchView> nextToApply() {
+        return batches.stream().filter(b -> b.state() == BatchState.APPLYING).findFirst()
+                .or(() -> batches.stream().filter(b -> b.state() == BatchState.APPROVED).findFirst());
+    }
+
+    private static boolean isCandidate(BatchView b) {
+        return (b.state() == BatchState.PLANNED || b.state() == BatchState.ROLLED_BACK) && b.usersPending() > 0;
+    }
+
+    private Optional<BatchView> approvedAhead(int except) {
+        return batches.stream().filter(b -> b.number() != except
+                && (b.state() == BatchState.APPROVED || b.state() == BatchState.APPLYING)).findFirst();
+    }
+
+    private Optional<BatchView> heldBack() {
+        return batches.stream().filter(b -> b.state() == BatchState.HELD_BACK && b.usersPending() > 0).findFirst();
+    }
+
+    /** Whether the workbench enables an action on this batch. */
+    public boolean allows(Action action, BatchView batch) {
+        return switch (action) {
+            case APPROVE -> approve(batch.number()).allowed();
+            case APPLY -> apply(batch.number()).allowed();
+            case ROLL_BACK -> rollBack(batch.number()).allowed();
+            case PAUSE -> batch.state() == BatchState.APPLYING;
+        };
+    }
+
+    public Decision approveNext(int count) {
+        if (count < 1) {
+            throw new InvalidInputException("Approve at least 1 batch, not " + count + ".");
+        }
+        if (batches.isEmpty()) {
+            return Decision.refuse("Plan '" + plan + "' has no batches yet: the dry run forms them.", DRY_RUN);
+        }
+        if (everythingApplied()) {
+            return Decision.refuse("Every batch of plan '" + plan + "' is applied; there is nothing to approve.", PARITY);
+        }
+        Optional<BatchView> ahead = approvedAhead(-1);
+        if (count == 1 && ahead.isPresent()) {
+            return aheadRefusal(ahead.get());
+        }
+        List<BatchView> candidates = batches.stream().filter(BatchQueue::isCandidate).toList();
+        if (candidates.isEmpty()) {
+            Optional<BatchView> held = heldBack();
+            if (held.isPresent()) {
+                return Decision.refuse("No new batch awaits approval. " + heldBackSentence(held.get()), approveHeldBackHints(held.get()));
+            }
+            return ahead.map(this::aheadRefusal).orElseGet(() ->
+                    Decision.refuse("No batch awaits approval: every batch is approved, applying or applied.", "backfill batches PLAN"));
+        }
+        return Decision.allow(candidates.subList(0, Math.min(count, candidates.size())));
+    }
+
+    public Decision approve(int number) {
+        BatchView batch = require(number);
+        switch (batch.state()) {
+            case APPROVED:
+                return batch.approval() == ApprovalValidity.VALID
+                        ? Decision.refuse("Batch " + number + " is already approved (by " + batch.approvedBy() + " at "
+                                + batch.approvedAt() + ").", "backfill apply PLAN --batch " + number)
+                        : Decision.refuse("Batch " + number + " was approved under another version of the plan file; review the"
+                                + " plan as it is now first.", DRY_RUN);
+            case APPLYING:
+                return Decision.refuse("Batch " + number + " is being applied, or was paused or interrupted mid-apply; apply it again"
+                        + " to finish it.", "backfill apply PLAN --batch " + number);
+            case APPLIED:
+                return nextToApprove().map(next -> Decision.refuse("Batch " + number + " is applied: every user of it is migrated."
+                        + " The next batch to approve is " + next.number() + ".", APPROVE_NEXT))
+                        .orElseGet(() -> Decision.refuse("Batch " + number + " is applied: every user of it is migrated.", PARITY));
+            case HELD_BACK:
+                // users held back after an apply are approved again on their own, whatever comes next in the queue,
+                // once those whose rows changed are reviewed again
+                return batch.usersToReview() == 0 ? Decision.allow(batch)
+                        : Decision.refuse("Batch " + number + " holds " + batch.usersToReview() + " user(s) whose legacy or target rows"
+                                + " changed after their review; review them again before approving.", approveHeldBackHints(batch));
+            case PLANNED:
+            case ROLLED_BACK:
+            default:
+                break;
+        }
+        if (batch.usersPending() == 0) {
+            return Decision.refuse("Batch " + number + " is " + batch.state() + " with every user migrated (kept when it was rolled"
+                    + " back); there is nothing to approve.", "backfill rollback PLAN --batch " + number);
+        }
+        Optional<BatchView> ahead = approvedAhead(number);
+        if (ahead.isPresent()) {
+            return aheadRefusal(ahead.get());
+        }
+        BatchView next = nextToApprove().orElseThrow();
+        if (next.number() != number) {
+            return Decision.refuse("Batch " + number + " is not next: batches are approved in queue order, and the next is batch "
+                    + next.number() + ". To try some users first, form a batch of them ('backfill form-batch PLAN --users ...').",
+                    APPROVE_NEXT);
+        }
+        return Decision.allow(batch);
+    }
+
+    public Decision applyNext() {
+        Optional<BatchView> next = nextToApply();
+        if (next.isPresent()) {
+            return apply(next.get().number());
+        }
+        if (batches.isEmpty()) {
+            return Decision.refuse("Plan '" + plan + "' has no batches yet: the dry run forms them.", DRY_RUN);
+        }
+        if (everythingApplied()) {
+            return Decision.refuse("Every batch of plan '" + plan + "' is applied; there is nothing to apply.", PARITY);
+        }
+        Optional<BatchView> approvable = nextToApprove();
+        if (approvable.isPresent()) {
+            return Decision.refuse("No batch is approved. The next to approve is batch " + approvable.get().number() + ".",
+                    APPROVE_NEXT, "backfill apply PLAN --batch " + approvable.get().number());
+        }
+        Optional<BatchView> held = heldBack();
+        if (held.isPresent()) {
+            List<String> hints = new ArrayList<>(approveHeldBackHints(held.get()));
+            hints.add("backfill apply PLAN --batch " + held.get().number());
+            return Decision.refuse("No batch is approved. " + heldBackSentence(held.get()), hints);
+        }
+        return Decision.refuse("No batch is approved and none awaits approval.", "backfill batches PLAN");
+    }
+
+    /** Apply of one batch; an applied batch is allowed (apply then has nothing to do). */
+    public Decision apply(int number) {
+        BatchView batch = require(number);
+        if (batch.state() == BatchState.APPLIED) {
+            return Decision.allow(batch);
+        }
+        if (batch.state() != BatchState.APPROVED && batch.state() != BatchState.APPLYING) {
+            Decision approval = approve(number);
+            if (approval.allowed()) {
+                return Decision.refuse("Batch " + number + " is " + batch.state() + ", not approved.",
+                        "backfill approve PLAN --batch " + number, "backfill apply PLAN --batch " + number);
+            }
+            return Decision.refuse("Batch " + number + " is " + batch.state() + ", not approved, and it cannot be approved now: "
+                    + approval.refusal(), approval.hints());
+        }
+        if (batch.approval() != ApprovalValidity.VALID) {
+            String approve = batch.usersMigrated() == 0 ? APPROVE_NEXT : "backfill approve PLAN --batch " + number;
+            return Decision.refuse("Batch " + number + " was approved under another version of the plan file: what would be"
+                    + " applied is not what was reviewed. Run the dry run again and approve what it shows.", DRY_RUN, approve);
+        }
+        if (number != 0) {
+            Optional<BatchView> shared = get(0);
+            if (shared.isPresent() && shared.get().state() != BatchState.APPLIED) {
+                Decision first = apply(0);
+                List<String> hints = first.allowed() ? List.of("backfill apply PLAN --batch 0") : first.hints();
+                return Decision.refuse("Batch 0 (the shared rows other batches reference) is " + shared.get().state()
+                        + "; it is applied before batch " + number + ".", hints);
+            }
+        }
+        return Decision.allow(batch);
+    }
+
+    public Decision rollBack(int number) {
+        BatchView batch = require(number);
+        boolean written = switch (batch.state()) {
+            case APPLYING, APPLIED, HELD_BACK -> true;
+            case ROLLED_BACK -> batch.usersMigrated() > 0;
+            default -> false;
+        };
+        if (!written) {
+            return Decision.refuse("Batch " + number + " is " + batch.state() + (batch.state() == BatchState.ROLLED_BACK
+                    ? " with no user kept" : "") + ": none of its rows are in the target, so there is nothing to roll back.");
+        }
+        return Decision.allow(batch);
+    }
+
+    /** The batch a pause applies to: the one being applied. */
+    public Decision pause() {
+        return batches.stream().filter(b -> b.state() == BatchState.APPLYING).findFirst().map(Decision::allow)
+                .orElseGet(() -> Decision.refuse("No batch of plan '" + plan + "' is being applied; there is nothing to pause."));
+    }
+
+    private Decision aheadRefusal(BatchView ahead) {
+        String what = ahead.state() == BatchState.APPLYING ? " is being applied or was left mid-apply" : " is approved and not applied yet";
+        return Decision.refuse("Batch " + ahead.number() + what + ". Apply it first, or approve several batches ahead on purpose"
+                + " with '--next N' (N > 1).", "backfill apply PLAN --batch " + ahead.number());
+    }
+
+    private static String heldBackSentence(BatchView held) {
+        String why = held.usersHeldBack() == 0 ? " (reviewed again since)" : " (" + held.usersFailed() + " failed, "
+                + held.usersSourceChanged() + " with changed legacy rows, " + held.usersTargetChanged() + " with changed target rows)";
+        return "Batch " + held.number() + " holds " + held.usersPending() + " user(s) back" + why + "; it is approved again on its own"
+                + (held.usersToReview() > 0 ? ", once the changed users are reviewed again." : ".");
+    }
+
+    private static List<String> approveHeldBackHints(BatchView held) {
+        List<String> hints = new ArrayList<>();
+        if (held.usersToReview() > 0) {
+            hints.add(DRY_RUN);
+        }
+        hints.add("backfill approve PLAN --batch " + held.number());
+        return hints;
+    }
+
+    private BatchView require(int number) {
+        return get(number).orElseThrow(() -> new InvalidInputException("Plan '" + plan + "' has no batch " + number + ".",
+                List.of("backfill batches PLAN --all")));
+    }
+}
