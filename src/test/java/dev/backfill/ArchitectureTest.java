@@ -2,6 +2,7 @@ package dev.backfill;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -61,6 +62,35 @@ class ArchitectureTest {
         noClasses().that().resideInAPackage("dev.backfill.ui..").and().resideOutsideOfPackage("dev.backfill.ui.task..")
                 .should().callConstructor(Thread.class, Runnable.class)
                 .orShould().callConstructor(Thread.class, Runnable.class, String.class)
+                .check(classes);
+    }
+
+    @Test
+    void theWorkbenchAndTheCommandLineNeverTalkJdbc() {
+        noClasses().that().resideInAnyPackage("dev.backfill.ui..", "dev.backfill.cli..")
+                .should().dependOnClassesThat().resideInAPackage("java.sql..")
+                .orShould().dependOnClassesThat().resideInAPackage("javax.sql..")
+                .check(classes);
+    }
+
+    @Test
+    void onlyTheControlPackageKnowsTheControlSchemasTables() {
+        noClasses().that().resideOutsideOfPackage("dev.backfill.control..")
+                .and().doNotHaveFullyQualifiedName("dev.backfill.engine.Workspace")
+                .should().dependOnClassesThat().haveFullyQualifiedName("dev.backfill.control.ControlSchema")
+                .because("every read and write of the control schema goes through control/Control (engine/Workspace only creates it)")
+                .check(classes);
+    }
+
+    @Test
+    void packagesDoNotImportEachOtherInCircles() {
+        slices().matching("dev.backfill.(*)..").should().beFreeOfCycles().check(classes);
+    }
+
+    @Test
+    void theLifecycleRulesAreHeldNowhereButInTheLifecycleAndDependOnNothing() {
+        classes().that().resideInAPackage("dev.backfill.lifecycle..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("dev.backfill.lifecycle..", "dev.backfill.errors..", "java..")
                 .check(classes);
     }
 }

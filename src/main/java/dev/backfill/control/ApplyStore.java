@@ -1,5 +1,6 @@
 package dev.backfill.control;
 
+import dev.backfill.db.Copy;
 import dev.backfill.lifecycle.LedgerOp;
 import dev.backfill.lifecycle.UserStatus;
 import dev.backfill.mapping.Finding;

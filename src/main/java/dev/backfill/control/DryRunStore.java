@@ -1,5 +1,6 @@
 package dev.backfill.control;
 
+import dev.backfill.db.Copy;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.backfill.lifecycle.UserStatus;

@@ -1,5 +1,6 @@
 package dev.backfill.control;
 
+import dev.backfill.db.Copy;
 import dev.backfill.mapping.IdAllocator;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,5 +1,6 @@
 package dev.backfill.control;
 
+import dev.backfill.db.Copy;
 import dev.backfill.db.ChecksumSql;
 import dev.backfill.db.Sql;
 import dev.backfill.lifecycle.LedgerOp;

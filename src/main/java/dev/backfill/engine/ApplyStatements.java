@@ -1,7 +1,7 @@
 package dev.backfill.engine;
 
 import dev.backfill.control.ApplyStore;
-import dev.backfill.control.Copy;
+import dev.backfill.db.Copy;
 import dev.backfill.db.Sql;
 import dev.backfill.mapping.ColumnType;
 import dev.backfill.mapping.PlannedRow;

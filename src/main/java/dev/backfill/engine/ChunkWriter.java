@@ -2,7 +2,7 @@ package dev.backfill.engine;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.backfill.control.ApplyStore;
-import dev.backfill.control.Copy;
+import dev.backfill.db.Copy;
 import dev.backfill.db.Sql;
 import dev.backfill.lifecycle.LedgerOp;
 import dev.backfill.mapping.ColumnType;

@@ -1,7 +1,7 @@
 package dev.backfill.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.backfill.control.Copy;
+import dev.backfill.db.Copy;
 import dev.backfill.control.DryRunStore;
 import dev.backfill.control.IdMapStore;
 import dev.backfill.mapping.Finding;

@@ -1,6 +1,6 @@
 package dev.backfill.engine;
 
-import dev.backfill.control.Copy;
+import dev.backfill.db.Copy;
 import dev.backfill.mapping.ColumnType;
 import dev.backfill.mapping.Finding;
 import dev.backfill.mapping.FindingKind;

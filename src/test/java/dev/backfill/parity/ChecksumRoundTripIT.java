@@ -6,7 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.backfill.control.Copy;
+import dev.backfill.db.Copy;
 import dev.backfill.db.ChecksumSql;
 import dev.backfill.db.Sql;
 import dev.backfill.mapping.Coercer;

@@ -1,4 +1,4 @@
-package dev.backfill.control;
+package dev.backfill.db;
 
 import dev.backfill.mapping.ValueText;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +58,7 @@ public final class Copy implements AutoCloseable {
 
     /** A PostgreSQL text array literal, for a COPY field; null stays null. */
     public static String array(String[] values) {
-        return values == null ? null : dev.backfill.db.Sql.textArray(java.util.Arrays.asList(values));
+        return values == null ? null : Sql.textArray(java.util.Arrays.asList(values));
     }
 
     public void row(List<?> values) throws SQLException {
