@@ -3,6 +3,7 @@ package dev.backfill.db;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.backfill.plan.ConnectionSpec;
+import dev.backfill.plan.JdbcUrls;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -82,7 +83,7 @@ public final class Connections {
             String passwordSource = spec instanceof ConnectionSpec.Postgres postgres && postgres.password() != null
                     ? postgres.password().toString() : null;
             throw cannotConnect(purpose, spec, ConnectFailure.explain(e, pool.getJdbcUrl(), passwordSource,
-                    CONNECT_TIMEOUT_SECONDS), pool.getPassword(), e);
+                    CONNECT_TIMEOUT_SECONDS).replace(pool.getJdbcUrl(), JdbcUrls.redact(pool.getJdbcUrl())), pool.getPassword(), e);
         }
         try (Connection connection = pool.getConnection()) {
             connection.isValid(CONNECT_TIMEOUT_SECONDS);
@@ -95,7 +96,8 @@ public final class Connections {
     private static CannotConnectException cannotConnect(String purpose, ConnectionSpec spec, String reason, String password,
                                                         SQLException cause) {
         String message = "Cannot connect to the " + purpose + " (" + spec.describe() + "): " + reason;
-        // The driver's messages do not echo the password; this makes sure no future one can.
+        // The driver's messages do not echo the password (and "No suitable driver found for URL", the one that
+        // echoes the URL, is redacted above); this makes sure no future one can.
         if (password != null && password.length() >= 3) {
             message = message.replace(password, "***");
         }
