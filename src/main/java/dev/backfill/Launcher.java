@@ -1,6 +1,7 @@
 package dev.backfill;
 
 import dev.backfill.cli.BackfillCli;
+import dev.backfill.cli.ExitCodes;
 import dev.backfill.ui.launch.GuiLauncher;
 
 /**
@@ -14,7 +15,9 @@ public final class Launcher {
 
     public static void main(String[] args) {
         if (args.length == 0 || args[0].startsWith("--plan=") || args[0].startsWith("--demo")) {
-            GuiLauncher.launch(args);
+            if (!GuiLauncher.launch(args, System.err)) {
+                System.exit(ExitCodes.FAILED);
+            }
             return;
         }
         System.exit(BackfillCli.run(args));

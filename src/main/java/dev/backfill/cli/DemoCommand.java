@@ -1,10 +1,14 @@
 package dev.backfill.cli;
 
+import dev.backfill.db.EmbeddedServers;
 import dev.backfill.demo.DemoEnvironment;
 import dev.backfill.demo.DemoScenario;
 import dev.backfill.demo.DemoScenarios;
 import dev.backfill.demo.PlantedFinding;
+import dev.backfill.plan.JdbcUrls;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 
@@ -28,6 +32,10 @@ final class DemoCommand extends BackfillCommand {
     @CommandLine.Option(names = "--keep-running", description = "Keep the database running and print its JDBC URL until Ctrl-C.")
     boolean keepRunning;
 
+    @CommandLine.Option(names = "--reset", description = {"Start over even if batches were applied in this folder's demo:",
+            "its databases are dropped with everything applied, approved and recorded in them."})
+    boolean reset;
+
     static final class Names implements Iterable<String> {
         @Override
         public java.util.Iterator<String> iterator() {
@@ -43,10 +51,26 @@ final class DemoCommand extends BackfillCommand {
             throw new dev.backfill.errors.InvalidInputException("--users must be at least 1, got " + users);
         }
         DemoEnvironment environment = new DemoEnvironment(dir);
-        err().printf("Starting the embedded PostgreSQL in %s and generating %,d users for '%s'...%n",
-                environment.dataDir(), users, chosen.name());
+        Optional<Integer> running = EmbeddedServers.runningPort(environment.dataDir());
+        if (running.isPresent()) {
+            err().printf("Using the embedded PostgreSQL already running in %s (port %d)...%n", environment.dataDir(), running.get());
+        } else {
+            err().printf("Starting the embedded PostgreSQL in %s...%n", environment.dataDir());
+        }
         err().flush();
         long start = System.nanoTime();
+        environment.port();
+        String targetDb = environment.database(chosen.targetDatabase());
+        List<String> applied = environment.appliedBatches(targetDb);
+        if (!applied.isEmpty() && !reset) {
+            err().printf("Refused: the '%s' demo in %s has applied batches (%s). Running the demo again drops its databases"
+                            + " %s and everything applied in them.%nAdd --reset to start over anyway, or give another --dir.%n",
+                    chosen.name(), environment.folder(), String.join(", ", applied), databases(environment, chosen));
+            return ExitCodes.REFUSED;
+        }
+        err().printf("%s %,d users for '%s'...%n", applied.isEmpty() ? "Generating" : "Resetting (--reset): dropping the applied"
+                + " batches (" + String.join(", ", applied) + ") and generating", users, chosen.name());
+        err().flush();
         Path plan = chosen.create(environment, users);
         Path shown = Path.of("").toAbsolutePath().relativize(plan.toAbsolutePath());
         out().printf("Demo '%s' is ready in %.1f s: %s%n", chosen.name(), (System.nanoTime() - start) / 1e9, chosen.title());
@@ -64,10 +88,16 @@ final class DemoCommand extends BackfillCommand {
         out().printf("  bin/backfill batches %s%n", shown);
         if (keepRunning) {
             out().printf("%nThe database is running: %s (user postgres, no password). Ctrl-C stops it.%n",
-                    environment.jdbcUrl("postgres"));
+                    JdbcUrls.redact(environment.jdbcUrl("postgres")));
             out().flush();
             new CountDownLatch(1).await();
         }
         return ExitCodes.OK;
+    }
+
+    /** The databases {@code create} drops and creates again. */
+    private static String databases(DemoEnvironment environment, DemoScenario scenario) {
+        return scenario.legacyDatabase() == null ? environment.database(scenario.targetDatabase())
+                : environment.database(scenario.legacyDatabase()) + " and " + environment.database(scenario.targetDatabase());
     }
 }

@@ -3,8 +3,11 @@ package dev.backfill.db;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.backfill.plan.ConnectionSpec;
+import dev.backfill.plan.JdbcUrls;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -13,6 +16,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Connections {
     private static final AtomicInteger POOLS = new AtomicInteger();
+    /**
+     * The driver's limits on opening one connection (TCP connect, and connect plus login), in seconds, so a
+     * host that does not answer is reported within seconds. A URL's own connectTimeout/loginTimeout wins.
+     */
+    static final int CONNECT_TIMEOUT_SECONDS = 5;
 
     private Connections() {}
 
@@ -27,6 +35,8 @@ public final class Connections {
         config.addDataSourceProperty("ApplicationName", "backfill-workbench " + purpose);
         config.addDataSourceProperty("reWriteBatchedInserts", "true");
         config.addDataSourceProperty("tcpKeepAlive", "true");
+        config.addDataSourceProperty("connectTimeout", String.valueOf(CONNECT_TIMEOUT_SECONDS));
+        config.addDataSourceProperty("loginTimeout", String.valueOf(CONNECT_TIMEOUT_SECONDS));
         if (readOnly) {
             // Read-only, and the text forms fingerprints are made of pinned, whatever machine runs the tool.
             config.setConnectionInitSql("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY; SET TIME ZONE 'UTC';"
@@ -52,13 +62,45 @@ public final class Connections {
         return new HikariDataSource(config);
     }
 
-    /** Opens one connection to prove the pool works, turning the driver's error into a clear message. */
+    /**
+     * Proves the server lets us in, turning the driver's error into the real cause in plain words (exit 3 on
+     * the command line). The first connection is opened with the driver directly: through the pool a wrong
+     * password or a missing database would only show, after the pool's whole connection timeout, as
+     * "Connection is not available, request timed out".
+     */
     public static void verify(HikariDataSource pool, ConnectionSpec spec, String purpose) {
-        try (Connection connection = pool.getConnection()) {
-            connection.isValid(5);
-        } catch (SQLException e) {
-            throw new CannotConnectException("Cannot connect to the " + purpose + " (" + spec.describe() + "): "
-                    + e.getMessage() + ". Check that the server runs, the URL and user are right, and the password is set.", e);
+        Properties properties = new Properties();
+        properties.putAll(pool.getDataSourceProperties());
+        if (pool.getUsername() != null) {
+            properties.setProperty("user", pool.getUsername());
         }
+        if (pool.getPassword() != null) {
+            properties.setProperty("password", pool.getPassword());
+        }
+        try (Connection probe = DriverManager.getConnection(pool.getJdbcUrl(), properties)) {
+            probe.isValid(CONNECT_TIMEOUT_SECONDS);
+        } catch (SQLException e) {
+            String passwordSource = spec instanceof ConnectionSpec.Postgres postgres && postgres.password() != null
+                    ? postgres.password().toString() : null;
+            throw cannotConnect(purpose, spec, ConnectFailure.explain(e, pool.getJdbcUrl(), passwordSource,
+                    CONNECT_TIMEOUT_SECONDS).replace(pool.getJdbcUrl(), JdbcUrls.redact(pool.getJdbcUrl())), pool.getPassword(), e);
+        }
+        try (Connection connection = pool.getConnection()) {
+            connection.isValid(CONNECT_TIMEOUT_SECONDS);
+        } catch (SQLException e) {
+            throw cannotConnect(purpose, spec, e.getMessage()
+                    + ". Check that the server runs, the URL and user are right, and the password is set.", pool.getPassword(), e);
+        }
+    }
+
+    private static CannotConnectException cannotConnect(String purpose, ConnectionSpec spec, String reason, String password,
+                                                        SQLException cause) {
+        String message = "Cannot connect to the " + purpose + " (" + spec.describe() + "): " + reason;
+        // The driver's messages do not echo the password (and "No suitable driver found for URL", the one that
+        // echoes the URL, is redacted above); this makes sure no future one can.
+        if (password != null && password.length() >= 3) {
+            message = message.replace(password, "***");
+        }
+        return new CannotConnectException(message, cause);
     }
 }

@@ -1,5 +1,6 @@
 package dev.backfill.db;
 
+import dev.backfill.plan.EmbeddedDataFolder;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -7,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +30,10 @@ public final class EmbeddedServers {
 
     private EmbeddedServers() {}
 
-    /** The JDBC URL of a database on the server of this folder, starting the server if nobody runs it. */
+    /**
+     * The JDBC URL of a database on the server of this folder, starting the server if nobody runs it. Refuses
+     * (IllegalArgumentException) to start one in a folder that is neither new, empty, nor a PostgreSQL data folder.
+     */
     public static String jdbcUrl(Path dataDir, String database) {
         return "jdbc:postgresql://localhost:" + port(dataDir) + "/" + database + "?user=postgres";
     }
@@ -43,6 +48,10 @@ public final class EmbeddedServers {
         if (foreign != null) {
             return foreign;
         }
+        EmbeddedDataFolder.problem(dir).ifPresent(problem -> {
+            throw new IllegalArgumentException("The embedded PostgreSQL will not start in " + dir + ": " + problem
+                    + ". Give it a new or empty folder, or the data folder of an existing demo.");
+        });
         try {
             Files.createDirectories(dir);
             long start = System.nanoTime();
@@ -64,6 +73,13 @@ public final class EmbeddedServers {
             throw new CannotConnectException("Could not start the embedded PostgreSQL in " + dir + ": " + e.getMessage()
                     + ". Check that the folder is writable and not used by another PostgreSQL, or delete it to start over.", e);
         }
+    }
+
+    /** The port of the server of this folder if this or another process runs it; empty if it would have to be started. */
+    public static synchronized Optional<Integer> runningPort(Path dataDir) {
+        Path dir = dataDir.toAbsolutePath().normalize();
+        Running running = RUNNING.get(dir);
+        return running != null ? Optional.of(running.port()) : Optional.ofNullable(portOfRunningServer(dir));
     }
 
     /** Reads postmaster.pid: line 1 is the pid, line 4 the port. Null when no live server owns the folder. */

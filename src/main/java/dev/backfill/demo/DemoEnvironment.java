@@ -8,8 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Where a demo lives: a folder holding the embedded PostgreSQL's data ({@code pg/}), the plan files
@@ -65,6 +69,43 @@ public final class DemoEnvironment {
         try (Connection admin = DriverManager.getConnection(jdbcUrl("postgres")); Statement statement = admin.createStatement()) {
             statement.execute("drop database if exists " + database + " with (force)");
         }
+    }
+
+    /**
+     * The batches applied (or being applied) in a demo database, as "plan 'p': batch 1 APPLIED", in every
+     * control schema it holds; empty if the database does not exist. Recreating the database would lose them.
+     */
+    public List<String> appliedBatches(String database) throws SQLException {
+        try (Connection admin = DriverManager.getConnection(jdbcUrl("postgres"));
+             PreparedStatement exists = admin.prepareStatement("select 1 from pg_database where datname = ?")) {
+            exists.setString(1, database);
+            try (ResultSet found = exists.executeQuery()) {
+                if (!found.next()) {
+                    return List.of();
+                }
+            }
+        }
+        List<String> applied = new ArrayList<>();
+        try (Connection connection = connect(database); Statement statement = connection.createStatement()) {
+            List<String> schemas = new ArrayList<>();
+            // any schema with a control 'batches' table: the plan may name its own control_schema
+            try (ResultSet rows = statement.executeQuery("select table_schema from information_schema.columns"
+                    + " where table_name = 'batches' and column_name in ('plan', 'batch_no', 'state')"
+                    + " group by table_schema having count(*) = 3 order by 1")) {
+                while (rows.next()) {
+                    schemas.add(rows.getString(1));
+                }
+            }
+            for (String schema : schemas) {
+                try (ResultSet rows = statement.executeQuery("select plan, batch_no, state from \"" + schema.replace("\"", "\"\"")
+                        + "\".batches where state in ('APPLYING', 'APPLIED', 'APPLIED_WITH_FAILURES') order by plan, batch_no")) {
+                    while (rows.next()) {
+                        applied.add("plan '" + rows.getString(1) + "': batch " + rows.getInt(2) + " " + rows.getString(3));
+                    }
+                }
+            }
+        }
+        return applied;
     }
 
     public Connection connect(String database) throws SQLException {

@@ -17,10 +17,10 @@ public sealed interface ConnectionSpec {
     /** A JSON-lines file (e.g. a mongoexport with extended JSON), one document per line. */
     record JsonLines(Path file) implements ConnectionSpec {}
 
-    /** A short description that never contains a password. */
+    /** A short description that never contains a password: the URL with any credentials in it replaced by ***. */
     default String describe() {
         if (this instanceof Postgres p) {
-            return p.jdbcUrl() + (p.user() == null ? "" : " as " + p.user());
+            return JdbcUrls.redact(p.jdbcUrl()) + (p.user() == null ? "" : " as " + p.user());
         }
         if (this instanceof Embedded e) {
             return "embedded PostgreSQL in " + e.dataDir() + ", database " + e.database();

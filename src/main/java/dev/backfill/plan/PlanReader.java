@@ -131,17 +131,24 @@ final class PlanReader {
                 String url = c.text("jdbc");
                 if (url != null && !url.startsWith("jdbc:postgresql:")) {
                     c.error("jdbc", "only PostgreSQL JDBC URLs (jdbc:postgresql://host/db) are supported, found '"
-                            + redactUrl(url) + "'");
+                            + JdbcUrls.redact(url) + "'");
                 }
-                if (url != null && url.toLowerCase(Locale.ROOT).contains("password=")) {
-                    c.error("jdbc", "the URL carries a password; move it to 'password: ${SOME_ENV_VAR}' so it is never stored in the plan");
-                }
+                JdbcUrls.credentials(url == null ? "" : url).ifPresent(where -> c.error("jdbc", "the URL carries " + where
+                        + "; a plan never holds a password: remove it from the URL and use 'password: ${ENV}', naming the"
+                        + " environment variable that holds it (e.g. password: ${" + key.toUpperCase(Locale.ROOT) + "_PW}),"
+                        + " and 'user:' for the user"));
                 return new ConnectionSpec.Postgres(url, c.text("user"), secret(c));
             }
             case "embedded" -> {
                 String dir = c.text("embedded");
                 String database = c.text("database");
-                return dir == null ? null : new ConnectionSpec.Embedded(resolve(dir), database == null ? "postgres" : database);
+                if (dir == null) {
+                    return null;
+                }
+                Path folder = resolve(dir);
+                EmbeddedDataFolder.problem(folder).ifPresent(problem -> c.error("embedded", "'" + dir + "': " + problem
+                        + ". Name a new or empty folder (e.g. embedded: pg, next to the plan file) or the data folder of an existing demo"));
+                return new ConnectionSpec.Embedded(folder, database == null ? "postgres" : database);
             }
             case "sqlite" -> {
                 String file = c.text("sqlite");
@@ -186,10 +193,6 @@ final class PlanReader {
     private Path resolve(String file) {
         Path path = Path.of(file);
         return path.isAbsolute() ? path : baseDir.resolve(path).normalize();
-    }
-
-    static String redactUrl(String url) {
-        return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
     }
 
     private int batch(YamlFields f) {

@@ -310,7 +310,8 @@ class PlanLoaderTest {
                 """);
 
         assertThat(invalid.errors()).hasSize(1);
-        assertError(invalid.errors().get(0), 4, "source.jdbc", "the URL carries a password", "password: ${SOME_ENV_VAR}");
+        assertError(invalid.errors().get(0), 4, "source.jdbc", "the URL carries a password in the parameter 'password'",
+                "use 'password: ${ENV}'", "e.g. password: ${SOURCE_PW}");
         assertThat(invalid.getMessage()).doesNotContain("hunter2");
     }
 

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,17 +26,32 @@ public final class Cli implements AutoCloseable {
 
     /** Starts {@code backfill args...}; its stdout and stderr go to files in {@code folder}. */
     public static Cli start(Path folder, String name, String... args) throws IOException {
+        return start(folder, name, List.of(), null, args);
+    }
+
+    /**
+     * Starts {@code dev.backfill.Launcher args...} with extra JVM options and, if not null, exactly this
+     * environment (nothing inherited), e.g. to set a password variable or take the display away.
+     */
+    public static Cli start(Path folder, String name, List<String> jvmOptions, Map<String, String> environment, String... args)
+            throws IOException {
         Files.createDirectories(folder);
         Path out = folder.resolve(name + ".out.txt");
         Path err = folder.resolve(name + ".err.txt");
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx256m");
+        command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add("dev.backfill.Launcher");
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        if (environment != null) {
+            builder.environment().clear();
+            builder.environment().putAll(environment);
+        }
+        Process process = builder.start();
         return new Cli(process, out, err);
     }
 
