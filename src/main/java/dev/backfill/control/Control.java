@@ -25,6 +25,37 @@ public final class Control {
         this.dryRuns = new DryRunStore(schema, plan);
     }
 
+    /**
+     * Batches in any control schema of this database (a plan may name its own) whose rows are in the
+     * target: applying, applied, holding users back, or rolled back with users kept. One line each.
+     */
+    public static java.util.List<String> batchesWithWrittenRows(java.sql.Connection connection) throws java.sql.SQLException {
+        java.util.List<String> schemas = new java.util.ArrayList<>();
+        java.util.List<String> written = new java.util.ArrayList<>();
+        try (java.sql.Statement statement = connection.createStatement()) {
+            try (java.sql.ResultSet rows = statement.executeQuery("select table_schema from information_schema.columns"
+                    + " where table_name = 'batches' and column_name in ('plan', 'batch_no', 'state')"
+                    + " group by table_schema having count(*) = 3 order by 1")) {
+                while (rows.next()) {
+                    schemas.add(rows.getString(1));
+                }
+            }
+            for (String schema : schemas) {
+                String batches = dev.backfill.db.Sql.quote(schema) + ".batches";
+                String users = dev.backfill.db.Sql.quote(schema) + ".users";
+                try (java.sql.ResultSet rows = statement.executeQuery("select b.plan, b.batch_no, b.state from " + batches + " b"
+                        + " where b.state in ('APPLYING', 'APPLIED', 'HELD_BACK', 'APPLIED_WITH_FAILURES') or exists (select 1 from "
+                        + users + " u where u.plan = b.plan and u.batch_no = b.batch_no and u.status = 'migrated')"
+                        + " order by b.plan, b.batch_no")) {
+                    while (rows.next()) {
+                        written.add("plan '" + rows.getString(1) + "': batch " + rows.getInt(2) + " " + rows.getString(3));
+                    }
+                }
+            }
+        }
+        return written;
+    }
+
     public String schemaName() {
         return schema.name();
     }

@@ -32,7 +32,7 @@ public final class EmbeddedServers {
 
     /**
      * The JDBC URL of a database on the server of this folder, starting the server if nobody runs it. Refuses
-     * (IllegalArgumentException) to start one in a folder that is neither new, empty, nor a PostgreSQL data folder.
+     * (InvalidInputException) to start one in a folder that is neither new, empty, nor a PostgreSQL data folder.
      */
     public static String jdbcUrl(Path dataDir, String database) {
         return "jdbc:postgresql://localhost:" + port(dataDir) + "/" + database + "?user=postgres";
@@ -49,7 +49,7 @@ public final class EmbeddedServers {
             return foreign;
         }
         EmbeddedDataFolder.problem(dir).ifPresent(problem -> {
-            throw new IllegalArgumentException("The embedded PostgreSQL will not start in " + dir + ": " + problem
+            throw new dev.backfill.errors.InvalidInputException("The embedded PostgreSQL will not start in " + dir + ": " + problem
                     + ". Give it a new or empty folder, or the data folder of an existing demo.");
         });
         try {

@@ -1,5 +1,6 @@
 package dev.backfill.demo;
 
+import dev.backfill.control.Control;
 import dev.backfill.db.EmbeddedServers;
 import java.io.IOException;
 import java.io.InputStream;
@@ -85,27 +86,9 @@ public final class DemoEnvironment {
                 }
             }
         }
-        List<String> applied = new ArrayList<>();
-        try (Connection connection = connect(database); Statement statement = connection.createStatement()) {
-            List<String> schemas = new ArrayList<>();
-            // any schema with a control 'batches' table: the plan may name its own control_schema
-            try (ResultSet rows = statement.executeQuery("select table_schema from information_schema.columns"
-                    + " where table_name = 'batches' and column_name in ('plan', 'batch_no', 'state')"
-                    + " group by table_schema having count(*) = 3 order by 1")) {
-                while (rows.next()) {
-                    schemas.add(rows.getString(1));
-                }
-            }
-            for (String schema : schemas) {
-                try (ResultSet rows = statement.executeQuery("select plan, batch_no, state from \"" + schema.replace("\"", "\"\"")
-                        + "\".batches where state in ('APPLYING', 'APPLIED', 'APPLIED_WITH_FAILURES') order by plan, batch_no")) {
-                    while (rows.next()) {
-                        applied.add("plan '" + rows.getString(1) + "': batch " + rows.getInt(2) + " " + rows.getString(3));
-                    }
-                }
-            }
+        try (Connection connection = connect(database)) {
+            return Control.batchesWithWrittenRows(connection);
         }
-        return applied;
     }
 
     public Connection connect(String database) throws SQLException {
