@@ -57,12 +57,18 @@ final class PlanReader {
         if (!f.has("entities")) {
             f.requireText("entities");
         } else {
+            int[] listed = {0};
             eachItem(f, "entities", (node, itemAt) -> {
+                listed[0]++;
                 Entity entity = entity(node, itemAt, partition);
                 if (entity != null) {
                     entities.add(entity);
                 }
             });
+            if (listed[0] == 0) {
+                errors.add(new PlanError(f.at("entities"), "the plan lists no entity, so it would migrate nothing; add at least one"
+                        + " target table under 'entities'"));
+            }
         }
         List<SkipSpec> skipped = new ArrayList<>();
         eachItem(f, "skip", (node, itemAt) -> YamlFields.open(node, itemAt, errors, "table", "reason")

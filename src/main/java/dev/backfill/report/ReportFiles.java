@@ -2,6 +2,7 @@ package dev.backfill.report;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.backfill.errors.FailedException;
 import dev.backfill.mapping.Json;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -22,8 +23,15 @@ final class ReportFiles {
     static Path write(Path destination, Body body) throws IOException, java.sql.SQLException {
         Path target = destination.toAbsolutePath();
         Path folder = target.getParent();
-        Files.createDirectories(folder);
-        Path temporary = Files.createTempFile(folder, "." + target.getFileName(), ".part");
+        Path temporary;
+        try {
+            Files.createDirectories(folder);
+            temporary = Files.createTempFile(folder, "." + target.getFileName(), ".part");
+        } catch (IOException | SecurityException e) {
+            throw new FailedException("Cannot write the report to " + target + ": " + (Files.isDirectory(folder)
+                    ? "the folder " + folder + " is not writable" : "the folder " + folder + " cannot be created")
+                    + ". Nothing was written; choose a place you can write to with --out.", e);
+        }
         try {
             try (JsonGenerator json = Json.MAPPER.getFactory().createGenerator(temporary.toFile(), JsonEncoding.UTF8)) {
                 json.useDefaultPrettyPrinter();
