@@ -119,10 +119,11 @@ class OperatorWayOutIT {
         assertThat(cli("apply", "--next").exit()).isIn(ExitCodes.OK, ExitCodes.FINDINGS);
 
         assertThat(cli("approve", "--next", "5").exit()).isEqualTo(ExitCodes.OK);
-        for (int batch = 2; batch <= 3; batch++) {
-            assertThat(cli("apply", "--next").exit()).isIn(ExitCodes.OK, ExitCodes.FINDINGS);
-        }
         InProcessCli.Result allApplied = cli("apply", "--next");
+        for (int tries = 0; tries < 5 && allApplied.exit() != ExitCodes.REFUSED; tries++) {
+            assertThat(allApplied.exit()).as(allApplied.printed()).isIn(ExitCodes.OK, ExitCodes.FINDINGS);
+            allApplied = cli("apply", "--next");
+        }
         assertThat(allApplied.err()).contains("Every batch of plan '" + PLAN + "' is applied");
         followHints(allApplied);
         assertThat(cli("approve", "--next").err()).contains("Every batch of plan '" + PLAN + "' is applied");
