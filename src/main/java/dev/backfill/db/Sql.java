@@ -52,8 +52,4 @@ public final class Sql {
         return dot < 0 ? null : tableName.substring(0, dot);
     }
 
-    public static String bareName(String tableName) {
-        int dot = tableName.indexOf('.');
-        return dot < 0 ? tableName : tableName.substring(dot + 1);
-    }
 }

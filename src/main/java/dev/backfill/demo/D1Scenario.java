@@ -112,9 +112,10 @@ public final class D1Scenario implements DemoScenario {
                     statement.executeUpdate(ddl);
                 }
             }
-            legacy.setAutoCommit(false);
-            new Writer(legacy).generate(users);
-            legacy.commit();
+            dev.backfill.db.Transactions.inTransaction(legacy, connection -> {
+                new Writer(connection).generate(users);
+                return null;
+            });
         }
         return environment.writePlan(ROOT + "plan.yaml", PLAN_FILE, "{ sqlite: " + LEGACY_FILE + " }",
                 environment.embedded(targetDb));

@@ -39,8 +39,4 @@ public final class Json {
         }
     }
 
-    /** JSON text of any plain value (for findings and reports). */
-    public static JsonNode toNode(Object value) {
-        return value instanceof JsonNode node ? node : MAPPER.valueToTree(value);
-    }
 }

@@ -56,9 +56,6 @@ public enum Coercion {
         };
     }
 
-    public boolean isJson() {
-        return this == JSON || this == JSONB;
-    }
 
     public static Optional<Coercion> fromPlanName(String name) {
         String wanted = name.trim().toLowerCase(Locale.ROOT);

@@ -65,13 +65,7 @@ public final class Preferences {
         return node.getBoolean("window.maximized", false);
     }
 
-    public double dividerPosition(String key, double fallback) {
-        return node.getDouble("divider." + key, fallback);
-    }
 
-    public void rememberDivider(String key, double position) {
-        node.putDouble("divider." + key, position);
-    }
 
     public void flush() {
         try {

@@ -50,7 +50,7 @@ public final class DryRunViewModel {
     private final StringProperty detailStatus = new SimpleStringProperty(
             "Select a user to see their legacy rows, planned rows, findings and SQL.");
     private final StringProperty userParity = new SimpleStringProperty("");
-    private Cancellation cancellation;
+    private BackgroundTask<DryRun.Result> runningTask;
 
     private record UserDetail(Preview.Result preview, List<dev.backfill.parity.Parity.UserEntityParity> parity) {}
 
@@ -155,10 +155,10 @@ public final class DryRunViewModel {
         progress.set(-1);
         progressText.set("Starting the dry run…");
         state.activityProperty().set("Dry run of " + workspace.plan().name());
-        Cancellation token = new Cancellation();
-        cancellation = token;
-        state.executor().execute(BackgroundTask.<DryRun.Result>of("dry run", (report, cancelled) ->
-                        new DryRun(workspace).run(DryRun.Options.all(), report::accept, token))
+        BackgroundTask<DryRun.Result> task = BackgroundTask.<DryRun.Result>of("dry run", (report, cancelled) ->
+                        new DryRun(workspace).run(DryRun.Options.all(), report::accept, Cancellation.when(cancelled)));
+        runningTask = task;
+        state.executor().execute(task
                 .onProgress(p -> {
                     progress.set(p.fraction());
                     progressText.set(Formats.progress(p));
@@ -185,8 +185,8 @@ public final class DryRunViewModel {
     }
 
     public void cancel() {
-        if (cancellation != null) {
-            cancellation.request();
+        if (runningTask != null && running.get()) {
+            runningTask.cancel();
             progressText.set("Cancelling after the users being mapped…");
         }
     }

@@ -15,7 +15,6 @@ import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.LongProperty;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.ReadOnlyLongProperty;
-import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyStringProperty;
 import javafx.beans.property.SimpleBooleanProperty;
 import javafx.beans.property.SimpleLongProperty;
@@ -42,10 +41,6 @@ public final class ParityViewModel {
         this.state = state;
         state.dataVersionProperty().addListener((o, old, version) -> refresh());
         refresh();
-    }
-
-    public ReadOnlyObjectProperty<ParityReport> reportProperty() {
-        return report;
     }
 
     public ObservableList<EntityParity> entities() {
@@ -116,9 +111,9 @@ public final class ParityViewModel {
         overall.set(parity.overall().name());
         migrated.set(parity.users().migrated());
         remaining.set(parity.users().total() - parity.users().migrated());
+        long heldBack = parity.users().failed() + parity.users().sourceChanged() + parity.users().targetChanged();
         summary.set(Formats.count(parity.users().migrated()) + " of " + Formats.count(parity.users().total()) + " users migrated"
-                + (parity.users().failed() + parity.users().sourceChanged() > 0 ? " · " + (parity.users().failed()
-                + parity.users().sourceChanged()) + " held back" : "") + " · computed in "
+                + (heldBack > 0 ? " · " + heldBack + " held back" : "") + " · computed in "
                 + String.format("%.2f", parity.seconds()) + " s at " + Formats.when(parity.at()));
     }
 
@@ -127,10 +122,16 @@ public final class ParityViewModel {
         if (workspace == null) {
             return;
         }
-        state.executor().execute(BackgroundTask.of("export parity", () -> {
-            ParityReport parity = new Parity(workspace).compute();
-            return new ParityExport(workspace).export(file, parity) + " (" + parity.overall() + ")";
-        }).onSuccess(written -> done.accept("Wrote the parity report to " + written))
+        ParityReport shown = report.get();
+        if (shown == null) {
+            state.fail("Nothing to export", new dev.backfill.errors.RefusedException("Parity has not been computed yet; wait for the"
+                    + " dashboard to show it, then export what it shows."));
+            return;
+        }
+        // the report on screen, not a new one: what the analyst exports is what they saw
+        state.executor().execute(BackgroundTask.of("export parity", () -> new ParityExport(workspace).export(file, shown) + " ("
+                        + shown.overall() + ")")
+                .onSuccess(written -> done.accept("Wrote the parity report to " + written))
                 .onFailure(error -> state.fail("Could not export the parity report to " + file, error)));
     }
 }
