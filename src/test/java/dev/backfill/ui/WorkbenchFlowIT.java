@@ -132,11 +132,27 @@ class WorkbenchFlowIT {
         waitFor(() -> parity.getText().equals("OK"), 20);
         assertThat(parity.getStyleClass()).contains("status-ok");
 
+        // the live app renames one migrated part: the rollback dialog shows it and asks what to do with it
+        try (Connection connection = TestPostgres.connect(demo.database(PartsScenario.TARGET_DB))) {
+            connection.createStatement().executeUpdate("update parts_v2 set name = name || ' (renamed)' where id = (select id from"
+                    + " parts_v2 where user_id = '" + applied.user() + "' order by id limit 1)");
+        }
         robot.clickOn("Batches");
         robot.interact(() -> batches.getSelectionModel().select(0));
         robot.clickOn("Roll back selected batch…");
         waitFor(() -> robot.lookup("#rollbackConfirm").tryQuery().isPresent(), 20);
+        @SuppressWarnings("unchecked")
+        TableView<dev.backfill.control.RollbackStore.DriftedRow> drifted = robot.lookup("#rollbackDrifted").queryAs(TableView.class);
+        assertThat(drifted.getItems()).singleElement().satisfies(row -> {
+            assertThat(row.table()).isEqualTo("parts_v2");
+            assertThat(row.user()).isEqualTo(applied.user());
+            assertThat(row.changedColumns()).containsExactly("name");
+        });
         robot.clickOn("#rollbackConfirm").write("1");
+        javafx.scene.Node rollBack = robot.lookup(".dialog-pane .button").match(LabeledMatchers.hasText("Roll back")).query();
+        assertThat(rollBack.isDisabled()).as("no choice made for the changed row yet").isTrue();
+        robot.clickOn("#rollbackOverwriteDrifted");
+        assertThat(rollBack.isDisabled()).isFalse();
         robot.clickOn("Roll back");
         waitFor(() -> state(batches, 1).equals("ROLLED_BACK"), 60);
         assertThat(targetTables()).isEqualTo(before);
