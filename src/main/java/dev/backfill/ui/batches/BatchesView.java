@@ -74,6 +74,12 @@ public final class BatchesView {
     private TableColumn<UserView, String> problemStatus;
     @FXML
     private TableColumn<UserView, String> problemMessage;
+    @FXML
+    private Label problemsHint;
+    @FXML
+    private Label problemDetail;
+    @FXML
+    private Button reviewAgain;
 
     public BatchesView(BatchesViewModel model) {
         this.model = model;
@@ -133,6 +139,11 @@ public final class BatchesView {
         problemUser.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().user()));
         problemStatus.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().status().sql().replace('_', ' ')));
         problemMessage.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().lastError()));
+        problemsHint.textProperty().bind(model.problemsHintProperty());
+        problems.getSelectionModel().selectedItemProperty().addListener((o, old, user) -> model.selectedProblemProperty().set(user));
+        problemDetail.textProperty().bind(Bindings.createStringBinding(() -> model.selectedProblemProperty().get() == null ? ""
+                : model.selectedProblemProperty().get().lastError(), model.selectedProblemProperty()));
+        reviewAgain.disableProperty().bind(model.reviewAgainAllowed().not());
     }
 
     @FXML
@@ -166,6 +177,11 @@ public final class BatchesView {
         Optional<String> answer = ask.showAndWait();
         answer.map(String::trim).filter(text -> text.matches("\\d{1,4}")).map(Integer::parseInt).filter(n -> n > 0)
                 .ifPresent(model::approveNext);
+    }
+
+    @FXML
+    private void onReviewAgain() {
+        model.reviewAgain();
     }
 
     @FXML

@@ -38,6 +38,7 @@ import javafx.collections.ObservableList;
 public final class BatchesViewModel {
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
     private static final int LOG_LINES = 2_000;
+    private static final String NO_BATCH_SELECTED = "Users of the selected batch that were not applied";
 
     /** One line of the live log. */
     public record LogLine(String time, String text, boolean problem) {}
@@ -50,6 +51,9 @@ public final class BatchesViewModel {
     private final ObservableList<BatchView> batches = FXCollections.observableArrayList();
     private final ObjectProperty<BatchView> selected = new SimpleObjectProperty<>();
     private final ObservableList<UserView> problems = FXCollections.observableArrayList();
+    private final ObjectProperty<UserView> selectedProblem = new SimpleObjectProperty<>();
+    private final StringProperty problemsHint = new SimpleStringProperty(NO_BATCH_SELECTED);
+    private final BooleanProperty reviewing = new SimpleBooleanProperty();
     private final ObservableList<LogLine> log = FXCollections.observableArrayList();
     private final BooleanProperty applying = new SimpleBooleanProperty();
     private final BooleanProperty pausing = new SimpleBooleanProperty();
@@ -112,6 +116,46 @@ public final class BatchesViewModel {
     /** Users of the selected batch that failed or whose source changed, with the reason. */
     public ObservableList<UserView> problems() {
         return problems;
+    }
+
+    public ObjectProperty<UserView> selectedProblemProperty() {
+        return selectedProblem;
+    }
+
+    /** What the held-back users of the selected batch need before it can be approved again. */
+    public ReadOnlyStringProperty problemsHintProperty() {
+        return problemsHint;
+    }
+
+    /** Whether the selected held-back user can be reviewed again now (its rows changed since review). */
+    public BooleanBinding reviewAgainAllowed() {
+        return Bindings.createBooleanBinding(() -> selectedProblem.get() != null && selectedProblem.get().status().needsReview()
+                && !applying.get() && !reviewing.get(), selectedProblem, applying, reviewing);
+    }
+
+    /**
+     * Reviews one held-back user again (a dry run of that user alone, as 'dry-run --user'): its new
+     * findings show the rows the live app wrote, and the batch can then be approved again.
+     */
+    public void reviewAgain() {
+        Workspace workspace = state.workspace();
+        UserView user = selectedProblem.get();
+        if (workspace == null || user == null) {
+            return;
+        }
+        reviewing.set(true);
+        state.activityProperty().set("Reviewing user " + user.user() + " again");
+        state.executor().execute(BackgroundTask.of("review user", () -> new dev.backfill.engine.DryRun(workspace)
+                        .run(dev.backfill.engine.DryRun.Options.single(user.user()), dev.backfill.engine.ProgressListener.NONE,
+                                new dev.backfill.engine.Cancellation()))
+                .onSuccess(result -> line("User " + user.user() + " reviewed again: " + result.findingCount() + " finding(s) (Dry run"
+                        + " shows them); approve the batch again to apply it.", false))
+                .onFailure(error -> state.fail("User " + user.user() + " was not reviewed again", error))
+                .onFinished(() -> {
+                    reviewing.set(false);
+                    state.activityProperty().set("");
+                    state.dataChanged();
+                }));
     }
 
     public ObservableList<LogLine> log() {
@@ -332,8 +376,13 @@ public final class BatchesViewModel {
         Workspace workspace = state.workspace();
         if (batch == null || workspace == null) {
             problems.clear();
+            problemsHint.set(NO_BATCH_SELECTED);
             return;
         }
+        problemsHint.set(batch.usersToReview() > 0 ? "Batch " + batch.number() + ": " + batch.usersToReview() + " user(s) changed after"
+                + " review. Review each again, then Approve selected again."
+                : batch.state() == BatchState.HELD_BACK ? "Batch " + batch.number() + " holds these users back: fix the cause, then"
+                + " Approve selected again" : "Users of batch " + batch.number() + " that were not applied");
         state.executor().execute(BackgroundTask.of("batch users", () -> workspace.control().users().heldBack(batch.number()))
                 .onSuccess(problems::setAll).onFailure(error -> state.fail("Could not read the batch's users", error)));
     }
