@@ -19,5 +19,7 @@ public enum FindingKind {
     /** Older rows of a user were dropped in favour of the latest one. */
     SUPERSEDED_ROW,
     /** The user's legacy rows changed after approval; the user was not applied. */
-    SOURCE_CHANGED
+    SOURCE_CHANGED,
+    /** A field the plan reads is in no legacy record of the dry run (a misspelt JSON path): NULL for every user. */
+    FIELD_NOT_FOUND
 }

@@ -21,6 +21,9 @@ public final class Paths {
         LegacyRecord context = record;
         JsonNode node = record.value();
         for (FieldPath.Segment segment : path.segments()) {
+            if (node.isPojo() && !(segment instanceof FieldPath.Parent || segment instanceof FieldPath.Row)) {
+                return node; // an unreadable legacy value: whatever lies inside it is unreadable too, never "missing"
+            }
             if (segment instanceof FieldPath.Field field) {
                 node = node.isObject() ? node.get(field.name()) : null;
             } else if (segment instanceof FieldPath.Index index) {
@@ -56,6 +59,10 @@ public final class Paths {
             return;
         }
         FieldPath.Segment segment = segments.get(at);
+        if (node.isPojo() && !(segment instanceof FieldPath.Parent || segment instanceof FieldPath.Row)) {
+            out.add(node); // an unreadable legacy value stands for everything inside it
+            return;
+        }
         if (segment instanceof FieldPath.Parent) {
             LegacyRecord parent = context.parent();
             if (parent != null) {
