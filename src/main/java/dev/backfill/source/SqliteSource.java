@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.backfill.db.Sql;
 import dev.backfill.mapping.Json;
+import dev.backfill.mapping.Unreadable;
 import dev.backfill.plan.SourceSpec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -63,6 +64,8 @@ public final class SqliteSource implements SourceReader {
     private final String description;
     private final String url;
     private final String orderCollation;
+    /** A UTF-8 file (the usual): its text values are checked to be valid UTF-8. */
+    private final boolean utf8;
     private final Connection connection;
     private final Set<Connection> cursors = ConcurrentHashMap.newKeySet();
     private final Map<String, Layout> layouts = new ConcurrentHashMap<>();
@@ -85,6 +88,7 @@ public final class SqliteSource implements SourceReader {
                     encoding = rows.next() ? rows.getString(1) : "UTF-8";
                 }
                 this.orderCollation = "UTF-8".equalsIgnoreCase(encoding) ? "BINARY" : CODE_POINT_COLLATION;
+                this.utf8 = "UTF-8".equalsIgnoreCase(encoding);
                 if (!orderCollation.equals("BINARY")) {
                     registerCollation(first);
                 }
@@ -304,7 +308,7 @@ public final class SqliteSource implements SourceReader {
                 try (ResultSet rows = statement.executeQuery()) {
                     String[] labels = labels(rows.getMetaData());
                     while (rows.next()) {
-                        ObjectNode row = row(rows, labels);
+                        ObjectNode row = row(rows, labels, utf8);
                         found.computeIfAbsent(rows.getString(1), k -> new RowDigest()).add(row, Json.write(row));
                     }
                 }
@@ -350,7 +354,7 @@ public final class SqliteSource implements SourceReader {
             try (ResultSet rows = statement.executeQuery()) {
                 String[] labels = labels(rows.getMetaData());
                 while (rows.next()) {
-                    ObjectNode row = row(rows, labels);
+                    ObjectNode row = row(rows, labels, utf8);
                     out.add(row, Json.write(row));
                 }
             }
@@ -368,12 +372,29 @@ public final class SqliteSource implements SourceReader {
         return labels;
     }
 
-    private static ObjectNode row(ResultSet rows, String[] labels) throws SQLException {
+    private static ObjectNode row(ResultSet rows, String[] labels, boolean utf8) throws SQLException {
         ObjectNode row = Json.NODES.objectNode();
         for (int i = 0; i < labels.length; i++) {
-            row.set(labels[i], value(rows.getObject(i + 2)));
+            Object value = rows.getObject(i + 2);
+            // the driver decodes text leniently: a bad byte comes back as U+FFFD. Only then are the stored bytes looked at.
+            if (utf8 && value instanceof String text && text.indexOf('\uFFFD') >= 0) {
+                row.set(labels[i], text(text, rows.getBytes(i + 2)));
+            } else {
+                row.set(labels[i], value(value));
+            }
         }
         return row;
+    }
+
+    /** Text whose stored bytes are valid UTF-8, or an unreadable value naming the first bad byte: never U+FFFD in its place. */
+    static JsonNode text(String decoded, byte[] stored) {
+        int bad = stored == null ? -1 : Utf8.firstInvalid(stored, 0, stored.length);
+        if (bad < 0) {
+            return Json.NODES.textNode(decoded);
+        }
+        String shown = Utf8.shown(stored, 0, stored.length, 80);
+        return Unreadable.value("'" + shown + "' " + Utf8.problem(stored, 0, stored.length, bad) + ", and PostgreSQL text holds"
+                + " only UTF-8 (replacing the byte would change the value)", shown, false);
     }
 
     /** One value by its storage class (sqlite-jdbc reports the value's own type, not the column's). */
@@ -424,6 +445,52 @@ public final class SqliteSource implements SourceReader {
                 throw failure(stream, "reading its columns", e);
             }
         }
+    }
+
+    /** A table's or query's columns with their declared types; SQLite values are never JSON to this tool, so none is navigable. */
+    @Override
+    public synchronized java.util.Optional<List<SourceColumn>> columns(SourceSpec stream) {
+        if (stream.table() == null && stream.query() == null) {
+            return java.util.Optional.empty();
+        }
+        try {
+            String from = stream.table() != null ? Sql.quote(tableName(stream)) + " as src" : "(" + stripped(stream.query()) + ") as src";
+            List<SourceColumn> columns = new ArrayList<>();
+            try (Statement statement = connection.createStatement();
+                 ResultSet rows = statement.executeQuery("select src.* from " + from + " limit 0")) {
+                ResultSetMetaData meta = rows.getMetaData();
+                for (int i = 1; i <= meta.getColumnCount(); i++) {
+                    String declared = meta.getColumnTypeName(i);
+                    columns.add(new SourceColumn(meta.getColumnLabel(i), declared == null ? "" : declared, false));
+                }
+            }
+            return java.util.Optional.of(columns);
+        } catch (SQLException e) {
+            throw failure(stream, "reading its columns", e);
+        }
+    }
+
+    /** The table's name as the file spells it; a clear error listing the tables when there is none. */
+    private String tableName(SourceSpec stream) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "select name from sqlite_schema where type in ('table', 'view') and name = ? collate nocase")) {
+            statement.setString(1, stream.table());
+            try (ResultSet rows = statement.executeQuery()) {
+                if (rows.next()) {
+                    return rows.getString(1);
+                }
+            }
+        }
+        throw new SourceException("The " + description + " has no table '" + stream.table() + "'" + where(stream)
+                + " (its tables: " + String.join(", ", tables()) + "). Check 'from: { table: ... }' in the plan.", null);
+    }
+
+    private static String stripped(String query) {
+        String text = query.strip();
+        while (text.endsWith(";")) {
+            text = text.substring(0, text.length() - 1).strip();
+        }
+        return text;
     }
 
     private Layout tableLayout(SourceSpec stream) throws SQLException {
