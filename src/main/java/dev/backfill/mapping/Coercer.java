@@ -378,8 +378,10 @@ public final class Coercer {
         try {
             return new Ok(utcMicros(ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME).toOffsetDateTime()));
         } catch (DateTimeParseException e) {
-            return new Invalid(show(raw) + " is not a timestamp this tool reads (ISO-8601, 'YYYY-MM-DD HH:MM:SS[+zone]',"
-                    + " epoch seconds or milliseconds, or RFC 1123); if it is a real date, give the column a 'format:'");
+            String outside = outsideYears(text);
+            return new Invalid(show(raw) + (outside != null ? outside
+                    : " is not a timestamp this tool reads (ISO-8601, 'YYYY-MM-DD HH:MM:SS[+zone]',"
+                    + " epoch seconds or milliseconds, or RFC 1123); if it is a real date, give the column a 'format:'"));
         }
     }
 
@@ -441,6 +443,27 @@ public final class Coercer {
         long nanos = utc.getNano();
         long roundedMicros = Math.round(nanos / 1000.0);
         return utc.withNano(0).plus(roundedMicros, ChronoUnit.MICROS);
+    }
+
+    private static final Pattern LONG_YEAR = Pattern.compile("[+-]?(\\d{5,})-\\d\\d-\\d\\d.*");
+
+    /**
+     * Why a date as PostgreSQL prints it is outside the years this tool writes, or null: a BC date
+     * ({@code 0044-03-15 BC}), a year of five digits or more, or PostgreSQL's {@code infinity}.
+     */
+    private static String outsideYears(String text) {
+        String lower = text.toLowerCase(Locale.ROOT);
+        if (lower.endsWith(" bc")) {
+            return " is a date before the year 1 (BC), outside the years 1 to 9999 this tool writes";
+        }
+        if (lower.equals("infinity") || lower.equals("-infinity")) {
+            return " is PostgreSQL's " + lower + ", not a point in time; it is outside the years 1 to 9999 this tool writes";
+        }
+        Matcher year = LONG_YEAR.matcher(text);
+        if (year.matches()) {
+            return " falls in the year " + year.group(1).replaceFirst("^0+(?=\\d)", "") + ", outside the years 1 to 9999 this tool writes";
+        }
+        return null;
     }
 
     private static Result toDate(JsonNode raw, String format) {

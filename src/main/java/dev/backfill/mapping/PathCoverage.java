@@ -45,6 +45,8 @@ public final class PathCoverage {
         final Map<String, Set<String>> heldAt = new LinkedHashMap<>();
         /** The name the path wanted where it stopped. */
         final Map<String, String> wantedAt = new LinkedHashMap<>();
+        /** How many steps of the path were taken where it stopped. */
+        final Map<String, Integer> depthAt = new LinkedHashMap<>();
 
         Watch(FieldRead read) {
             this.read = read;
@@ -124,6 +126,7 @@ public final class PathCoverage {
 
     private static void note(Watch watch, Stop stop) {
         watch.wantedAt.putIfAbsent(stop.at(), stop.wanted());
+        watch.depthAt.putIfAbsent(stop.at(), stop.depth());
         if (stop.node() != null && stop.node().isObject()) {
             Set<String> keys = watch.keysAt.computeIfAbsent(stop.at(), k -> new LinkedHashSet<>());
             Iterator<String> names = stop.node().fieldNames();
@@ -136,7 +139,7 @@ public final class PathCoverage {
     }
 
     /** Where a path stopped: the path up to there, the node found there (null: nothing), and the name or index wanted next. */
-    private record Stop(String at, JsonNode node, String wanted) {}
+    private record Stop(String at, int depth, JsonNode node, String wanted) {}
 
     /**
      * Follows the path like {@link Paths#get} (the first element at a [*]) and says where it stops;
@@ -146,6 +149,7 @@ public final class PathCoverage {
         LegacyRecord context = record;
         JsonNode node = record.value();
         StringBuilder at = new StringBuilder();
+        int depth = 0;
         for (FieldPath.Segment segment : path.segments()) {
             JsonNode next;
             String step;
@@ -172,9 +176,10 @@ public final class PathCoverage {
                 next = context == null ? null : context.row();
             }
             if (next == null || next.isMissingNode()) {
-                return new Stop(at.toString(), node, step);
+                return new Stop(at.toString(), depth, node, step);
             }
             append(at, step);
+            depth++;
             node = next;
         }
         return null;
@@ -217,36 +222,40 @@ public final class PathCoverage {
         return findings;
     }
 
+    /**
+     * The finding for a path no record had. What the records hold is told where the path got furthest
+     * (the most useful place for "did you mean"); records that stopped earlier are only counted.
+     */
     private static Finding finding(Watch watch, long withRows) {
         FieldRead read = watch.read;
         Entity entity = read.entity();
-        List<String> suggestions = new ArrayList<>();
+        String deepest = watch.depthAt.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse("");
+        String wanted = watch.wantedAt.getOrDefault(deepest, "");
+        String where = deepest.isEmpty() ? "The records" : "At '" + deepest + "' the records";
+        Set<String> keys = watch.keysAt.getOrDefault(deepest, Set.of());
+        Set<String> held = watch.heldAt.getOrDefault(deepest, Set.of());
         StringBuilder seen = new StringBuilder();
-        watch.wantedAt.forEach((at, wanted) -> {
-            String where = at.isEmpty() ? "the records" : "at '" + at + "' the records";
-            Set<String> keys = watch.keysAt.getOrDefault(at, Set.of());
-            Set<String> held = watch.heldAt.getOrDefault(at, Set.of());
-            if (!keys.isEmpty()) {
-                List<String> shown = new ArrayList<>(keys).subList(0, Math.min(keys.size(), 12));
-                seen.append(seen.length() == 0 ? "" : "; ").append(where).append(" have the keys ").append(String.join(", ", shown))
-                        .append(keys.size() > shown.size() ? ", …" : "");
-                for (String key : Closest.to(wanted, keys, 3)) {
-                    suggestions.add(at.isEmpty() ? key : at + "." + key);
-                }
+        List<JsonNode> values = new ArrayList<>();
+        if (!keys.isEmpty()) {
+            List<String> shown = new ArrayList<>(keys).subList(0, Math.min(keys.size(), 12));
+            seen.append(where).append(" have the keys ").append(String.join(", ", shown)).append(keys.size() > shown.size() ? ", …" : "");
+            for (String key : Closest.to(wanted, keys, 3)) {
+                values.add(Json.NODES.textNode(deepest.isEmpty() ? key : deepest + "." + key));
             }
-            if (!held.isEmpty()) {
-                seen.append(seen.length() == 0 ? "" : "; ").append(where).append(" hold ").append(String.join(" or ", held))
-                        .append(" where '").append(wanted).append("' was wanted");
-            }
-        });
-        List<JsonNode> values = suggestions.stream().distinct().map(s -> (JsonNode) Json.NODES.textNode(s)).toList();
+        }
+        if (!held.isEmpty()) {
+            seen.append(seen.length() == 0 ? where + " hold " : "; some hold ").append(String.join(" or ", held))
+                    .append(" where '").append(wanted).append("' was looked for");
+        }
+        if (watch.depthAt.size() > 1 && !deepest.isEmpty()) {
+            seen.append(" (other records do not reach '").append(deepest).append("')");
+        }
         String line = read.at() == null || read.at().line() == 0 ? "" : ", plan line " + read.at().line();
         String field = read.at() == null || read.at().field().isEmpty() ? read.role() : read.at().field();
         String message = "no " + entity.from().label() + " record of the " + withRows + " user(s) mapped has '" + read.path().text()
-                + "' (read by " + field + line + "), so it reads as missing, NULL, for every one of them"
-                + (seen.length() == 0 ? "" : "; " + seen)
-                + (values.isEmpty() ? "" : ". Did you mean '" + values.get(0).textValue() + "'?")
-                + " Fix the plan if the path is misspelt; if the field is really absent, nothing is lost";
+                + "' (read by " + field + line + "), so it is missing, NULL, for every one of them. " + seen
+                + (values.isEmpty() ? "." : ": did you mean '" + values.get(0).textValue() + "'?")
+                + " Fix the plan if the path is misspelt; if no record has this field yet, nothing is lost";
         return new Finding(PLAN_USER, entity.name(), FindingKind.FIELD_NOT_FOUND, read.path().text(), values, null, List.of(), message);
     }
 }

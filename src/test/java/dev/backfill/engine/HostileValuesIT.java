@@ -131,6 +131,7 @@ class HostileValuesIT {
             new Case(PG, "pg-float-max", "f8", "1.7976931348623157e308", lands("dbl_v", "1.7976931348623157e+308")),
             new Case(PG, "pg-timestamp-bc", "ts", "0001-01-01 00:00:00+00 BC", invalid("ts_v")),
             new Case(PG, "pg-timestamp-99999", "ts", "99999-01-01 00:00:00+00", invalid("ts_v")),
+            new Case(PG, "pg-timestamp-infinity", "ts", "infinity", invalid("ts_v")),
             new Case(PG, "pg-date-bc", "d", "0044-03-15 BC", invalid("d_v")),
             new Case(PG, "pg-date-max", "d", "9999-12-31", lands("d_v", "9999-12-31")),
             // SQLite: every value as the file stores it
@@ -249,6 +250,7 @@ class HostileValuesIT {
                     from: { table: items, where: { kind: pack } }
                     into: pg_packs
                     key: [id]
+                    legacy_id: id
                     columns:
                       id: id
                       user_id: user_id
@@ -539,6 +541,16 @@ class HostileValuesIT {
                     + " or jb::text like '\"[[[%'")).isZero();
         }
         assertThat(applies.values()).extracting(Apply.Result::state).containsOnly(BatchState.APPLIED);
+    }
+
+    @Test
+    void datesOutsideTheYearsOneTo9999SayWhichYearTheyFallIn() {
+        assertThat(finding(PG, "pg-date-bc").message()).contains("d_v '0044-03-15 BC' is a date before the year 1 (BC),"
+                + " outside the years 1 to 9999 this tool writes; d_v is written as NULL");
+        assertThat(finding(PG, "pg-timestamp-99999").message()).contains("falls in the year 99999, outside the years 1 to 9999");
+        assertThat(finding(PG, "pg-timestamp-infinity").message()).contains("'infinity' is PostgreSQL's infinity, not a point in time");
+        assertThat(finding(LITE, "lite-year-0").message()).contains("falls in the year 0, outside the years 1 to 9999");
+        assertThat(finding(LINES, "line-year-99999").message()).contains("falls in the year 99999, outside the years 1 to 9999");
     }
 
     @Test

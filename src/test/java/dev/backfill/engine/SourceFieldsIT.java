@@ -113,7 +113,8 @@ class SourceFieldsIT {
                 assertThat(f.field()).isEqualTo("data.agerange");
                 assertThat(f.values()).extracting(v -> v.textValue()).first().isEqualTo("data.ageRange");
                 assertThat(f.message()).contains("no query record of the 12 user(s) mapped has 'data.agerange'")
-                        .contains("entities[0].columns.ageRange, plan line").contains("Did you mean 'data.ageRange'?");
+                        .contains("entities[0].columns.ageRange, plan line").contains("At 'data' the records have the keys ")
+                        .contains(": did you mean 'data.ageRange'?");
             });
             assertThat(stored(workspace, FindingKind.FIELD_NOT_FOUND)).extracting(Finding::field).containsExactly("data.agerange");
         }
@@ -136,8 +137,9 @@ class SourceFieldsIT {
                 assertThat(f.entity()).isEqualTo("job_metrics");
                 assertThat(f.field()).isEqualTo("metadata.costTracking.totalCots");
                 assertThat(f.values()).extracting(v -> v.textValue()).containsExactly("metadata.costTracking.totalCost");
-                assertThat(f.message()).contains("at 'metadata.costTracking' the records have the keys totalCost")
-                        .contains("Did you mean 'metadata.costTracking.totalCost'?");
+                assertThat(f.message()).contains("At 'metadata.costTracking' the records have the keys totalCost, ")
+                        .contains(": did you mean 'metadata.costTracking.totalCost'?")
+                        .contains("(other records do not reach 'metadata.costTracking')");
             });
         }
     }

@@ -41,7 +41,7 @@ class DryRunSummaryIT {
             assertThat(dryRun.fieldsNotFoundProperty().get())
                     .startsWith("1 field the plan reads is in no legacy record (NULL for every user):\n• job_metrics: no jobs record of the 6"
                             + " user(s) mapped has 'metadata.costTracking.inputTokenz'")
-                    .contains("Did you mean 'metadata.costTracking.inputTokens'?");
+                    .contains("did you mean 'metadata.costTracking.inputTokens'?");
         } finally {
             state.replaceWorkspace(null);
         }
