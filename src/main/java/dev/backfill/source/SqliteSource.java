@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.backfill.db.Sql;
 import dev.backfill.mapping.Json;
+import dev.backfill.mapping.StoredText;
 import dev.backfill.mapping.Unreadable;
 import dev.backfill.plan.SourceSpec;
 import java.io.IOException;
@@ -69,6 +70,11 @@ public final class SqliteSource implements SourceReader {
     private final Connection connection;
     private final Set<Connection> cursors = ConcurrentHashMap.newKeySet();
     private final Map<String, Layout> layouts = new ConcurrentHashMap<>();
+    /**
+     * Per stream, the stored bytes of user keys that cannot name a user (a NUL character, bytes that are
+     * not UTF-8): left out of the users, their rows reported by {@link #rowsWithoutUser} with the reason.
+     */
+    private final Map<String, Set<String>> unusableKeys = new ConcurrentHashMap<>();
 
     public SqliteSource(Path file) {
         Sources.requireReadableFile(file, "SQLite file", "sqlite");
@@ -201,8 +207,8 @@ public final class SqliteSource implements SourceReader {
         Layout layout = layout(stream);
         requirePartition(stream, layout);
         String key = "cast(" + layout.partition() + " as text) collate binary";
-        String sql = "select distinct " + key + " as k from " + layout.from() + " where " + layout.partition()
-                + " is not null and " + key + " <> '' order by k collate " + orderCollation;
+        String sql = "select k, cast(k as blob) from (select distinct " + key + " as k from " + layout.from() + " where "
+                + layout.partition() + " is not null and " + key + " <> '') order by k collate " + orderCollation;
         Connection cursor = null;
         try {
             cursor = connect(!orderCollation.equals("BINARY"));
@@ -240,13 +246,18 @@ public final class SqliteSource implements SourceReader {
             if (closed) {
                 return false;
             }
-            if (ready == null) {
+            while (ready == null) {
                 try {
                     ready = rows.next();
+                    if (ready && unusable(rows.getString(1), rows.getBytes(2))) {
+                        unusableKeys.computeIfAbsent(stream.streamKey(), k -> ConcurrentHashMap.newKeySet())
+                                .add(java.util.HexFormat.of().formatHex(rows.getBytes(2)));
+                        ready = null;
+                    }
                 } catch (SQLException e) {
                     throw failure(stream, "listing its users", e);
                 }
-                if (!ready) {
+                if (Boolean.FALSE.equals(ready)) {
                     close();
                     return false;
                 }
@@ -342,7 +353,42 @@ public final class SqliteSource implements SourceReader {
                 + layout.partition() + " as text) collate binary = '' order by " + layout.order() + " limit ?";
         RowDigest digest = new RowDigest();
         select(stream, sql, limit, digest);
-        return digest.finish().rows();
+        List<ObjectNode> rows = new ArrayList<>(digest.finish().rows());
+        for (String hex : unusableKeys.getOrDefault(stream.streamKey(), Set.of())) {
+            byte[] key = java.util.HexFormat.of().parseHex(hex);
+            String shown = Utf8.shown(key, 0, key.length, 80);
+            int bad = Utf8.firstInvalid(key, 0, key.length);
+            String why = bad >= 0 ? Utf8.problem(key, 0, key.length, bad) : "contains a NUL character (\\u0000)";
+            try (PreparedStatement statement = connection.prepareStatement("select null, src.* from " + layout.from() + " where cast("
+                    + layout.partition() + " as blob) = ? order by " + layout.order() + " limit ?")) {
+                statement.setBytes(1, key);
+                statement.setInt(2, Math.max(0, limit - rows.size()));
+                try (ResultSet found = statement.executeQuery()) {
+                    String[] labels = labels(found.getMetaData());
+                    while (found.next()) {
+                        ObjectNode row = row(found, labels, utf8);
+                        JsonNode idValue = row.get("id");
+                        Unreadable idMarker = idValue == null ? null : Unreadable.of(idValue);
+                        String id = idValue == null || idValue.isNull() ? "(no id)"
+                                : idMarker != null ? idMarker.shown() : StoredText.escape(idValue.asText());
+                        rows.add(Unreadable.record("id " + id, stream.partition(), "its "
+                                + stream.partition() + " '" + shown + "' " + why + ", which PostgreSQL cannot store as a user key,"
+                                + " so it cannot name a user", shown));
+                    }
+                }
+            } catch (SQLException e) {
+                throw failure(stream, "looking for rows without a user", e);
+            }
+        }
+        return rows;
+    }
+
+    /** A user key that cannot be stored: a NUL character, or bytes that are not UTF-8 (the driver shows those as U+FFFD). */
+    private boolean unusable(String key, byte[] stored) {
+        if (key.indexOf('\0') >= 0) {
+            return true;
+        }
+        return utf8 && key.indexOf('\uFFFD') >= 0 && stored != null && Utf8.firstInvalid(stored, 0, stored.length) >= 0;
     }
 
     /** Runs a select of a null user key and the rows; a non-null limit is bound to its one parameter. */

@@ -377,6 +377,11 @@ class HostileValuesIT {
                     insert.executeUpdate();
                 }
             }
+            try (Statement statement = sqlite.createStatement()) {
+                // user keys PostgreSQL cannot store: their rows belong to no user
+                statement.execute("insert into items (id, user_id, txt) values ('lite-nul-key-v', 'lite-' || char(0) || 'key', 'x'),"
+                        + " ('lite-bytes-key-v', cast(x'6c6974652dff' as text), 'y')");
+            }
             List<String> owners = new ArrayList<>(cases(LITE).stream().map(Case::user).toList());
             owners.addAll(plainUsers(LITE));
             for (String user : owners) {
@@ -447,6 +452,21 @@ class HostileValuesIT {
         return list.stream().map(f -> f.kind() + " " + f.user() + " " + f.field()).collect(Collectors.toCollection(TreeSet::new));
     }
 
+    @Test
+    void aSqliteUserKeyWithANulOrBytesThatAreNotUtf8IsReportedAndTheRunGoesOn() throws Exception {
+        List<Finding> noUser = findings.get(LITE).stream().filter(f -> f.user().equals(DryRunStore.NO_USER)).toList();
+        assertThat(noUser).extracting(Finding::message).containsExactlyInAnyOrder(
+                "its user_id 'lite-\\u0000key' contains a NUL character (\\u0000), which PostgreSQL cannot store as a user key,"
+                        + " so it cannot name a user; it belongs to no user (no usable user_id could be read from it), so it is not"
+                        + " migrated. Fix or remove it in items and dry-run again",
+                "its user_id 'lite-\\xFF' is not valid UTF-8 at byte 6 (0xFF), which PostgreSQL cannot store as a user key, so it"
+                        + " cannot name a user; it belongs to no user (no usable user_id could be read from it), so it is not migrated."
+                        + " Fix or remove it in items and dry-run again");
+        assertThat(noUser).extracting(Finding::legacyIds).containsExactlyInAnyOrder(List.of("id lite-nul-key-v"), List.of("id lite-bytes-key-v"));
+        assertThat(rowWritten("lite_items", "lite-nul-key-v")).isFalse();
+        assertThat(rowWritten("lite_items", "lite-bytes-key-v")).isFalse();
+    }
+
     private static Finding finding(String source, String user) {
         List<Finding> of = findings.get(source).stream().filter(f -> f.user().equals(user)).toList();
         assertThat(of).as("findings of %s", user).hasSize(1);
@@ -471,6 +491,9 @@ class HostileValuesIT {
             }
             if (source.equals(LINES)) {
                 expected.add("INVALID_VALUE " + DryRunStore.NO_USER + " $");
+            }
+            if (source.equals(LITE)) {
+                expected.add("INVALID_VALUE " + DryRunStore.NO_USER + " user_id");
             }
             assertThat(describe(findings.get(source))).as("findings of the %s source", source).isEqualTo(expected);
 
