@@ -238,6 +238,9 @@ public final class UserMapping {
             if (from.explode() == null) {
                 records.add(LegacyRecord.ofRow(row, position++));
             } else {
+                if (rowsWithUnreadable.contains(row)) {
+                    reportUnreadableExplode(entity, row, position);
+                }
                 List<LegacyRecord> exploded = Paths.explode(row, from.explode(), position);
                 records.addAll(exploded);
                 position += exploded.size();
@@ -281,6 +284,21 @@ public final class UserMapping {
             }
         }
         return readable == null ? streamRows : readable;
+    }
+
+    /** An explode path that runs into an unreadable value yields no records: say so, rather than lose them quietly. */
+    private void reportUnreadableExplode(Entity entity, ObjectNode row, int position) {
+        for (JsonNode reached : Paths.getAll(LegacyRecord.ofRow(row, position), entity.from().explode())) {
+            Unreadable marker = Unreadable.of(reached);
+            if (marker != null) {
+                String id = rowId(row);
+                findings.add(new Finding(user, entity.name(), FindingKind.INVALID_VALUE, entity.from().explode().text(),
+                        List.of(marker.shownNode()), null, List.of(id), entity.name() + ": the records of " + entity.from().label()
+                        + " row " + id + " under '" + entity.from().explode().text() + "' cannot be read: the value "
+                        + marker.reason() + "; none of them is migrated"));
+                return;
+            }
+        }
     }
 
     /** The record's fields equal the source's {@code where} values (compared as text: 5 and "5" are equal; null matches absent). */

@@ -172,6 +172,30 @@ class HostileValuesTest {
     }
 
     @Test
+    void anExplodePathThroughAnUnreadableValueIsAFindingInsteadOfNoRecords() {
+        Plan plan = plan("""
+                - name: steps
+                  from: { table: jobs, explode: "doc.steps[*]" }
+                  into: steps_v2
+                  key: [name]
+                  columns:
+                    name: name
+                """);
+        ObjectNode bad = row("{\"id\": \"j1\"}");
+        bad.set("doc", Unreadable.value("is nested deeper than 1000 levels", "{\"steps\": [[[…", true));
+
+        UserResult result = map(plan, bad, row("{\"id\": \"j2\", \"doc\": {\"steps\": [{\"name\": \"s\"}]}}"));
+
+        assertThat(result.rowsOf("steps")).extracting(r -> r.value("name")).containsExactly("s");
+        assertThat(result.findings()).singleElement().satisfies(f -> {
+            assertThat(f.field()).isEqualTo("doc.steps[*]");
+            assertThat(f.legacyIds()).containsExactly("j1");
+            assertThat(f.message()).isEqualTo("steps: the records of jobs row j1 under 'doc.steps[*]' cannot be read: the value is"
+                    + " nested deeper than 1000 levels; none of them is migrated");
+        });
+    }
+
+    @Test
     void aLegacyIdWithANulCharacterKeepsItsRowBehindWithAFinding() {
         Plan plan = plan("""
                 - name: notes
