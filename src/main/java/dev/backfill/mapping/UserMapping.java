@@ -12,7 +12,9 @@ import dev.backfill.plan.SourceSpec;
 import java.math.BigDecimal;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -42,9 +44,9 @@ public final class UserMapping {
     private final Map<String, Map<String, String>> aliases = new HashMap<>();
     private final Set<String> supersededReported = new LinkedHashSet<>();
     /** Unreadable records already reported (each once, whichever entity of its stream meets it first). */
-    private final Set<ObjectNode> unreadableReported = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    private final Set<ObjectNode> unreadableReported = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Rows holding an unreadable value: only their columns are checked for one. */
-    private final Set<ObjectNode> rowsWithUnreadable = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    private final Set<ObjectNode> rowsWithUnreadable = Collections.newSetFromMap(new IdentityHashMap<>());
     private final UnmappedFields unmapped;
     private final String fingerprint;
 

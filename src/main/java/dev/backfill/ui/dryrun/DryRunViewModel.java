@@ -168,6 +168,7 @@ public final class DryRunViewModel {
         running.set(true);
         progress.set(-1);
         progressText.set("Starting the dry run…");
+        fieldsNotFound.set("");
         state.activityProperty().set("Dry run of " + workspace.plan().name());
         Cancellation token = new Cancellation();
         cancellation = token;
