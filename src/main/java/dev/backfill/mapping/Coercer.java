@@ -3,6 +3,7 @@ package dev.backfill.mapping;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.POJONode;
 import dev.backfill.plan.Coercion;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -89,7 +90,7 @@ public final class Coercer {
         if (raw == null || raw.isNull() || raw.isMissingNode()) {
             return new Ok(null);
         }
-        if (raw.isPojo()) {
+        if (raw instanceof POJONode) {
             Unreadable marker = Unreadable.of(raw);
             return marker != null ? new Invalid(marker.reason(), marker.dropsRow()) : new Invalid(show(raw) + " is not a legacy value");
         }
@@ -520,9 +521,9 @@ public final class Coercer {
         if (node.isTextual()) {
             return textProblem(node.textValue(), nulEscaped);
         }
-        if (node.isPojo()) {
+        if (node instanceof POJONode) {
             Unreadable marker = Unreadable.of(node);
-            return new Invalid(marker != null ? marker.reason() : "holds something that is not JSON", true);
+            return marker != null ? new Invalid(marker.reason(), marker.dropsRow()) : new Invalid("holds something that is not JSON", true);
         }
         if (node.isBigDecimal()) {
             BigDecimal number = node.decimalValue();

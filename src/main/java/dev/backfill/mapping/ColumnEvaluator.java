@@ -307,7 +307,7 @@ final class ColumnEvaluator {
 
     /** A legacy value as the text used for map keys, ids and comparisons: 5 and "5" are the same. */
     static String legacyText(JsonNode raw) {
-        if (raw.isPojo()) {
+        if (raw instanceof com.fasterxml.jackson.databind.node.POJONode) {
             Unreadable marker = Unreadable.of(raw);
             return marker == null ? String.valueOf(raw) : marker.shown();
         }

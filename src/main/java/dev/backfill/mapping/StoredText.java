@@ -44,14 +44,28 @@ public final class StoredText {
         return out.toString();
     }
 
-    /** Index of the first NUL or unpaired surrogate, or -1. One pass; most text has neither. */
+    /**
+     * Index of the first NUL or unpaired surrogate, or -1. Every text value is checked on its way to the
+     * target, so the common case is one comparison per character: {@code (char) (c - 1)} is at least
+     * U+D7FF exactly for NUL, surrogates and characters from U+E000 up; only those are looked at closely.
+     */
     static int firstBad(String text) {
-        for (int i = 0; i < text.length(); i++) {
+        int n = text.length();
+        for (int i = 0; i < n; i++) {
+            if ((char) (text.charAt(i) - 1) >= '\uD7FF') {
+                return closely(text, i);
+            }
+        }
+        return -1;
+    }
+
+    private static int closely(String text, int from) {
+        for (int i = from; i < text.length(); i++) {
             char c = text.charAt(i);
             if (c == 0) {
                 return i;
             }
-            if (c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE) {
+            if (Character.isSurrogate(c)) {
                 if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
                     i++;
                 } else {

@@ -48,7 +48,7 @@ public record Unreadable(String where, String field, String reason, String shown
     /** Whether any top-level value of a row is a marker (readers only put them there). */
     public static boolean anyIn(ObjectNode row) {
         for (JsonNode value : row) {
-            if (value.isPojo() && of(value) != null) {
+            if (value instanceof POJONode && of(value) != null) {
                 return true;
             }
         }
