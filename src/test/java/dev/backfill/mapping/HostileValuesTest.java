@@ -85,8 +85,12 @@ class HostileValuesTest {
     @Test
     void storedTextEscapesNulAndUnpairedSurrogatesAndLeavesEverythingElseAsItIs() {
         assertThat(StoredText.escape("a\u0000b\uD800c\uD83D\uDE00")).isEqualTo("a\\u0000b\\uD800c\uD83D\uDE00");
-        String clean = "plain \u05E9\u05DC\u05D5\u05DD e\u0301";
+        String clean = "plain \u05E9\u05DC\u05D5\u05DD e\u0301 \uE000\uFFFD\uFF21 \uD83D\uDE00";
         assertThat(StoredText.escape(clean)).isSameAs(clean);
+        assertThat(StoredText.firstBad("\uFF21\uFFFD\u0000")).isEqualTo(2);
+        assertThat(StoredText.firstBad("ok\uD83D")).as("a high surrogate at the end").isEqualTo(2);
+        assertThat(StoredText.firstBad("\uDE00\uD83D")).as("a pair the wrong way round").isZero();
+        assertThat(StoredText.firstBad("\uD83D\uDE00\uD83D\uDE00")).isEqualTo(-1);
     }
 
     @Test
