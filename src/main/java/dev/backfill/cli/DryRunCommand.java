@@ -34,6 +34,10 @@ final class DryRunCommand extends BackfillCommand {
             } else {
                 out().printf("%,d findings:%n", result.findingCount());
                 result.findings().forEach((kind, count) -> out().printf("  %-20s %,d%n", kind, count));
+                if (!result.fieldsNotFound().isEmpty()) {
+                    out().println("Fields the plan reads that no legacy record has (NULL for every user):");
+                    result.fieldsNotFound().forEach(f -> out().printf("  %s: %s%n", f.entity(), f.message()));
+                }
                 out().println("Review them: 'backfill export conflicts PLAN --out conflicts.json' or 'backfill preview PLAN --user ID'.");
             }
             workspace.plan().skipped().forEach(skip -> out().printf("Not migrated, on purpose: %s (%s)%n", skip.table(), skip.reason()));

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.backfill.lifecycle.UserStatus;
 import dev.backfill.mapping.Finding;
 import dev.backfill.mapping.Json;
+import dev.backfill.mapping.StoredFinding;
 import dev.backfill.mapping.UserResult;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -195,7 +196,9 @@ public final class DryRunStore {
         }
         try (Copy copy = Copy.into(connection, control.table("findings"),
                 "plan, run_id, user_key, entity, kind, field, found, chosen, legacy_ids, message")) {
-            for (Finding finding : findings) {
+            for (Finding stored : findings) {
+                // a finding quotes the value PostgreSQL refused (a NUL, JSON at the depth limit): store it escaped
+                Finding finding = StoredFinding.of(stored);
                 ArrayNode found = Json.NODES.arrayNode();
                 finding.values().forEach(found::add);
                 copy.row(java.util.Arrays.asList(plan, runId, finding.user(), finding.entity(), finding.kind().name(), finding.field(),

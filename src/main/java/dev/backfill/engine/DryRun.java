@@ -15,6 +15,8 @@ import dev.backfill.mapping.Finding;
 import dev.backfill.mapping.FindingKind;
 import dev.backfill.mapping.Json;
 import dev.backfill.mapping.MappingContext;
+import dev.backfill.mapping.PathCoverage;
+import dev.backfill.mapping.StoredText;
 import dev.backfill.mapping.TargetShape;
 import dev.backfill.mapping.UserMapping;
 import dev.backfill.mapping.UserResult;
@@ -22,6 +24,7 @@ import dev.backfill.plan.Entity;
 import dev.backfill.plan.Plan;
 import dev.backfill.plan.SourceSpec;
 import dev.backfill.mapping.Streams;
+import dev.backfill.source.SourceFieldCheck;
 import dev.backfill.source.SourceReader;
 import dev.backfill.source.ScanMerge;
 import java.sql.Connection;
@@ -44,7 +47,6 @@ import dev.backfill.source.UserRows;
  * nothing else: not the target tables, not the source.
  */
 public final class DryRun {
-    private static final int ROWS_WITHOUT_USER_REPORTED = 1_000;
 
     /** @param user only this user (re-review after a change), or null for every user */
     public record Options(String user, int chunkUsers) {
@@ -63,8 +65,9 @@ public final class DryRun {
         }
     }
 
+    /** @param fieldsNotFound fields the plan reads that no legacy record of the run had (also among the findings) */
     public record Result(long runId, long users, long legacyRows, long plannedRows, Map<FindingKind, Integer> findings,
-                         double seconds) {
+                         double seconds, List<Finding> fieldsNotFound) {
         public int findingCount() {
             return findings.values().stream().mapToInt(Integer::intValue).sum();
         }
@@ -92,6 +95,8 @@ public final class DryRun {
     public Result run(Options options, ProgressListener progress, Cancellation cancellation) throws SQLException {
         Plan plan = workspace.plan();
         long start = System.nanoTime();
+        // a misspelt column reads as NULL for every user: refuse the plan before mapping anyone (exit 2)
+        SourceFieldCheck.verify(plan, workspace.source());
         TargetShape shape = workspace.catalog().shape();
         try (PlanLock lock = control.lock("a dry run by " + Workspace.actor())) {
             long runId = control.runs().start(RunKind.DRY_RUN, null, plan.checksum(), System.getProperty("user.name", "unknown"),
@@ -102,7 +107,7 @@ public final class DryRun {
                 control.runs().finish(runId, RunStatus.DONE, detail(result));
                 return result;
             } catch (SQLException | RuntimeException e) {
-                ObjectNode detail = Json.NODES.objectNode().put("error", String.valueOf(e.getMessage()));
+                ObjectNode detail = Json.NODES.objectNode().put("error", StoredText.escape(String.valueOf(e.getMessage())));
                 control.runs().finish(runId, e instanceof Cancellation.CancelledException ? RunStatus.CANCELLED : RunStatus.FAILED, detail);
                 throw e;
             }
@@ -133,9 +138,10 @@ public final class DryRun {
             store.clearForFullRun(connection);
         }
         Counter counter = new Counter();
+        PathCoverage coverage = new PathCoverage(plan);
         Map<String, Map<String, Object>> sharedIds = mapShared(connection, store, ids, shape, emptyTargets, runId, full, counter,
-                fresh ? plan.batchUsers() : 0);
-        MappingContext context = new MappingContext(plan, shape, ids, sharedIds);
+                fresh ? plan.batchUsers() : 0, coverage);
+        MappingContext context = new MappingContext(plan, shape, ids, sharedIds, coverage);
         ChunkMapper mapper = new ChunkMapper(context, ids, emptyTargets, indexes);
         Map<String, SourceSpec> streams = Streams.of(plan, false);
         UniqueCheck unique = new UniqueCheck(plan, shape);
@@ -147,14 +153,19 @@ public final class DryRun {
         } else {
             mapOne(connection, runId, options.user(), store, ids, mapper, counter);
         }
+        List<Finding> fieldsNotFound = List.of();
         if (full) {
             List<Finding> duplicates = unique.findDuplicates(connection);
             store.writeFindings(connection, runId, duplicates);
             store.countFindings(connection, duplicates);
             duplicates.forEach(f -> counter.findings.merge(f.kind(), 1, Integer::sum));
-            List<Finding> orphans = rowsWithoutUser(streams);
+            List<Finding> orphans = NoUserFindings.of(plan, workspace.source(), streams);
             store.writeFindings(connection, runId, orphans);
             orphans.forEach(f -> counter.findings.merge(f.kind(), 1, Integer::sum));
+            // only a full run has seen every record: one user without a field says nothing about the plan
+            fieldsNotFound = coverage.findings();
+            store.writeFindings(connection, runId, fieldsNotFound);
+            fieldsNotFound.forEach(f -> counter.findings.merge(f.kind(), 1, Integer::sum));
             store.dropUsersNotSeen(connection, runId);
             if (fresh) {
                 batches.formFresh(connection);
@@ -164,7 +175,7 @@ public final class DryRun {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         progress.onProgress(Progress.of("Done", counter.users, counter.users, counter.legacyRows, start));
-        return new Result(runId, counter.users, counter.legacyRows, counter.plannedRows, counter.findings, seconds);
+        return new Result(runId, counter.users, counter.legacyRows, counter.plannedRows, counter.findings, seconds, fieldsNotFound);
     }
 
     private void mapOne(Connection connection, long runId, String user, DryRunStore store, IdMapStore ids, ChunkMapper mapper,
@@ -304,13 +315,14 @@ public final class DryRun {
     }
 
     private Map<String, Map<String, Object>> mapShared(Connection connection, DryRunStore store, IdMapStore ids, TargetShape shape,
-                                                       Set<String> emptyTargets, long runId, boolean full, Counter counter, int batchUsers)
+                                                       Set<String> emptyTargets, long runId, boolean full, Counter counter, int batchUsers,
+                                                       PathCoverage coverage)
             throws SQLException {
         Plan plan = workspace.plan();
         if (!plan.hasSharedEntities()) {
             return Map.of();
         }
-        MappedUser mapped = new SourceChunks(workspace).mapSharedAgainstTarget(connection, shape, ids, emptyTargets);
+        MappedUser mapped = new SourceChunks(workspace).mapSharedAgainstTarget(connection, shape, ids, emptyTargets, coverage);
         if (full) {
             UserResult result = mapped.mapping().result();
             ids.flush(connection);
@@ -319,21 +331,6 @@ public final class DryRun {
             counter.addShared(result);
         }
         return mapped.mapping().ids();
-    }
-
-    private List<Finding> rowsWithoutUser(Map<String, SourceSpec> streams) {
-        List<Finding> findings = new ArrayList<>();
-        for (Map.Entry<String, SourceSpec> stream : streams.entrySet()) {
-            SourceSpec spec = stream.getValue();
-            Entity reader = Streams.readers(workspace.plan(), stream.getKey()).get(0);
-            for (ObjectNode row : workspace.source().rowsWithoutUser(spec, ROWS_WITHOUT_USER_REPORTED)) {
-                String id = row.hasNonNull("id") ? row.get("id").asText() : row.hasNonNull("_id") ? row.get("_id").asText() : "(no id)";
-                findings.add(new Finding(DryRunStore.NO_USER, reader.name(), FindingKind.MISSING_REQUIRED, spec.partition(),
-                        List.of(row), null, List.of(id), "a row of " + spec.label() + " (id " + id + ") has no " + spec.partition()
-                        + ", so it belongs to no user and cannot be migrated; give it a user in the source or leave it behind"));
-            }
-        }
-        return findings;
     }
 
     private static ObjectNode detail(Result result) {

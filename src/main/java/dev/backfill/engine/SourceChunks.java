@@ -3,6 +3,7 @@ package dev.backfill.engine;
 import dev.backfill.control.DryRunStore;
 import dev.backfill.control.IdMapStore;
 import dev.backfill.mapping.MappingContext;
+import dev.backfill.mapping.PathCoverage;
 import dev.backfill.mapping.Streams;
 import dev.backfill.mapping.TargetShape;
 import dev.backfill.mapping.UserMapping;
@@ -45,14 +46,15 @@ final class SourceChunks {
 
     /** Maps the shared entities (catalogs) as the pseudo-user {@link DryRunStore#SHARED_USER}. */
     UserMapping mapShared(Connection connection, TargetShape shape, IdMapStore ids, Set<String> emptyTargets) throws SQLException {
-        return mapSharedAgainstTarget(connection, shape, ids, emptyTargets).mapping();
+        return mapSharedAgainstTarget(connection, shape, ids, emptyTargets, new PathCoverage(workspace.plan())).mapping();
     }
 
-    /** As {@link #mapShared}, with which target rows the shared rows met. */
-    MappedUser mapSharedAgainstTarget(Connection connection, TargetShape shape, IdMapStore ids, Set<String> emptyTargets)
+    /** As {@link #mapShared}, with which target rows the shared rows met, noting in {@code coverage} which fields they have. */
+    MappedUser mapSharedAgainstTarget(Connection connection, TargetShape shape, IdMapStore ids, Set<String> emptyTargets,
+                                      PathCoverage coverage)
             throws SQLException {
         Plan plan = workspace.plan();
-        MappingContext context = new MappingContext(plan, shape, ids, Map.of());
+        MappingContext context = new MappingContext(plan, shape, ids, Map.of(), coverage);
         return new ChunkMapper(context, ids, emptyTargets).map(connection, List.of(DryRunStore.SHARED_USER), shared(),
                 sharedEntities(plan)).get(0);
     }

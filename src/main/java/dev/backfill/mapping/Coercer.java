@@ -1,7 +1,9 @@
 package dev.backfill.mapping;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.POJONode;
 import dev.backfill.plan.Coercion;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -41,7 +43,15 @@ public final class Coercer {
 
     public record Ok(Object value) implements Result {}
 
-    public record Invalid(String reason) implements Result {}
+    /**
+     * @param dropsRow the value could not even be read (JSON beyond the limits, an unreadable legacy value):
+     *                 the row is not migrated rather than written with a default or NULL in its place
+     */
+    public record Invalid(String reason, boolean dropsRow) implements Result {
+        public Invalid(String reason) {
+            this(reason, false);
+        }
+    }
 
     /** Epoch numbers below this are seconds, from here on milliseconds (10^11 s is the year 5138). */
     static final BigDecimal MILLIS_THRESHOLD = new BigDecimal("100000000000");
@@ -79,6 +89,10 @@ public final class Coercer {
     public static Result coerce(JsonNode raw, ColumnType type, String format) {
         if (raw == null || raw.isNull() || raw.isMissingNode()) {
             return new Ok(null);
+        }
+        if (raw instanceof POJONode) {
+            Unreadable marker = Unreadable.of(raw);
+            return marker != null ? new Invalid(marker.reason(), marker.dropsRow()) : new Invalid(show(raw) + " is not a legacy value");
         }
         Coercion coercion = type == null ? inferred(raw) : type.coercion();
         if (coercion.isArray()) {
@@ -155,10 +169,16 @@ public final class Coercer {
         } else if (raw.isBoolean()) {
             text = String.valueOf(raw.booleanValue());
         } else {
+            // JSON text escapes a NUL itself; what it cannot write is too deep or unreadable
+            Invalid problem = jsonProblem(raw, 1, true);
+            if (problem != null) {
+                return problem;
+            }
             text = Json.write(raw);
         }
-        if (text.indexOf('\0') >= 0) {
-            return new Invalid("contains a NUL character (\\u0000), which PostgreSQL text cannot store");
+        String problem = StoredText.problem(text);
+        if (problem != null) {
+            return new Invalid(problem);
         }
         return new Ok(text);
     }
@@ -359,8 +379,10 @@ public final class Coercer {
         try {
             return new Ok(utcMicros(ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME).toOffsetDateTime()));
         } catch (DateTimeParseException e) {
-            return new Invalid(show(raw) + " is not a timestamp this tool reads (ISO-8601, 'YYYY-MM-DD HH:MM:SS[+zone]',"
-                    + " epoch seconds or milliseconds, or RFC 1123); if it is a real date, give the column a 'format:'");
+            String outside = outsideYears(text);
+            return new Invalid(show(raw) + (outside != null ? outside
+                    : " is not a timestamp this tool reads (ISO-8601, 'YYYY-MM-DD HH:MM:SS[+zone]',"
+                    + " epoch seconds or milliseconds, or RFC 1123); if it is a real date, give the column a 'format:'"));
         }
     }
 
@@ -424,6 +446,27 @@ public final class Coercer {
         return utc.withNano(0).plus(roundedMicros, ChronoUnit.MICROS);
     }
 
+    private static final Pattern LONG_YEAR = Pattern.compile("[+-]?(\\d{5,})-\\d\\d-\\d\\d.*");
+
+    /**
+     * Why a date as PostgreSQL prints it is outside the years this tool writes, or null: a BC date
+     * ({@code 0044-03-15 BC}), a year of five digits or more, or PostgreSQL's {@code infinity}.
+     */
+    private static String outsideYears(String text) {
+        String lower = text.toLowerCase(Locale.ROOT);
+        if (lower.endsWith(" bc")) {
+            return " is a date before the year 1 (BC), outside the years 1 to 9999 this tool writes";
+        }
+        if (lower.equals("infinity") || lower.equals("-infinity")) {
+            return " is PostgreSQL's " + lower + ", not a point in time; it is outside the years 1 to 9999 this tool writes";
+        }
+        Matcher year = LONG_YEAR.matcher(text);
+        if (year.matches()) {
+            return " falls in the year " + year.group(1).replaceFirst("^0+(?=\\d)", "") + ", outside the years 1 to 9999 this tool writes";
+        }
+        return null;
+    }
+
     private static Result toDate(JsonNode raw, String format) {
         if (raw.isTextual() && format == null) {
             String text = raw.textValue().trim();
@@ -446,6 +489,8 @@ public final class Coercer {
         if (raw.isTextual()) {
             try {
                 value = Json.parse(raw.textValue());
+            } catch (StreamConstraintsException e) {
+                return new Invalid(show(raw) + " " + Json.limitProblem(e), true);
             } catch (JsonProcessingException e) {
                 String detail = e.getOriginalMessage();
                 int cut = detail.indexOf('\n');
@@ -458,47 +503,67 @@ public final class Coercer {
                 return new Invalid("empty text is not valid JSON");
             }
         }
-        String problem = jsonProblem(value);
+        Invalid problem = jsonProblem(value, 1, false);
         if (problem != null) {
-            return new Invalid((raw.isTextual() ? show(raw) + " " : "") + problem);
+            return new Invalid((raw.isTextual() ? show(raw) + " " : "") + problem.reason(), problem.dropsRow());
         }
         return new Ok(value);
     }
 
     /**
-     * What PostgreSQL would refuse in a JSON value, or null: a NUL character in a string or key, or a
-     * number whose exponent plain JSON cannot write (e.g. 1e10000). One walk over the tree.
+     * What PostgreSQL (or writing the JSON text) would refuse in a JSON value, or null: nesting deeper than
+     * {@link Json#MAX_DEPTH} (a pack of a value at the limit), a NUL character or an unpaired surrogate in a
+     * string or key (NUL only when {@code nulEscaped} is false: JSON written as text escapes it), a number
+     * whose exponent plain JSON cannot write (e.g. 1e10000), or an unreadable legacy value inside.
+     * One walk over the tree; {@code depth} is the nesting level of {@code node} if it is a container.
      */
-    private static String jsonProblem(JsonNode node) {
+    private static Invalid jsonProblem(JsonNode node, int depth, boolean nulEscaped) {
         if (node.isTextual()) {
-            return node.textValue().indexOf('\0') >= 0 ? NUL_IN_JSON : null;
+            return textProblem(node.textValue(), nulEscaped);
+        }
+        if (node instanceof POJONode) {
+            Unreadable marker = Unreadable.of(node);
+            return marker != null ? new Invalid(marker.reason(), marker.dropsRow()) : new Invalid("holds something that is not JSON", true);
         }
         if (node.isBigDecimal()) {
             BigDecimal number = node.decimalValue();
             long exponent = (long) number.precision() - number.scale();
-            return exponent > 9999 || number.scale() > 9999 ? "holds a number too large or too small to write as JSON" : null;
+            return exponent > 9999 || number.scale() > 9999 ? new Invalid("holds a number too large or too small to write as JSON") : null;
+        }
+        if (node.isContainerNode() && depth > Json.MAX_DEPTH) {
+            return new Invalid("is nested deeper than " + Json.MAX_DEPTH + " levels (arrays and objects inside each other),"
+                    + " the limit of this tool", true);
         }
         if (node.isObject()) {
             var fields = node.fields();
             while (fields.hasNext()) {
                 var field = fields.next();
-                if (field.getKey().indexOf('\0') >= 0) {
-                    return NUL_IN_JSON;
+                Invalid problem = textProblem(field.getKey(), nulEscaped);
+                if (problem == null) {
+                    problem = jsonProblem(field.getValue(), depth + 1, nulEscaped);
                 }
-                String problem = jsonProblem(field.getValue());
                 if (problem != null) {
                     return problem;
                 }
             }
         } else if (node.isArray()) {
             for (JsonNode item : node) {
-                String problem = jsonProblem(item);
+                Invalid problem = jsonProblem(item, depth + 1, nulEscaped);
                 if (problem != null) {
                     return problem;
                 }
             }
         }
         return null;
+    }
+
+    private static Invalid textProblem(String text, boolean nulEscaped) {
+        String checked = nulEscaped && text.indexOf('\0') >= 0 ? text.replace('\0', ' ') : text;
+        int bad = StoredText.firstBad(checked);
+        if (bad < 0) {
+            return null;
+        }
+        return new Invalid(checked.charAt(bad) == 0 ? NUL_IN_JSON : StoredText.problem(checked));
     }
 
     private static final String NUL_IN_JSON = "contains a NUL character (\\u0000), which PostgreSQL jsonb cannot store";
@@ -522,11 +587,20 @@ public final class Coercer {
         for (int i = 0; i < array.size(); i++) {
             Result item = coerce(array.get(i), ColumnType.of(element), format);
             if (item instanceof Invalid invalid) {
-                return new Invalid("element " + i + ": " + invalid.reason());
+                return new Invalid("element " + i + ": " + invalid.reason(), invalid.dropsRow());
             }
             values.add(((Ok) item).value());
         }
         return new Ok(List.copyOf(values.stream().map(v -> v == null ? NullElement.INSTANCE : v).toList()));
+    }
+
+    /** JSON text for a message; a value beyond the writing limits is described instead of failing the message. */
+    private static String written(JsonNode raw) {
+        try {
+            return Json.write(raw);
+        } catch (IllegalStateException tooDeep) {
+            return "(a JSON " + raw.getNodeType().name().toLowerCase(Locale.ROOT) + " nested deeper than " + Json.MAX_DEPTH + " levels)";
+        }
     }
 
     /** Stands for a null inside an array (List.copyOf refuses nulls). */
@@ -534,7 +608,9 @@ public final class Coercer {
 
     /** A legacy value as a DBA would quote it in a message, shortened when long. */
     public static String show(JsonNode raw) {
-        String text = raw.isTextual() ? "'" + raw.textValue() + "'" : Json.write(raw);
+        Unreadable marker = Unreadable.of(raw);
+        String text = raw.isTextual() ? "'" + raw.textValue() + "'" : marker != null ? "'" + marker.shown() + "'"
+                : raw.isContainerNode() && Unreadable.find(raw) != null ? "(a JSON value holding an unreadable part)" : written(raw);
         return text.length() > 80 ? text.substring(0, 77) + "…" : text;
     }
 }

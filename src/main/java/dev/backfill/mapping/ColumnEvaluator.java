@@ -35,20 +35,32 @@ final class ColumnEvaluator {
     private final String user;
     private final List<Finding> findings;
     private final References references;
+    /** The rows (by identity) holding an unreadable value somewhere; only their columns are checked for one. */
+    private final Set<ObjectNode> rowsWithUnreadable;
 
     ColumnEvaluator(MappingContext context, Entity entity, String user, List<Finding> findings, References references) {
+        this(context, entity, user, findings, references, Set.of());
+    }
+
+    ColumnEvaluator(MappingContext context, Entity entity, String user, List<Finding> findings, References references,
+                    Set<ObjectNode> rowsWithUnreadable) {
         this.context = context;
         this.entity = entity;
         this.user = user;
         this.findings = findings;
         this.references = references;
+        this.rowsWithUnreadable = rowsWithUnreadable;
     }
 
     Outcome evaluate(ColumnSpec spec, LegacyRecord record, Map<String, Object> row, List<String> legacyIds) {
         boolean required = entity.require().contains(spec.name());
         ColumnType type = context.type(entity, spec.name());
-        JsonNode raw = source(spec.source(), record, row);
-        String problem = null;
+        Unreadable unreadable = rowsWithUnreadable.isEmpty() || !rowsWithUnreadable.contains(record.row()) ? null
+                : unreadableRead(spec, record);
+        JsonNode raw = unreadable == null ? source(spec.source(), record, row) : null;
+        String problem = unreadable == null ? null : unreadable.reason();
+        JsonNode offending = unreadable == null ? null : unreadable.shownNode();
+        boolean dropRow = unreadable != null && unreadable.dropsRow();
         if (spec.when() != null && present(raw)) {
             JsonNode condition = Paths.get(record, spec.when());
             Coercer.Result flag = Coercer.coerce(condition, ColumnType.of(dev.backfill.plan.Coercion.BOOLEAN), null);
@@ -79,7 +91,9 @@ final class ColumnEvaluator {
         if (present(raw) && raw.isTextual()) {
             raw = Json.NODES.textNode(textForm(spec, raw.textValue()));
         }
-        JsonNode offending = problem == null ? null : Paths.get(record, pathOf(spec));
+        if (problem != null && offending == null) {
+            offending = Paths.get(record, pathOf(spec));
+        }
         Object value = null;
         if (problem == null && present(raw)) {
             if (spec.ref() != null) {
@@ -99,6 +113,7 @@ final class ColumnEvaluator {
             if (coerced instanceof Coercer.Invalid invalid) {
                 problem = invalid.reason();
                 offending = raw;
+                dropRow = invalid.dropsRow();
             } else {
                 value = ((Coercer.Ok) coerced).value();
             }
@@ -110,6 +125,14 @@ final class ColumnEvaluator {
             value = ValueOps.sortKeys(json);
         }
         String usedInstead = "NULL";
+        if (dropRow) {
+            // a value the tool could not even read: no default or fallback stands in for it, the row stays behind
+            findings.add(new Finding(user, entity.name(), FindingKind.INVALID_VALUE, spec.name(),
+                    offending == null || offending.isMissingNode() ? List.of() : List.of(offending), null, legacyIds,
+                    describe(legacyIds) + ": " + spec.name() + " " + problem + "; the row is not migrated (a value this tool"
+                            + " cannot read is never written in part or in another form)"));
+            return new Outcome(null, true);
+        }
         if (value == null && spec.defaultValue() != null && !spec.defaultValue().isNull()) {
             Coercer.Result fallbackValue = Coercer.coerce(spec.defaultValue(), type, spec.format());
             if (fallbackValue instanceof Coercer.Ok ok) {
@@ -136,6 +159,23 @@ final class ColumnEvaluator {
             return new Outcome(value, skip);
         }
         return new Outcome(value, false);
+    }
+
+    /** The first unreadable value among the legacy fields this spec itself reads (its fallback checks its own). */
+    private static Unreadable unreadableRead(ColumnSpec spec, LegacyRecord record) {
+        List<FieldPath> paths = new ArrayList<>(spec.source().legacyPathsRead());
+        if (spec.when() != null) {
+            paths.add(spec.when());
+        }
+        for (FieldPath path : paths) {
+            for (JsonNode value : path.hasWildcard() ? Paths.getAll(record, path) : List.of(Paths.get(record, path))) {
+                Unreadable marker = Unreadable.of(value);
+                if (marker != null) {
+                    return marker;
+                }
+            }
+        }
+        return null;
     }
 
     private static FieldPath pathOf(ColumnSpec spec) {
@@ -196,8 +236,9 @@ final class ColumnEvaluator {
         if (numerator == null || denominator == null || denominator.signum() == 0) {
             return Json.NODES.nullNode();
         }
-        return Json.NODES.numberNode(numerator.multiply(BigDecimal.valueOf(100))
-                .divide(denominator, 0, RoundingMode.HALF_UP).longValueExact());
+        BigDecimal share = numerator.multiply(BigDecimal.valueOf(100)).divide(denominator, 0, RoundingMode.HALF_UP);
+        // a share beyond a bigint stays a decimal: the column's conversion reports it, nothing overflows here
+        return share.toBigInteger().bitLength() < 64 ? Json.NODES.numberNode(share.longValue()) : Json.NODES.numberNode(share);
     }
 
     private static BigDecimal decimal(Object value) {
@@ -266,6 +307,10 @@ final class ColumnEvaluator {
 
     /** A legacy value as the text used for map keys, ids and comparisons: 5 and "5" are the same. */
     static String legacyText(JsonNode raw) {
+        if (raw instanceof com.fasterxml.jackson.databind.node.POJONode) {
+            Unreadable marker = Unreadable.of(raw);
+            return marker == null ? String.valueOf(raw) : marker.shown();
+        }
         if (raw.isTextual()) {
             return raw.textValue();
         }

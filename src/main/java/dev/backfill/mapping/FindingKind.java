@@ -21,5 +21,7 @@ public enum FindingKind {
     /** The user's legacy rows changed after approval; the user was not applied. */
     SOURCE_CHANGED,
     /** Target rows the user's rows meet (by natural key or id) changed after review; the user was not applied. */
-    TARGET_CHANGED
+    TARGET_CHANGED,
+    /** A field the plan reads is in no legacy record of the dry run (a misspelt JSON path): NULL for every user. */
+    FIELD_NOT_FOUND
 }

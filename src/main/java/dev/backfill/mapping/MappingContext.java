@@ -14,15 +14,23 @@ public final class MappingContext {
     private final IdAllocator ids;
     private final Map<String, Map<String, Object>> sharedIds;
     private final UnmappedFields unmapped;
+    private final PathCoverage coverage;
     private final Map<String, java.util.List<dev.backfill.plan.ColumnSpec>> computed = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, java.util.List<dev.backfill.plan.ColumnSpec>> plain = new java.util.concurrent.ConcurrentHashMap<>();
 
     public MappingContext(Plan plan, TargetShape shape, IdAllocator ids, Map<String, Map<String, Object>> sharedIds) {
+        this(plan, shape, ids, sharedIds, new PathCoverage(plan));
+    }
+
+    /** With the coverage a run collects over all its users (for the paths no record has). */
+    public MappingContext(Plan plan, TargetShape shape, IdAllocator ids, Map<String, Map<String, Object>> sharedIds,
+                          PathCoverage coverage) {
         this.plan = plan;
         this.shape = TargetShapes.cached(plan, shape);
         this.ids = ids;
         this.sharedIds = sharedIds;
         this.unmapped = new UnmappedFields(plan);
+        this.coverage = coverage;
     }
 
     public Plan plan() {
@@ -55,6 +63,10 @@ public final class MappingContext {
 
     UnmappedFields unmapped() {
         return unmapped;
+    }
+
+    public PathCoverage coverage() {
+        return coverage;
     }
 
     public ColumnType type(Entity entity, String column) {

@@ -3,6 +3,7 @@ package dev.backfill.mapping;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.POJONode;
 import dev.backfill.plan.FieldPath;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,9 @@ public final class Paths {
         LegacyRecord context = record;
         JsonNode node = record.value();
         for (FieldPath.Segment segment : path.segments()) {
+            if (node instanceof POJONode && !(segment instanceof FieldPath.Parent || segment instanceof FieldPath.Row)) {
+                return node; // an unreadable legacy value: whatever lies inside it is unreadable too, never "missing"
+            }
             if (segment instanceof FieldPath.Field field) {
                 node = node.isObject() ? node.get(field.name()) : null;
             } else if (segment instanceof FieldPath.Index index) {
@@ -56,6 +60,10 @@ public final class Paths {
             return;
         }
         FieldPath.Segment segment = segments.get(at);
+        if (node instanceof POJONode && !(segment instanceof FieldPath.Parent || segment instanceof FieldPath.Row)) {
+            out.add(node); // an unreadable legacy value stands for everything inside it
+            return;
+        }
         if (segment instanceof FieldPath.Parent) {
             LegacyRecord parent = context.parent();
             if (parent != null) {

@@ -12,7 +12,9 @@ import dev.backfill.plan.SourceSpec;
 import java.math.BigDecimal;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -41,6 +43,10 @@ public final class UserMapping {
     /** entity → dropped duplicate's legacy id → the kept row's legacy id */
     private final Map<String, Map<String, String>> aliases = new HashMap<>();
     private final Set<String> supersededReported = new LinkedHashSet<>();
+    /** Unreadable records already reported (each once, whichever entity of its stream meets it first). */
+    private final Set<ObjectNode> unreadableReported = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Rows holding an unreadable value: only their columns are checked for one. */
+    private final Set<ObjectNode> rowsWithUnreadable = Collections.newSetFromMap(new IdentityHashMap<>());
     private final UnmappedFields unmapped;
     private final String fingerprint;
 
@@ -61,23 +67,40 @@ public final class UserMapping {
         return user;
     }
 
-    /** Candidate rows of one entity for this user, deduplicated by natural key; findings recorded. */
+    /**
+     * Candidate rows of one entity for this user, deduplicated by natural key; findings recorded. Whatever
+     * fails inside the tool while mapping this user's rows becomes a finding for this user (the row, or
+     * this entity's rows, not migrated): one user's data never stops the others.
+     */
     public List<PlannedRow> mapEntity(Entity entity) {
-        List<LegacyRecord> records = records(entity);
+        try {
+            return mapEntityRows(entity);
+        } catch (RuntimeException | StackOverflowError e) {
+            findings.add(crash(entity, "$", List.of(), "mapping this user's " + entity.name() + " records", e,
+                    "none of this user's " + entity.name() + " rows is migrated"));
+            legacyCounts.putIfAbsent(entity.name(), 0);
+            return List.of();
+        }
+    }
+
+    private List<PlannedRow> mapEntityRows(Entity entity) {
+        Read read = read(entity);
+        context.coverage().observe(entity, read.rows(), read.exploded(), read.kept());
+        List<LegacyRecord> records = read.kept();
         legacyCounts.put(entity.name(), records.size());
         totalChecks(entity, records);
         reportUnmapped(entity, records);
         List<PlannedRow> candidates = new ArrayList<>();
         if (entity.grouped()) {
             for (List<LegacyRecord> group : groups(entity, records).values()) {
-                PlannedRow row = buildRow(entity, group);
+                PlannedRow row = buildRowOrReport(entity, group);
                 if (row != null) {
                     candidates.add(row);
                 }
             }
         } else {
             for (LegacyRecord record : records) {
-                PlannedRow row = buildRow(entity, List.of(record));
+                PlannedRow row = buildRowOrReport(entity, List.of(record));
                 if (row != null) {
                     candidates.add(row);
                 }
@@ -86,12 +109,51 @@ public final class UserMapping {
         return dedupe(entity, candidates);
     }
 
+    /** One row, or null; a failure inside the tool is this row's finding (the columns report their own first). */
+    private PlannedRow buildRowOrReport(Entity entity, List<LegacyRecord> records) {
+        try {
+            return buildRow(entity, records);
+        } catch (RuntimeException | StackOverflowError e) {
+            List<String> ids = new ArrayList<>();
+            records.forEach(r -> ids.add("#" + r.position()));
+            findings.add(crash(entity, "$", ids, "mapping this row", e, "the row is not migrated"));
+            return null;
+        }
+    }
+
+    /**
+     * A finding for a failure inside the tool on this user's data: which value, what failed, that nothing else is
+     * affected, and what to do. The exception's own text is shortened; it may quote the value.
+     */
+    private Finding crash(Entity entity, String field, List<String> legacyIds, String doing, Throwable e, String outcome) {
+        String detail = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        if (detail.length() > 300) {
+            detail = detail.substring(0, 297) + "…";
+        }
+        return new Finding(user, entity.name(), FindingKind.INVALID_VALUE, field, List.of(), null, legacyIds,
+                entity.name() + (legacyIds.isEmpty() ? "" : " row (legacy id " + String.join(", ", legacyIds) + ")") + ": "
+                        + doing + " failed inside this tool (" + detail + "); " + outcome + ". The other rows and users are"
+                        + " not affected. This is a limit or a bug of the tool, not of the plan: report it with this user and legacy id");
+    }
+
     /**
      * Applies what the target already holds: {@code existingByCandidate} maps a candidate's index to
      * the identity of the target row with the same natural key. Skipped rows' legacy ids then resolve
      * to the existing row; updated rows take over its identity.
      */
     public List<PlannedRow> settle(Entity entity, List<PlannedRow> candidates, Map<Integer, List<Object>> existingByCandidate) {
+        try {
+            return settleRows(entity, candidates, existingByCandidate);
+        } catch (RuntimeException | StackOverflowError e) {
+            findings.add(crash(entity, "$", List.of(), "matching this user's " + entity.name() + " rows against the target", e,
+                    "none of this user's " + entity.name() + " rows is migrated"));
+            existing.put(entity.name(), 0);
+            rows.put(entity.name(), List.of());
+            return List.of();
+        }
+    }
+
+    private List<PlannedRow> settleRows(Entity entity, List<PlannedRow> candidates, Map<Integer, List<Object>> existingByCandidate) {
         List<PlannedRow> kept = new ArrayList<>();
         Map<String, Object> entityIds = ids.computeIfAbsent(entity.name(), k -> new HashMap<>());
         int matched = 0;
@@ -162,23 +224,83 @@ public final class UserMapping {
     // ---- records ----
 
     private List<LegacyRecord> records(Entity entity) {
+        return read(entity).kept();
+    }
+
+    /** An entity's share of its stream: the readable rows, the records exploded from them, those {@code where} keeps. */
+    private record Read(List<ObjectNode> rows, List<LegacyRecord> exploded, List<LegacyRecord> kept) {}
+
+    private Read read(Entity entity) {
         SourceSpec from = entity.from();
-        List<ObjectNode> streamRows = latest(entity, streams.getOrDefault(from.streamKey(), List.of()));
+        List<ObjectNode> readable = readable(entity, streams.getOrDefault(from.streamKey(), List.of()));
+        List<ObjectNode> streamRows = latest(entity, readable);
         List<LegacyRecord> records = new ArrayList<>();
         int position = 1;
         for (ObjectNode row : streamRows) {
             if (from.explode() == null) {
                 records.add(LegacyRecord.ofRow(row, position++));
             } else {
+                if (rowsWithUnreadable.contains(row)) {
+                    reportUnreadableExplode(entity, row, position);
+                }
                 List<LegacyRecord> exploded = Paths.explode(row, from.explode(), position);
                 records.addAll(exploded);
                 position += exploded.size();
             }
         }
-        if (!from.where().isEmpty()) {
-            records.removeIf(record -> !matchesWhere(record, from.where()));
+        if (from.where().isEmpty()) {
+            return new Read(readable, records, records);
         }
-        return records;
+        List<LegacyRecord> kept = new ArrayList<>(records);
+        kept.removeIf(record -> !matchesWhere(record, from.where()));
+        return new Read(readable, records, kept);
+    }
+
+    /**
+     * The stream's rows minus whole records the source could not read (a JSON-lines line that is not a
+     * document): each is this user's finding, once, and never a record. Rows holding an unreadable value
+     * are kept and noted, so their columns are checked for it.
+     */
+    private List<ObjectNode> readable(Entity entity, List<ObjectNode> streamRows) {
+        List<ObjectNode> readable = null;
+        for (int i = 0; i < streamRows.size(); i++) {
+            ObjectNode row = streamRows.get(i);
+            Unreadable marker = Unreadable.ofRecord(row);
+            if (marker == null) {
+                if (readable != null) {
+                    readable.add(row);
+                }
+                if (Unreadable.anyIn(row)) {
+                    rowsWithUnreadable.add(row);
+                }
+                continue;
+            }
+            if (readable == null) {
+                readable = new ArrayList<>(streamRows.subList(0, i));
+            }
+            if (unreadableReported.add(row)) {
+                findings.add(new Finding(user, entity.name(), FindingKind.INVALID_VALUE, marker.field(), List.of(marker.shownNode()),
+                        null, marker.where() == null ? List.of() : List.of(marker.where()), marker.reason() + "; this "
+                        + entity.from().label() + " record is not migrated (nor anything the plan takes from it). Fix it in the"
+                        + " source and dry-run this user again"));
+            }
+        }
+        return readable == null ? streamRows : readable;
+    }
+
+    /** An explode path that runs into an unreadable value yields no records: say so, rather than lose them quietly. */
+    private void reportUnreadableExplode(Entity entity, ObjectNode row, int position) {
+        for (JsonNode reached : Paths.getAll(LegacyRecord.ofRow(row, position), entity.from().explode())) {
+            Unreadable marker = Unreadable.of(reached);
+            if (marker != null) {
+                String id = rowId(row);
+                findings.add(new Finding(user, entity.name(), FindingKind.INVALID_VALUE, entity.from().explode().text(),
+                        List.of(marker.shownNode()), null, List.of(id), entity.name() + ": the records of " + entity.from().label()
+                        + " row " + id + " under '" + entity.from().explode().text() + "' cannot be read: the value "
+                        + marker.reason() + "; none of them is migrated"));
+                return;
+            }
+        }
     }
 
     /** The record's fields equal the source's {@code where} values (compared as text: 5 and "5" are equal; null matches absent). */
@@ -256,7 +378,18 @@ public final class UserMapping {
     private PlannedRow buildRow(Entity entity, List<LegacyRecord> records) {
         List<String> legacyIds = records.size() == 1 ? List.of(legacyId(entity, records.get(0)))
                 : records.stream().map(r -> legacyId(entity, r)).distinct().toList();
-        ColumnEvaluator evaluator = new ColumnEvaluator(context, entity, user, findings, this::resolve);
+        for (int i = 0; i < legacyIds.size(); i++) {
+            String problem = StoredText.problem(legacyIds.get(i));
+            if (problem != null) {
+                // the control schema keeps legacy ids as text (id map, findings): one it cannot store stays behind, reported
+                FieldPath named = entity.legacyId() != null ? entity.legacyId() : entity.id() != null ? entity.id().from() : null;
+                findings.add(new Finding(user, entity.name(), FindingKind.INVALID_VALUE, named == null ? "$" : named.text(),
+                        List.of(Json.NODES.textNode(legacyIds.get(i))), null, List.of(legacyIds.get(i)), entity.name()
+                        + " row #" + records.get(0).position() + ": its legacy id " + problem + "; the row is not migrated"));
+                return null;
+            }
+        }
+        ColumnEvaluator evaluator = new ColumnEvaluator(context, entity, user, findings, this::resolve, rowsWithUnreadable);
         Map<String, Object> row = new HashMap<>();
         if (entity.id() != null) {
             Object id = id(entity, records.get(0), legacyIds);
@@ -268,15 +401,27 @@ public final class UserMapping {
         boolean skip = false;
         int findingsBefore = findings.size();
         for (ColumnSpec column : context.plainColumns(entity)) {
-            // a group of one record is merged too, so a union is a deduplicated list whether a user has one record or several
-            ColumnEvaluator.Outcome outcome = !entity.grouped()
-                    ? evaluator.evaluate(column, records.get(0), row, legacyIds)
-                    : merge(entity, column, records, row, legacyIds, evaluator);
+            ColumnEvaluator.Outcome outcome;
+            try {
+                // a group of one record is merged too, so a union is a deduplicated list whether a user has one record or several
+                outcome = !entity.grouped()
+                        ? evaluator.evaluate(column, records.get(0), row, legacyIds)
+                        : merge(entity, column, records, row, legacyIds, evaluator);
+            } catch (RuntimeException | StackOverflowError e) {
+                findings.add(crash(entity, column.name(), legacyIds, "making " + column.name(), e, "the row is not migrated"));
+                outcome = new ColumnEvaluator.Outcome(null, true);
+            }
             skip |= outcome.skipRow();
             row.put(column.name(), outcome.value());
         }
         for (ColumnSpec column : computedInOrder(entity)) {
-            ColumnEvaluator.Outcome outcome = evaluator.evaluate(column, records.get(0), row, legacyIds);
+            ColumnEvaluator.Outcome outcome;
+            try {
+                outcome = evaluator.evaluate(column, records.get(0), row, legacyIds);
+            } catch (RuntimeException | StackOverflowError e) {
+                findings.add(crash(entity, column.name(), legacyIds, "making " + column.name(), e, "the row is not migrated"));
+                outcome = new ColumnEvaluator.Outcome(null, true);
+            }
             skip |= outcome.skipRow();
             row.put(column.name(), outcome.value());
         }
@@ -371,12 +516,26 @@ public final class UserMapping {
         JsonNode legacy = spec.from() == null ? null : Paths.get(record, spec.from());
         boolean hasLegacy = legacy != null && !legacy.isMissingNode() && !legacy.isNull()
                 && !(legacy.isTextual() && legacy.textValue().isBlank());
+        Unreadable unreadable = legacy == null ? null : Unreadable.of(legacy);
+        if (unreadable != null) {
+            findings.add(new Finding(user, entity.name(), FindingKind.INVALID_VALUE, spec.column(), List.of(unreadable.shownNode()), null,
+                    legacyIds, entity.name() + " row #" + record.position() + ": its legacy id " + spec.from() + " "
+                            + unreadable.reason() + "; the row is not migrated"));
+            return null;
+        }
         if (spec.from() != null && !hasLegacy) {
             findings.add(new Finding(user, entity.name(), FindingKind.MISSING_REQUIRED, spec.from().text(), List.of(), null, legacyIds,
                     entity.name() + " row #" + record.position() + " has no " + spec.from() + " (its legacy id); the row is not migrated"));
             return null;
         }
         String legacyText = idKey(record, legacy, hasLegacy);
+        String unstorable = StoredText.problem(legacyText);
+        if (unstorable != null) {
+            findings.add(new Finding(user, entity.name(), FindingKind.INVALID_VALUE, spec.column(), List.of(legacy), null, legacyIds,
+                    entity.name() + " row #" + record.position() + ": its legacy id " + spec.from() + " " + unstorable
+                            + "; the id map keeps legacy ids as text, so the row is not migrated"));
+            return null;
+        }
         Object id = switch (spec.strategy()) {
             case PRESERVE -> legacy;
             case DERIVE -> UuidV5.of(UuidV5.NAMESPACE, context.plan().name() + "/" + entity.name() + "/"
@@ -409,6 +568,15 @@ public final class UserMapping {
         if (entity.id() == null) {
             return keys;
         }
+        try {
+            collectIdKeys(entity, keys);
+        } catch (RuntimeException | StackOverflowError e) {
+            // only a preload: mapping the entity reports what fails
+        }
+        return keys;
+    }
+
+    private void collectIdKeys(Entity entity, List<String> keys) {
         List<LegacyRecord> records = records(entity);
         List<LegacyRecord> firsts = entity.grouped()
                 ? groups(entity, records).values().stream().map(g -> g.get(0)).toList() : records;
@@ -417,7 +585,6 @@ public final class UserMapping {
             boolean hasLegacy = legacy != null && !legacy.isMissingNode() && !legacy.isNull();
             keys.add(idKey(record, legacy, hasLegacy));
         }
-        return keys;
     }
 
     private String legacyId(Entity entity, LegacyRecord record) {

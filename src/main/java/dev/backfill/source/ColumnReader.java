@@ -1,9 +1,12 @@
 package dev.backfill.source;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.backfill.mapping.Json;
+import dev.backfill.mapping.StoredText;
+import dev.backfill.mapping.Unreadable;
 import java.math.BigDecimal;
 
 /**
@@ -21,6 +24,11 @@ final class ColumnReader {
     private ColumnReader(Kind kind, ColumnReader element) {
         this.kind = kind;
         this.element = element;
+    }
+
+    /** Whether paths can go inside the column's values: json, jsonb and arrays have fields or elements. */
+    boolean navigable() {
+        return kind == Kind.JSON || kind == Kind.ARRAY;
     }
 
     /** For a column of this PostgreSQL type name (as JDBC reports it, e.g. int4, _text, jsonb). */
@@ -84,12 +92,24 @@ final class ColumnReader {
         }
     }
 
+    /**
+     * A json or jsonb value; one beyond the {@link Json} limits (nested deeper than 1,000 levels, a number of
+     * more than 1,000 digits) is an unreadable value that keeps its row behind. Never its text instead: a
+     * JSON array must not land as a JSON string.
+     */
     private static JsonNode json(String text) {
         try {
             return Json.parse(text);
+        } catch (StreamConstraintsException e) {
+            return Unreadable.value(Json.limitProblem(e), shorten(text), true);
         } catch (JsonProcessingException e) {
-            return Json.NODES.textNode(text);
+            return Unreadable.value("could not be read as JSON (" + e.getOriginalMessage() + ")", shorten(text), true);
         }
+    }
+
+    private static String shorten(String text) {
+        String start = text.length() > 80 ? text.substring(0, 77) + "…" : text;
+        return StoredText.escape(start);
     }
 
     /** {@code 2024-01-04 09:00:00+00} → {@code 2024-01-04T09:00:00+00:00}, as row_to_json prints it. */

@@ -1,11 +1,21 @@
 package dev.backfill.source;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.backfill.mapping.Json;
+import dev.backfill.mapping.StoredText;
+import dev.backfill.mapping.Unreadable;
 import dev.backfill.plan.FieldPath;
 import dev.backfill.plan.SourceSpec;
 import java.io.IOException;
@@ -60,10 +70,14 @@ import java.util.regex.Pattern;
  * than return wrong lines. A user's rows come in file order, or by the stream's {@code order_by}
  * paths (ties in file order). The digest of a row is its exact line bytes.
  *
- * <p><b>Lines that are not a JSON object</b> do not stop the run and are never migrated: they belong
- * to no user, so {@link #rowsWithoutUser} returns them, in file order among the documents without a
- * user, as {@code {"_line": N, "_error": "why", "_text": "the first 200 characters"}} (N counts
- * every line from 1, blank ones too). {@link #allRows} leaves them out.
+ * <p><b>Lines that cannot be read</b> (not JSON, not a JSON object, not valid UTF-8, or beyond the
+ * {@link Json} limits such as nesting deeper than {@value Json#MAX_DEPTH} levels) do not stop the run
+ * and are never migrated. Each stands in the rows as an {@link Unreadable} record naming the line (N
+ * counts every line from 1, blank ones too), the cause and the first {@value #TEXT_SHOWN} characters.
+ * Its user is found by reading the line only up to the partition field, so a line broken after its
+ * {@code userId} is that user's finding; a line whose user cannot be told is returned by
+ * {@link #rowsWithoutUser}, in file order among the documents without a user. So is a document whose
+ * user key PostgreSQL could not store (a NUL character in it).
  *
  * <p>There is no SQL here: {@link #scalar} is not supported.
  */
@@ -78,6 +92,18 @@ public final class JsonLinesSource implements SourceReader {
     private final long size;
     private final FileTime modified;
     private final Map<String, Index> indexes = new HashMap<>();
+
+    /**
+     * Reads as far as a broken line allows, to find its user: no limits, since nothing is kept but the
+     * partition value, and the line is reported as unreadable whatever is found.
+     */
+    private static final JsonFactory UNLIMITED = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(Integer.MAX_VALUE)
+                    .maxNumberLength(Integer.MAX_VALUE).maxStringLength(Integer.MAX_VALUE).build())
+            .build();
+    /** Reads one value out of a line that is broken further on: what follows it is not looked at. */
+    private static final ObjectReader PARTIAL = Json.MAPPER.readerFor(JsonNode.class)
+            .without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     public JsonLinesSource(Path file) {
         Sources.requireReadableFile(file, "JSON-lines file", "jsonl");
@@ -163,12 +189,19 @@ public final class JsonLinesSource implements SourceReader {
         scan((number, offset, bytes, length) -> {
             Parsed parsed = parse(bytes, length);
             if (parsed.document() == null) {
-                index.unparsable.add(offset, length, number);
+                String user = userOfBrokenLine(bytes, length, path);
+                if (user != null && StoredText.problem(user) == null) {
+                    index.users.computeIfAbsent(user, k -> new Lines()).add(offset, length, number);
+                } else {
+                    index.unparsable.add(offset, length, number);
+                }
                 return;
             }
             String user = key(at(parsed.document(), path));
             if (user == null) {
                 index.withoutUser.add(offset, length);
+            } else if (StoredText.problem(user) != null) {
+                index.unparsable.add(offset, length, number); // a user key the control schema cannot store
             } else {
                 index.users.computeIfAbsent(user, k -> new Lines()).add(offset, length);
             }
@@ -313,12 +346,13 @@ public final class JsonLinesSource implements SourceReader {
             for (int i = 0; i < lines.size(); i++) {
                 byte[] bytes = read(lines.offset(i), lines.length(i));
                 Parsed parsed = parse(bytes, bytes.length);
-                if (parsed.document() == null) {
+                if (parsed.document() == null && lines.number(i) == 0) {
                     checkUnchanged();
                     throw new SourceException("The line at byte " + lines.offset(i) + " of the " + description
                             + " no longer reads as a document: " + parsed.error(), null);
                 }
-                rows.add(new Row(parsed.document(), bytes, bytes.length));
+                ObjectNode document = parsed.document() != null ? parsed.document() : unreadable(lines.number(i), bytes, parsed, stream);
+                rows.add(new Row(document, bytes, bytes.length));
             }
             out.put(user, digest(rows, order));
         }
@@ -330,10 +364,9 @@ public final class JsonLinesSource implements SourceReader {
         List<FieldPath> order = order(stream);
         List<Row> rows = new ArrayList<>();
         scan((number, offset, bytes, length) -> {
-            Parsed parsed = parse(bytes, length);
-            if (parsed.document() != null) {
-                rows.add(new Row(parsed.document(), Arrays.copyOf(bytes, length), length));
-            }
+            byte[] line = Arrays.copyOf(bytes, length);
+            Parsed parsed = parse(line, length);
+            rows.add(new Row(parsed.document() != null ? parsed.document() : unreadable(number, line, parsed, stream), line, length));
         });
         return digest(rows, order);
     }
@@ -351,7 +384,7 @@ public final class JsonLinesSource implements SourceReader {
                     || (bad < index.unparsable.size() && index.unparsable.offset(bad) < index.withoutUser.offset(plain));
             if (takeBad) {
                 byte[] bytes = read(index.unparsable.offset(bad), index.unparsable.length(bad));
-                out.add(unparsable(index.unparsable.number(bad), bytes, parse(bytes, bytes.length).error()));
+                out.add(unreadable(index.unparsable.number(bad), bytes, parse(bytes, bytes.length), stream));
                 bad++;
             } else {
                 byte[] bytes = read(index.withoutUser.offset(plain), index.withoutUser.length(plain));
@@ -368,17 +401,20 @@ public final class JsonLinesSource implements SourceReader {
         return out;
     }
 
-    private static ObjectNode unparsable(long number, byte[] bytes, String error) {
-        String text = new String(bytes, StandardCharsets.UTF_8);
-        if (text.length() > TEXT_SHOWN) {
-            int end = Character.isHighSurrogate(text.charAt(TEXT_SHOWN - 1)) ? TEXT_SHOWN - 1 : TEXT_SHOWN;
-            text = text.substring(0, end);
+    /**
+     * The record standing for a line that cannot be migrated: the line number, the cause, where in the line
+     * (the top-level field), and the start of its text, escaped.
+     */
+    private static ObjectNode unreadable(long number, byte[] bytes, Parsed parsed, SourceSpec stream) {
+        String shown = Utf8.shown(bytes, 0, bytes.length, TEXT_SHOWN);
+        String line = "line " + number;
+        if (parsed.document() != null) {
+            // it is a document, but its user key cannot be stored
+            String user = key(at(parsed.document(), FieldPath.parse(stream.partition())));
+            return Unreadable.record(line, stream.partition(), line + ": its " + stream.partition() + " '" + StoredText.escape(user)
+                    + "' " + StoredText.problem(user) + ", so it cannot name a user", shown);
         }
-        ObjectNode row = Json.NODES.objectNode();
-        row.put("_line", number);
-        row.put("_error", error);
-        row.put("_text", text);
-        return row;
+        return Unreadable.record(line, parsed.field(), line + " " + parsed.error(), shown);
     }
 
     private record Row(ObjectNode document, byte[] raw, int length) {}
@@ -440,29 +476,128 @@ public final class JsonLinesSource implements SourceReader {
 
     // ------------------------------------------------------------------ documents
 
-    /** A line read as a normalized document, or why it is not one. */
-    record Parsed(ObjectNode document, String error) {}
+    /**
+     * A line read as a normalized document, or why it is not one.
+     *
+     * @param error what the line is, as the rest of a sentence starting "line N": {@code is not valid JSON: …}
+     * @param field the top-level field where reading stopped, "$" for the line as a whole
+     */
+    record Parsed(ObjectNode document, String error, String field) {
+        static Parsed of(ObjectNode document) {
+            return new Parsed(document, null, null);
+        }
+    }
 
     static Parsed parse(byte[] bytes, int length) {
         JsonNode node;
         try {
             node = Json.MAPPER.readTree(bytes, 0, length);
         } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            String where = at == null || at.getColumnNr() < 1 ? "" : " (at column " + at.getColumnNr() + ")";
-            return new Parsed(null, "not valid JSON: " + e.getOriginalMessage() + where);
+            return unreadable(bytes, length, e);
         } catch (IOException e) {
-            return new Parsed(null, "not valid JSON: " + e.getMessage());
+            return new Parsed(null, "is not valid JSON: " + e.getMessage(), "$");
         }
         if (node == null || node.isMissingNode()) {
-            return new Parsed(null, "not valid JSON: no value");
+            return new Parsed(null, "is not valid JSON: no value", "$");
         }
         JsonNode normalized = normalize(node);
         if (!(normalized instanceof ObjectNode document)) {
-            return new Parsed(null, "a JSON " + node.getNodeType().name().toLowerCase(Locale.ROOT)
-                    + ", not a document (a JSON object)");
+            return new Parsed(null, "is a JSON " + node.getNodeType().name().toLowerCase(Locale.ROOT)
+                    + ", not a document (a JSON object)", "$");
         }
-        return new Parsed(document, null);
+        return Parsed.of(document);
+    }
+
+    /** Why a line did not parse: bytes that are not UTF-8 first (Jackson's words for them are vague), then a limit, then syntax. */
+    private static Parsed unreadable(byte[] bytes, int length, JsonProcessingException e) {
+        int bad = Utf8.firstInvalid(bytes, 0, length);
+        if (bad >= 0) {
+            String field = fieldAtFailure(bytes, length);
+            return new Parsed(null, Utf8.problem(bytes, 0, length, bad) + (field.equals("$") ? "" : " (in '" + field + "')"), field);
+        }
+        if (e instanceof StreamConstraintsException limit) {
+            String field = fieldAtFailure(bytes, length);
+            return new Parsed(null, "has a value" + (field.equals("$") ? "" : " at '" + field + "'") + " that "
+                    + Json.limitProblem(limit), field);
+        }
+        JsonLocation at = e.getLocation();
+        String where = at == null || at.getColumnNr() < 1 ? "" : " (at column " + at.getColumnNr() + ")";
+        String detail = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+        int cut = detail.indexOf('\n');
+        return new Parsed(null, "is not valid JSON: " + (cut > 0 ? detail.substring(0, cut) : detail) + where, "$");
+    }
+
+    /** The top-level field being read when reading the line failed; "$" outside any field. */
+    private static String fieldAtFailure(byte[] bytes, int length) {
+        JsonParser parser;
+        try {
+            parser = Json.MAPPER.createParser(bytes, 0, length);
+        } catch (IOException e) {
+            return "$";
+        }
+        try (parser) {
+            while (parser.nextToken() != null) {
+                // read token by token to the failure, building nothing
+            }
+            return "$";
+        } catch (IOException | RuntimeException e) {
+            String name = null;
+            for (JsonStreamContext context = parser.getParsingContext(); context != null && !context.inRoot();
+                 context = context.getParent()) {
+                if (context.getParent() != null && context.getParent().inRoot()) {
+                    name = context.getCurrentName();
+                }
+            }
+            return name == null ? "$" : name;
+        }
+    }
+
+    /**
+     * The user of a line that is not a readable document, when the partition field can be read before
+     * whatever is wrong with it; null otherwise. Only field names and non-negative indexes are followed.
+     */
+    static String userOfBrokenLine(byte[] bytes, int length, FieldPath partition) {
+        try (JsonParser parser = UNLIMITED.createParser(bytes, 0, length)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            JsonNode found = seek(parser, partition.segments(), 0);
+            return found == null ? null : key(normalize(found));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** With the parser on the start of the container at segment {@code i}: the value the rest of the path names, or null. */
+    private static JsonNode seek(JsonParser parser, List<FieldPath.Segment> segments, int i) throws IOException {
+        FieldPath.Segment segment = segments.get(i);
+        if (segment instanceof FieldPath.Field field && parser.currentToken() == JsonToken.START_OBJECT) {
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (name.equals(field.name())) {
+                    return valueAt(parser, segments, i, value);
+                }
+                parser.skipChildren();
+            }
+        } else if (segment instanceof FieldPath.Index index && index.index() >= 0 && parser.currentToken() == JsonToken.START_ARRAY) {
+            int position = 0;
+            JsonToken value;
+            while ((value = parser.nextToken()) != JsonToken.END_ARRAY && value != null) {
+                if (position++ == index.index()) {
+                    return valueAt(parser, segments, i, value);
+                }
+                parser.skipChildren();
+            }
+        }
+        return null;
+    }
+
+    private static JsonNode valueAt(JsonParser parser, List<FieldPath.Segment> segments, int i, JsonToken value) throws IOException {
+        if (i + 1 == segments.size()) {
+            return PARTIAL.readTree(parser);
+        }
+        return value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY ? seek(parser, segments, i + 1) : null;
     }
 
     /** Replaces MongoDB extended JSON wrappers, recursively (see the class comment); returns the replacement. */

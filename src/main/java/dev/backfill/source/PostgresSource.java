@@ -115,6 +115,22 @@ public final class PostgresSource implements SourceReader {
     }
 
     @Override
+    public java.util.Optional<List<SourceColumn>> columns(SourceSpec stream) {
+        try (Connection connection = pool.getConnection(); Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("select * from " + relation(stream) + " q limit 0")) {
+            ResultSetMetaData meta = rows.getMetaData();
+            List<SourceColumn> columns = new ArrayList<>();
+            for (int i = 1; i <= meta.getColumnCount(); i++) {
+                String type = meta.getColumnTypeName(i);
+                columns.add(new SourceColumn(meta.getColumnLabel(i), type, ColumnReader.forType(type).navigable()));
+            }
+            return java.util.Optional.of(columns);
+        } catch (SQLException e) {
+            throw failure(stream, "reading its columns", e);
+        }
+    }
+
+    @Override
     public CloseableIterator<String> users(SourceSpec stream) {
         String partition = partition(stream);
         String sql = "select k from (select distinct " + partition + "::text as k from " + relation(stream) + " q where "

@@ -68,6 +68,14 @@ public interface SourceReader extends AutoCloseable {
         };
     }
 
+    /**
+     * The columns a stream's rows have, from the source's catalog, without reading a row; empty for a
+     * source without a catalog (JSON lines: every document has its own keys).
+     */
+    default java.util.Optional<List<SourceColumn>> columns(SourceSpec stream) {
+        return java.util.Optional.empty();
+    }
+
     /** Every row of a stream, for shared catalogs that belong to no user. */
     UserRows allRows(SourceSpec stream);
 

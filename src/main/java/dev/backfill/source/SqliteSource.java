@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.backfill.db.Sql;
 import dev.backfill.mapping.Json;
+import dev.backfill.mapping.StoredText;
+import dev.backfill.mapping.Unreadable;
 import dev.backfill.plan.SourceSpec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -63,9 +65,16 @@ public final class SqliteSource implements SourceReader {
     private final String description;
     private final String url;
     private final String orderCollation;
+    /** A UTF-8 file (the usual): its text values are checked to be valid UTF-8. */
+    private final boolean utf8;
     private final Connection connection;
     private final Set<Connection> cursors = ConcurrentHashMap.newKeySet();
     private final Map<String, Layout> layouts = new ConcurrentHashMap<>();
+    /**
+     * Per stream, the stored bytes of user keys that cannot name a user (a NUL character, bytes that are
+     * not UTF-8): left out of the users, their rows reported by {@link #rowsWithoutUser} with the reason.
+     */
+    private final Map<String, Set<String>> unusableKeys = new ConcurrentHashMap<>();
 
     public SqliteSource(Path file) {
         Sources.requireReadableFile(file, "SQLite file", "sqlite");
@@ -85,6 +94,7 @@ public final class SqliteSource implements SourceReader {
                     encoding = rows.next() ? rows.getString(1) : "UTF-8";
                 }
                 this.orderCollation = "UTF-8".equalsIgnoreCase(encoding) ? "BINARY" : CODE_POINT_COLLATION;
+                this.utf8 = "UTF-8".equalsIgnoreCase(encoding);
                 if (!orderCollation.equals("BINARY")) {
                     registerCollation(first);
                 }
@@ -197,8 +207,8 @@ public final class SqliteSource implements SourceReader {
         Layout layout = layout(stream);
         requirePartition(stream, layout);
         String key = "cast(" + layout.partition() + " as text) collate binary";
-        String sql = "select distinct " + key + " as k from " + layout.from() + " where " + layout.partition()
-                + " is not null and " + key + " <> '' order by k collate " + orderCollation;
+        String sql = "select k, cast(k as blob) from (select distinct " + key + " as k from " + layout.from() + " where "
+                + layout.partition() + " is not null and " + key + " <> '') order by k collate " + orderCollation;
         Connection cursor = null;
         try {
             cursor = connect(!orderCollation.equals("BINARY"));
@@ -236,13 +246,18 @@ public final class SqliteSource implements SourceReader {
             if (closed) {
                 return false;
             }
-            if (ready == null) {
+            while (ready == null) {
                 try {
                     ready = rows.next();
+                    if (ready && unusable(rows.getString(1), rows.getBytes(2))) {
+                        unusableKeys.computeIfAbsent(stream.streamKey(), k -> ConcurrentHashMap.newKeySet())
+                                .add(java.util.HexFormat.of().formatHex(rows.getBytes(2)));
+                        ready = null;
+                    }
                 } catch (SQLException e) {
                     throw failure(stream, "listing its users", e);
                 }
-                if (!ready) {
+                if (Boolean.FALSE.equals(ready)) {
                     close();
                     return false;
                 }
@@ -304,7 +319,7 @@ public final class SqliteSource implements SourceReader {
                 try (ResultSet rows = statement.executeQuery()) {
                     String[] labels = labels(rows.getMetaData());
                     while (rows.next()) {
-                        ObjectNode row = row(rows, labels);
+                        ObjectNode row = row(rows, labels, utf8);
                         found.computeIfAbsent(rows.getString(1), k -> new RowDigest()).add(row, Json.write(row));
                     }
                 }
@@ -338,7 +353,42 @@ public final class SqliteSource implements SourceReader {
                 + layout.partition() + " as text) collate binary = '' order by " + layout.order() + " limit ?";
         RowDigest digest = new RowDigest();
         select(stream, sql, limit, digest);
-        return digest.finish().rows();
+        List<ObjectNode> rows = new ArrayList<>(digest.finish().rows());
+        for (String hex : unusableKeys.getOrDefault(stream.streamKey(), Set.of())) {
+            byte[] key = java.util.HexFormat.of().parseHex(hex);
+            String shown = Utf8.shown(key, 0, key.length, 80);
+            int bad = Utf8.firstInvalid(key, 0, key.length);
+            String why = bad >= 0 ? Utf8.problem(key, 0, key.length, bad) : "contains a NUL character (\\u0000)";
+            try (PreparedStatement statement = connection.prepareStatement("select null, src.* from " + layout.from() + " where cast("
+                    + layout.partition() + " as blob) = ? order by " + layout.order() + " limit ?")) {
+                statement.setBytes(1, key);
+                statement.setInt(2, Math.max(0, limit - rows.size()));
+                try (ResultSet found = statement.executeQuery()) {
+                    String[] labels = labels(found.getMetaData());
+                    while (found.next()) {
+                        ObjectNode row = row(found, labels, utf8);
+                        JsonNode idValue = row.get("id");
+                        Unreadable idMarker = idValue == null ? null : Unreadable.of(idValue);
+                        String id = idValue == null || idValue.isNull() ? "(no id)"
+                                : idMarker != null ? idMarker.shown() : StoredText.escape(idValue.asText());
+                        rows.add(Unreadable.record("id " + id, stream.partition(), "its "
+                                + stream.partition() + " '" + shown + "' " + why + ", which PostgreSQL cannot store as a user key,"
+                                + " so it cannot name a user", shown));
+                    }
+                }
+            } catch (SQLException e) {
+                throw failure(stream, "looking for rows without a user", e);
+            }
+        }
+        return rows;
+    }
+
+    /** A user key that cannot be stored: a NUL character, or bytes that are not UTF-8 (the driver shows those as U+FFFD). */
+    private boolean unusable(String key, byte[] stored) {
+        if (key.indexOf('\0') >= 0) {
+            return true;
+        }
+        return utf8 && key.indexOf('\uFFFD') >= 0 && stored != null && Utf8.firstInvalid(stored, 0, stored.length) >= 0;
     }
 
     /** Runs a select of a null user key and the rows; a non-null limit is bound to its one parameter. */
@@ -350,7 +400,7 @@ public final class SqliteSource implements SourceReader {
             try (ResultSet rows = statement.executeQuery()) {
                 String[] labels = labels(rows.getMetaData());
                 while (rows.next()) {
-                    ObjectNode row = row(rows, labels);
+                    ObjectNode row = row(rows, labels, utf8);
                     out.add(row, Json.write(row));
                 }
             }
@@ -368,12 +418,29 @@ public final class SqliteSource implements SourceReader {
         return labels;
     }
 
-    private static ObjectNode row(ResultSet rows, String[] labels) throws SQLException {
+    private static ObjectNode row(ResultSet rows, String[] labels, boolean utf8) throws SQLException {
         ObjectNode row = Json.NODES.objectNode();
         for (int i = 0; i < labels.length; i++) {
-            row.set(labels[i], value(rows.getObject(i + 2)));
+            Object value = rows.getObject(i + 2);
+            // the driver decodes text leniently: a bad byte comes back as U+FFFD. Only then are the stored bytes looked at.
+            if (utf8 && value instanceof String text && text.indexOf('\uFFFD') >= 0) {
+                row.set(labels[i], text(text, rows.getBytes(i + 2)));
+            } else {
+                row.set(labels[i], value(value));
+            }
         }
         return row;
+    }
+
+    /** Text whose stored bytes are valid UTF-8, or an unreadable value naming the first bad byte: never U+FFFD in its place. */
+    static JsonNode text(String decoded, byte[] stored) {
+        int bad = stored == null ? -1 : Utf8.firstInvalid(stored, 0, stored.length);
+        if (bad < 0) {
+            return Json.NODES.textNode(decoded);
+        }
+        String shown = Utf8.shown(stored, 0, stored.length, 80);
+        return Unreadable.value("'" + shown + "' " + Utf8.problem(stored, 0, stored.length, bad) + ", and PostgreSQL text holds"
+                + " only UTF-8 (replacing the byte would change the value)", shown, false);
     }
 
     /** One value by its storage class (sqlite-jdbc reports the value's own type, not the column's). */
@@ -424,6 +491,52 @@ public final class SqliteSource implements SourceReader {
                 throw failure(stream, "reading its columns", e);
             }
         }
+    }
+
+    /** A table's or query's columns with their declared types; SQLite values are never JSON to this tool, so none is navigable. */
+    @Override
+    public synchronized java.util.Optional<List<SourceColumn>> columns(SourceSpec stream) {
+        if (stream.table() == null && stream.query() == null) {
+            return java.util.Optional.empty();
+        }
+        try {
+            String from = stream.table() != null ? Sql.quote(tableName(stream)) + " as src" : "(" + stripped(stream.query()) + ") as src";
+            List<SourceColumn> columns = new ArrayList<>();
+            try (Statement statement = connection.createStatement();
+                 ResultSet rows = statement.executeQuery("select src.* from " + from + " limit 0")) {
+                ResultSetMetaData meta = rows.getMetaData();
+                for (int i = 1; i <= meta.getColumnCount(); i++) {
+                    String declared = meta.getColumnTypeName(i);
+                    columns.add(new SourceColumn(meta.getColumnLabel(i), declared == null ? "" : declared, false));
+                }
+            }
+            return java.util.Optional.of(columns);
+        } catch (SQLException e) {
+            throw failure(stream, "reading its columns", e);
+        }
+    }
+
+    /** The table's name as the file spells it; a clear error listing the tables when there is none. */
+    private String tableName(SourceSpec stream) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "select name from sqlite_schema where type in ('table', 'view') and name = ? collate nocase")) {
+            statement.setString(1, stream.table());
+            try (ResultSet rows = statement.executeQuery()) {
+                if (rows.next()) {
+                    return rows.getString(1);
+                }
+            }
+        }
+        throw new SourceException("The " + description + " has no table '" + stream.table() + "'" + where(stream)
+                + " (its tables: " + String.join(", ", tables()) + "). Check 'from: { table: ... }' in the plan.", null);
+    }
+
+    private static String stripped(String query) {
+        String text = query.strip();
+        while (text.endsWith(";")) {
+            text = text.substring(0, text.length() - 1).strip();
+        }
+        return text;
     }
 
     private Layout tableLayout(SourceSpec stream) throws SQLException {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.backfill.db.Secrets;
 import dev.backfill.mapping.Json;
+import dev.backfill.mapping.Unreadable;
 import dev.backfill.plan.Location;
 import dev.backfill.plan.Plan;
 import dev.backfill.plan.PlanLoader;
@@ -109,46 +110,96 @@ class JsonLinesSourceTest {
         }
     }
 
-    // ---------------------------------------------------------------- unparsable lines
+    // ---------------------------------------------------------------- unreadable lines
 
     @Test
-    void anUnparsableLineIsReportedAsARowWithoutAUserInsteadOfFailing() throws IOException {
+    void aLineBrokenAfterItsUserIsThatUsersUnreadableRecordNamingTheLineAndTheCause() throws IOException {
         Path file = file("{\"userId\": \"a\", \"n\": 1}", "", "{\"userId\": \"b\", oops", "{\"n\": 2}", "{\"userId\": \"b\", \"n\": 3}");
 
         try (JsonLinesSource source = new JsonLinesSource(file)) {
             SourceSpec notes = notes("userId");
             assertThat(users(source, notes)).containsExactly("a", "b");
-            assertThat(numbers(source.rows(notes, List.of("b")).get("b"))).containsExactly(3);
-            List<ObjectNode> orphans = source.rowsWithoutUser(notes, 100);
-            assertThat(orphans).hasSize(2);
-            ObjectNode bad = orphans.get(0);
-            assertThat(bad.get("_line").asLong()).as("blank lines count").isEqualTo(3);
-            assertThat(bad.get("_error").asText()).startsWith("not valid JSON");
-            assertThat(bad.get("_text").asText()).isEqualTo("{\"userId\": \"b\", oops");
-            assertThat(orphans.get(1).get("n").asInt()).isEqualTo(2);
+            List<ObjectNode> rows = source.rows(notes, List.of("b")).get("b").rows();
+            assertThat(rows).hasSize(2);
+            Unreadable broken = Unreadable.ofRecord(rows.get(0));
+            assertThat(broken.where()).as("blank lines count").isEqualTo("line 3");
+            assertThat(broken.reason()).startsWith("line 3 is not valid JSON: Unexpected character").contains("(at column 17)");
+            assertThat(broken.shown()).isEqualTo("{\"userId\": \"b\", oops");
+            assertThat(broken.dropsRow()).isTrue();
+            assertThat(rows.get(1).get("n").asInt()).isEqualTo(3);
+            assertThat(source.rowsWithoutUser(notes, 100)).extracting(r -> r.get("n").asInt()).containsExactly(2);
         }
     }
 
     @Test
-    void aLineThatIsJsonButNotAnObjectIsReported() throws IOException {
-        Path file = file("[1, 2]", "{\"userId\": \"a\"} {\"userId\": \"b\"}");
+    void aLineWhoseUserCannotBeReadIsReportedWithoutAUserWithItsCause() throws IOException {
+        Path file = file("[1, 2]", "{\"userId\": \"a\"} {\"userId\": \"b\"}", "{oops, \"userId\": \"c\"}");
 
         try (JsonLinesSource source = new JsonLinesSource(file)) {
-            List<ObjectNode> orphans = source.rowsWithoutUser(notes("userId"), 100);
-            assertThat(orphans).extracting(r -> r.get("_line").asInt()).containsExactly(1, 2);
-            assertThat(orphans.get(0).get("_error").asText()).contains("array").contains("not a document");
-            assertThat(orphans.get(1).get("_error").asText()).startsWith("not valid JSON");
+            SourceSpec notes = notes("userId");
+            List<Unreadable> orphans = source.rowsWithoutUser(notes, 100).stream().map(Unreadable::ofRecord).toList();
+            assertThat(orphans).extracting(Unreadable::where).containsExactly("line 1", "line 3");
+            assertThat(orphans.get(0).reason()).isEqualTo("line 1 is a JSON array, not a document (a JSON object)");
+            assertThat(orphans.get(1).reason()).startsWith("line 3 is not valid JSON");
+            // trailing content after a whole document: its user is known, the line is still not read
+            assertThat(users(source, notes)).containsExactly("a");
+            assertThat(Unreadable.ofRecord(source.rows(notes, List.of("a")).get("a").rows().get(0)).reason())
+                    .startsWith("line 2 is not valid JSON");
         }
     }
 
     @Test
-    void theTextOfAnUnparsableLineIsCutTo200Characters() throws IOException {
+    void aLineWithInvalidUtf8NamesTheByteAndTheFieldAndShowsTheByteEscaped() throws IOException {
+        Path file = dir.resolve("bytes.jsonl");
+        byte[] line = "{\"userId\": \"a\", \"name\": \"ab?c\"}\n".getBytes(StandardCharsets.US_ASCII);
+        line[line.length - 5] = (byte) 0xFF;
+        Files.write(file, line);
+
+        try (JsonLinesSource source = new JsonLinesSource(file)) {
+            Unreadable broken = Unreadable.ofRecord(source.rows(notes("userId"), List.of("a")).get("a").rows().get(0));
+            assertThat(broken.reason()).isEqualTo("line 1 is not valid UTF-8 at byte 28 (0xFF) (in 'name')");
+            assertThat(broken.field()).isEqualTo("name");
+            assertThat(broken.shown()).isEqualTo("{\"userId\": \"a\", \"name\": \"ab\\xFFc\"}");
+        }
+    }
+
+    @Test
+    void aLineNestedDeeperThanTheLimitIsFoundForItsUserWhereverTheUserIs() throws IOException {
+        String deep = "[".repeat(10_000) + "]".repeat(10_000);
+        Path file = file("{\"payload\": " + deep + ", \"userId\": \"a\"}", "{\"userId\": \"a\", \"payload\": [1]}");
+
+        try (JsonLinesSource source = new JsonLinesSource(file)) {
+            List<ObjectNode> rows = source.rows(notes("userId"), List.of("a")).get("a").rows();
+            Unreadable broken = Unreadable.ofRecord(rows.get(0));
+            assertThat(broken.reason()).isEqualTo("line 1 has a value at 'payload' that is nested deeper than 1000 levels"
+                    + " (arrays and objects inside each other), the limit of this tool");
+            assertThat(broken.field()).isEqualTo("payload");
+            assertThat(broken.shown()).hasSize(JsonLinesSource.TEXT_SHOWN + 1).endsWith("[[[…");
+            assertThat(rows.get(1).get("payload")).isEqualTo(Json.NODES.arrayNode().add(1));
+        }
+    }
+
+    @Test
+    void aUserKeyWithANulCharacterNamesNoUserAndIsReportedWithTheReason() throws IOException {
+        Path file = file("{\"userId\": \"a\\u0000b\", \"n\": 1}", "{\"userId\": \"c\", \"n\": 2}");
+
+        try (JsonLinesSource source = new JsonLinesSource(file)) {
+            SourceSpec notes = notes("userId");
+            assertThat(users(source, notes)).containsExactly("c");
+            Unreadable orphan = Unreadable.ofRecord(source.rowsWithoutUser(notes, 10).get(0));
+            assertThat(orphan.reason()).isEqualTo("line 1: its userId 'a\\u0000b' contains a NUL character (\\u0000),"
+                    + " which PostgreSQL text cannot store, so it cannot name a user");
+        }
+    }
+
+    @Test
+    void theTextOfAnUnreadableLineIsCutTo200Characters() throws IOException {
         String longLine = "{\"userId\": \"" + "x".repeat(500);
         Path file = file(longLine);
 
         try (JsonLinesSource source = new JsonLinesSource(file)) {
-            String text = source.rowsWithoutUser(notes("userId"), 1).get(0).get("_text").asText();
-            assertThat(text).isEqualTo(longLine.substring(0, JsonLinesSource.TEXT_SHOWN));
+            String text = Unreadable.ofRecord(source.rowsWithoutUser(notes("userId"), 1).get(0)).shown();
+            assertThat(text).isEqualTo(longLine.substring(0, JsonLinesSource.TEXT_SHOWN) + "…");
         }
     }
 
@@ -227,11 +278,13 @@ class JsonLinesSourceTest {
     }
 
     @Test
-    void allRowsReturnsEveryDocumentButNotUnparsableLines() throws IOException {
+    void allRowsReturnsEveryDocumentAndEachUnreadableLineAsItsMarker() throws IOException {
         Path file = file("{\"userId\": \"a\", \"n\": 1}", "{\"n\": 2}", "nonsense", "{\"userId\": \"b\", \"n\": 3}");
 
         try (JsonLinesSource source = new JsonLinesSource(file)) {
-            assertThat(numbers(source.allRows(notes("userId")))).containsExactly(1, 2, 3);
+            List<ObjectNode> rows = source.allRows(notes("userId")).rows();
+            assertThat(rows).extracting(r -> r.has("n") ? r.get("n").asText() : Unreadable.ofRecord(r).where())
+                    .containsExactly("1", "2", "line 3", "3");
         }
     }
 

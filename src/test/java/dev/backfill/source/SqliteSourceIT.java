@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.backfill.db.Secrets;
 import dev.backfill.mapping.Json;
+import dev.backfill.mapping.Unreadable;
 import dev.backfill.plan.Location;
 import dev.backfill.plan.Plan;
 import dev.backfill.plan.PlanLoader;
@@ -79,6 +80,38 @@ class SqliteSourceIT {
             assertThat(users(source, notes)).containsExactly("a", "b");
             assertThat(source.rowsWithoutUser(notes, 100)).extracting(r -> r.get("body").asText())
                     .containsExactly("no user", "empty user");
+        }
+    }
+
+    @Test
+    void aUserKeyWithANulOrBytesThatAreNotUtf8NamesNoUserAndItsRowsAreReportedWithTheReason() throws Exception {
+        Path file = database("create table notes(id integer primary key, user_id text, body text)",
+                "insert into notes(user_id, body) values ('a' || char(0) || 'b', 'nul'), (cast(x'61ff62' as text), 'bytes'),"
+                        + " ('c', 'fine'), ('a\uFFFDb', 'a real replacement character')");
+
+        try (SqliteSource source = new SqliteSource(file)) {
+            SourceSpec notes = table("notes", "user_id");
+            assertThat(users(source, notes)).containsExactly("a\uFFFDb", "c");
+            List<String> reasons = source.rowsWithoutUser(notes, 10).stream().map(r -> Unreadable.ofRecord(r).reason()).sorted().toList();
+            assertThat(reasons).containsExactly(
+                    "its user_id 'a\\u0000b' contains a NUL character (\\u0000), which PostgreSQL cannot store as a user key, so it"
+                            + " cannot name a user",
+                    "its user_id 'a\\xFFb' is not valid UTF-8 at byte 2 (0xFF), which PostgreSQL cannot store as a user key, so it"
+                            + " cannot name a user");
+        }
+    }
+
+    @Test
+    void textThatIsNotUtf8IsAnUnreadableValueNamingTheByteAndARealReplacementCharacterIsText() throws Exception {
+        Path file = database("create table notes(id integer primary key, user_id text, body text)",
+                "insert into notes(user_id, body) values ('u', cast(x'61ff62' as text)), ('u', 'caf' || char(65533))");
+
+        try (SqliteSource source = new SqliteSource(file)) {
+            List<ObjectNode> rows = source.rows(table("notes", "user_id"), List.of("u")).get("u").rows();
+            Unreadable bad = Unreadable.of(rows.get(0).get("body"));
+            assertThat(bad.reason()).startsWith("'a\\xFFb' is not valid UTF-8 at byte 2 (0xFF)");
+            assertThat(bad.dropsRow()).isFalse();
+            assertThat(rows.get(1).get("body").textValue()).isEqualTo("caf\uFFFD");
         }
     }
 

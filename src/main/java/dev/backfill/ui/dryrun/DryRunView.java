@@ -37,6 +37,8 @@ public final class DryRunView {
     @FXML
     private Label dryRunProgress;
     @FXML
+    private Label fieldsNotFound;
+    @FXML
     private TextField search;
     @FXML
     private ChoiceBox<String> statusFilter;
@@ -84,6 +86,9 @@ public final class DryRunView {
         cancel.disableProperty().bind(model.runningProperty().not());
         dryRunBar.progressProperty().bind(model.progressProperty());
         dryRunProgress.textProperty().bind(model.progressTextProperty());
+        fieldsNotFound.textProperty().bind(model.fieldsNotFoundProperty());
+        fieldsNotFound.visibleProperty().bind(model.fieldsNotFoundProperty().isNotEmpty());
+        fieldsNotFound.managedProperty().bind(fieldsNotFound.visibleProperty());
         search.textProperty().bindBidirectional(model.searchProperty());
         statusFilter.setItems(FXCollections.observableArrayList(model.statuses()));
         statusFilter.valueProperty().bindBidirectional(model.statusFilterProperty());

@@ -45,6 +45,7 @@ public final class DryRunViewModel {
     private final BooleanProperty running = new SimpleBooleanProperty();
     private final DoubleProperty progress = new SimpleDoubleProperty(0);
     private final StringProperty progressText = new SimpleStringProperty("");
+    private final StringProperty fieldsNotFound = new SimpleStringProperty("");
     private final ObjectProperty<UserView> selected = new SimpleObjectProperty<>();
     private final ObjectProperty<Preview.Result> detail = new SimpleObjectProperty<>();
     private final StringProperty detailStatus = new SimpleStringProperty(
@@ -133,6 +134,21 @@ public final class DryRunViewModel {
         return progressText;
     }
 
+    /** The last dry run's fields that no legacy record has (NULL for every user), one per line; empty when none. */
+    public ReadOnlyStringProperty fieldsNotFoundProperty() {
+        return fieldsNotFound;
+    }
+
+    static String fieldsNotFoundText(List<dev.backfill.mapping.Finding> findings) {
+        if (findings.isEmpty()) {
+            return "";
+        }
+        StringBuilder text = new StringBuilder(findings.size() == 1 ? "1 field the plan reads is in no legacy record"
+                : findings.size() + " fields the plan reads are in no legacy record").append(" (NULL for every user):");
+        findings.forEach(f -> text.append("\n• ").append(f.entity()).append(": ").append(f.message()));
+        return text.toString();
+    }
+
     public ObjectProperty<UserView> selectedProperty() {
         return selected;
     }
@@ -154,6 +170,7 @@ public final class DryRunViewModel {
         running.set(true);
         progress.set(-1);
         progressText.set("Starting the dry run…");
+        fieldsNotFound.set("");
         state.activityProperty().set("Dry run of " + workspace.plan().name());
         BackgroundTask<DryRun.Result> task = BackgroundTask.<DryRun.Result>of("dry run", (report, cancelled) ->
                         new DryRun(workspace).run(DryRun.Options.all(), report::accept, Cancellation.when(cancelled)));
@@ -165,6 +182,7 @@ public final class DryRunViewModel {
                 })
                 .onSuccess(result -> {
                     progress.set(1);
+                    fieldsNotFound.set(fieldsNotFoundText(result.fieldsNotFound()));
                     progressText.set(String.format("Dry run %d: %s users, %s legacy → %s planned rows, %s findings, %.1f s"
                                     + " (%s rows/s); target tables untouched", result.runId(), Formats.count(result.users()),
                             Formats.count(result.legacyRows()), Formats.count(result.plannedRows()), Formats.count(result.findingCount()),
