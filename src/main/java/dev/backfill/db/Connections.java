@@ -29,7 +29,8 @@ public final class Connections {
         config.setPoolName("backfill-" + purpose + "-" + POOLS.incrementAndGet());
         config.setMaximumPoolSize(size);
         config.setMinimumIdle(0);
-        config.setConnectionTimeout(15_000);
+        // a lost server is a retry every few seconds (each transient retry waits this long for a connection), not every 15 s
+        config.setConnectionTimeout(6_000);
         config.setInitializationFailTimeout(-1);
         config.setReadOnly(readOnly);
         config.addDataSourceProperty("ApplicationName", "backfill-workbench " + purpose);

@@ -63,6 +63,8 @@ public final class EmbeddedServers {
                     .setServerConfig("work_mem", "32MB")
                     .setServerConfig("maintenance_work_mem", "128MB")
                     .setServerConfig("fsync", "on")
+                    // the library turns asynchronous commit on for speed: a crash would then lose commits apply reported done
+                    .setServerConfig("synchronous_commit", "on")
                     .setRegisterShutdownHook(false)
                     .start();
             LOG.info("Started embedded PostgreSQL for {} on port {} in {} ms", dir, server.getPort(),
@@ -99,8 +101,10 @@ public final class EmbeddedServers {
     }
 
     public static synchronized void stop(Path dataDir) {
-        Running running = RUNNING.remove(dataDir.toAbsolutePath().normalize());
+        Path dir = dataDir.toAbsolutePath().normalize();
+        Running running = RUNNING.remove(dir);
         if (running != null) {
+            // also after a crash: closing releases the library's lock on the folder (pg_ctl's failure is then only logged)
             close(running);
         }
     }
