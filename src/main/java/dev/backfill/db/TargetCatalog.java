@@ -1,6 +1,7 @@
 package dev.backfill.db;
 
 import dev.backfill.mapping.ColumnType;
+import dev.backfill.mapping.TargetRules;
 import dev.backfill.mapping.TargetShape;
 import dev.backfill.plan.Coercion;
 import dev.backfill.plan.Entity;
@@ -11,8 +12,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The target tables as the database defines them: column types (which drive conversion when the
@@ -24,14 +27,17 @@ public final class TargetCatalog {
     public record Column(String name, ColumnType type, boolean nullable) {}
 
     private final Map<String, Map<String, Column>> byEntity;
+    private final TargetRules rules;
 
-    private TargetCatalog(Map<String, Map<String, Column>> byEntity) {
+    private TargetCatalog(Map<String, Map<String, Column>> byEntity, TargetRules rules) {
         this.byEntity = byEntity;
+        this.rules = rules;
     }
 
     /** Reads every entity's table; fails with one message listing every missing table and column. */
     public static TargetCatalog read(Connection connection, Plan plan) throws SQLException {
         Map<String, Map<String, Column>> byEntity = new LinkedHashMap<>();
+        Map<String, TargetRules.EntityRules> rules = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         for (Entity entity : plan.entities()) {
             Map<String, Column> columns = columnsOf(connection, entity.into());
@@ -47,12 +53,46 @@ public final class TargetCatalog {
                 }
             }
             byEntity.put(entity.name(), columns);
+            rules.put(entity.name(), rulesOf(connection, entity, columns));
         }
         if (!problems.isEmpty()) {
             throw new SQLException("The target database does not match the plan:\n- " + String.join("\n- ", problems)
                     + "\nCreate the target tables (the new schema) before running the plan, or fix the plan.", "42P01");
         }
-        return new TargetCatalog(byEntity);
+        return new TargetCatalog(byEntity, new TargetRules(rules));
+    }
+
+    /** The table's NOT NULL columns the plan writes, its unique keys and its btree indexes (not partial, no expressions). */
+    private static TargetRules.EntityRules rulesOf(Connection connection, Entity entity, Map<String, Column> columns) throws SQLException {
+        Set<String> notNull = new LinkedHashSet<>();
+        for (String column : entity.targetColumns()) {
+            Column known = columns.get(column);
+            if (known != null && !known.nullable()) {
+                notNull.add(column);
+            }
+        }
+        List<TargetRules.UniqueKey> unique = new ArrayList<>();
+        Map<String, List<String>> btree = new LinkedHashMap<>();
+        String sql = "select c.relname, i.indisprimary, i.indisunique, am.amname, array(select a.attname from unnest(i.indkey::int2[])"
+                + " with ordinality k(attnum, ord) join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum order by k.ord)"
+                + " from pg_index i join pg_class c on c.oid = i.indexrelid join pg_am am on am.oid = c.relam"
+                + " where i.indrelid = to_regclass(?) and i.indpred is null and not (0 = any(i.indkey::int2[])) order by c.relname";
+        String table = entity.into();
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, Sql.schemaOf(table) == null ? Sql.quote(table) : Sql.table(table));
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    List<String> indexed = List.of((String[]) rows.getArray(5).getArray());
+                    if (rows.getBoolean(3)) {
+                        unique.add(new TargetRules.UniqueKey(rows.getString(1), indexed, rows.getBoolean(2)));
+                    }
+                    if ("btree".equals(rows.getString(4))) {
+                        btree.put(rows.getString(1), indexed);
+                    }
+                }
+            }
+        }
+        return new TargetRules.EntityRules(notNull, unique, btree);
     }
 
     private static Map<String, Column> columnsOf(Connection connection, String table) throws SQLException {
@@ -78,6 +118,7 @@ public final class TargetCatalog {
         return columns;
     }
 
+    /** The types the mapping converts to (the plan's {@code as:} wins) and the target's constraints. */
     public TargetShape shape() {
         Map<String, Map<String, ColumnType>> types = new LinkedHashMap<>();
         byEntity.forEach((entity, columns) -> {
@@ -85,7 +126,18 @@ public final class TargetCatalog {
             columns.forEach((name, column) -> typed.put(name, column.type()));
             types.put(entity, typed);
         });
-        return TargetShape.of(types);
+        TargetShape typed = TargetShape.of(types);
+        return new TargetShape() {
+            @Override
+            public ColumnType type(Entity entity, String column) {
+                return typed.type(entity, column);
+            }
+
+            @Override
+            public TargetRules rules() {
+                return rules;
+            }
+        };
     }
 
     /** The target's own column types, whatever the plan's {@code as:} says: what parity compares. */

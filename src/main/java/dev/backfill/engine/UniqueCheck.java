@@ -6,6 +6,7 @@ import dev.backfill.mapping.Finding;
 import dev.backfill.mapping.FindingKind;
 import dev.backfill.mapping.Json;
 import dev.backfill.mapping.PlannedRow;
+import dev.backfill.mapping.TargetRules;
 import dev.backfill.mapping.TargetShape;
 import dev.backfill.mapping.UserResult;
 import dev.backfill.mapping.ValueText;
@@ -34,12 +35,42 @@ final class UniqueCheck {
     private final Plan plan;
     private final TargetShape shape;
     private final List<Entity> entities;
+    private final Map<String, List<List<String>>> sets = new java.util.HashMap<>();
     private boolean created;
 
+    /**
+     * The column sets one value of which only one user may plan: the plan's {@code unique} sets, and
+     * the target's primary keys and unique constraints that two users' rows could share (not the
+     * natural key, which already matches existing rows; not a set holding the user's own id; not a
+     * generated id alone).
+     */
     UniqueCheck(Plan plan, TargetShape shape) {
         this.plan = plan;
         this.shape = shape;
-        this.entities = plan.entities().stream().filter(e -> !e.unique().isEmpty()).toList();
+        for (Entity entity : plan.entities()) {
+            List<List<String>> entitySets = new ArrayList<>(entity.unique());
+            for (TargetRules.UniqueKey key : shape.rules().of(entity).uniqueKeys()) {
+                if (!key.columns().equals(entity.key()) && !entitySets.contains(key.columns()) && crossUser(entity, key.columns())) {
+                    entitySets.add(key.columns());
+                }
+            }
+            if (!entitySets.isEmpty()) {
+                sets.put(entity.name(), entitySets);
+            }
+        }
+        this.entities = plan.entities().stream().filter(e -> sets.containsKey(e.name())).toList();
+    }
+
+    /** Whether two users' rows can hold the same value of these columns. */
+    private boolean crossUser(Entity entity, List<String> columns) {
+        for (String column : columns) {
+            if (column.equals(plan.partition()) || entity.column(column).map(c -> c.source() instanceof dev.backfill.plan.ValueSource.From from
+                    && from.path().toString().equals(plan.partition())).orElse(false)) {
+                return false;
+            }
+        }
+        return !(columns.size() == 1 && entity.id() != null && columns.get(0).equals(entity.id().column())
+                && entity.id().strategy() == dev.backfill.plan.IdSpec.Strategy.GENERATE && !entity.id().generateInvalid());
     }
 
     boolean active() {
@@ -62,7 +93,7 @@ final class UniqueCheck {
             for (UserResult result : results) {
                 for (Entity entity : entities) {
                     for (PlannedRow row : result.rowsOf(entity.name())) {
-                        for (List<String> set : entity.unique()) {
+                        for (List<String> set : sets.get(entity.name())) {
                             String value = valueText(entity, row, set);
                             if (value != null) {
                                 copy.row(Arrays.asList(entity.name(), String.join(",", set), value, result.user(),
@@ -112,8 +143,8 @@ final class UniqueCheck {
                 findings.add(new Finding(rows.getString(4), entity, FindingKind.DUPLICATE_KEY, columns,
                         List.of(Json.NODES.textNode(value)), null, Arrays.asList((String[]) ids.getArray()),
                         "(" + columns + ") = (" + value + ") is also planned for user " + rows.getString(6) + ", and "
-                                + plan.requireEntity(entity).into() + " allows it once: this row fails at apply unless the legacy data"
-                                + " is fixed (the first user in partition order keeps it)"));
+                                + plan.requireEntity(entity).into() + " allows it once (a unique key of the plan or the target): this"
+                                + " row fails at apply unless the legacy data is fixed (the first user in partition order keeps it)"));
             }
         }
         return findings;

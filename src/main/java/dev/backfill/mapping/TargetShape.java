@@ -13,6 +13,11 @@ public interface TargetShape {
     /** The type of a target column, or null when neither the plan nor the target says. */
     ColumnType type(Entity entity, String column);
 
+    /** What the target's constraints refuse (NOT NULL, unique keys, index entry sizes); none unless read from a target. */
+    default TargetRules rules() {
+        return TargetRules.NONE;
+    }
+
     /** A shape that only knows what the plan's {@code as:} says (for pure tests and previews without a target). */
     static TargetShape fromPlanOnly() {
         return (entity, column) -> entity.column(column)

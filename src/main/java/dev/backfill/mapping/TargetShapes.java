@@ -22,9 +22,18 @@ final class TargetShapes {
             }
             types.put(entity.name(), columns);
         }
-        return (entity, column) -> {
-            Map<String, ColumnType> columns = types.get(entity.name());
-            return columns == null ? shape.type(entity, column) : columns.get(column);
+        TargetRules rules = shape.rules();
+        return new TargetShape() {
+            @Override
+            public ColumnType type(Entity entity, String column) {
+                Map<String, ColumnType> columns = types.get(entity.name());
+                return columns == null ? shape.type(entity, column) : columns.get(column);
+            }
+
+            @Override
+            public TargetRules rules() {
+                return rules;
+            }
         };
     }
 }

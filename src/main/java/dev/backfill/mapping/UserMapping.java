@@ -106,7 +106,7 @@ public final class UserMapping {
                 }
             }
         }
-        return dedupe(entity, candidates);
+        return context.shape().rules().check(entity, user, dedupe(entity, candidates), findings);
     }
 
     /** One row, or null; a failure inside the tool is this row's finding (the columns report their own first). */
