@@ -35,6 +35,44 @@ public final class Transactions {
         }
     }
 
+    /**
+     * A read-only transaction kept open for a cursor the caller reads at its own pace (a streamed
+     * list); closing it rolls the transaction back (it wrote nothing) and returns the connection.
+     */
+    public static final class Cursor implements AutoCloseable {
+        private final Connection connection;
+
+        private Cursor(Connection connection) {
+            this.connection = connection;
+        }
+
+        public Connection connection() {
+            return connection;
+        }
+
+        @Override
+        public void close() {
+            try (connection) {
+                rollbackQuietly(connection, new SQLException("closing a read cursor"));
+                restore(connection, true);
+            } catch (SQLException ignored) {
+                // the connection is broken; the pool will discard it
+            }
+        }
+    }
+
+    public static Cursor cursor(DataSource dataSource) throws SQLException {
+        Connection connection = dataSource.getConnection();
+        try {
+            connection.setReadOnly(true);
+            connection.setAutoCommit(false);
+            return new Cursor(connection);
+        } catch (SQLException | RuntimeException e) {
+            connection.close();
+            throw e;
+        }
+    }
+
     public static <T> T inTransaction(Connection connection, Work<T> work) throws SQLException {
         boolean autoCommit = connection.getAutoCommit();
         connection.setAutoCommit(false);

@@ -3,6 +3,7 @@ package dev.backfill.source;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.backfill.db.Sql;
+import dev.backfill.db.Transactions;
 import dev.backfill.mapping.Json;
 import dev.backfill.plan.SourceSpec;
 import java.sql.Connection;
@@ -136,9 +137,8 @@ public final class PostgresSource implements SourceReader {
         String sql = "select k from (select distinct " + partition + "::text as k from " + relation(stream) + " q where "
                 + partition + " is not null and " + partition + "::text <> '') d order by k collate \"C\"";
         try {
-            Connection connection = pool.getConnection();
-            connection.setAutoCommit(false);
-            PreparedStatement statement = connection.prepareStatement(sql);
+            Transactions.Cursor cursor = Transactions.cursor(pool);
+            PreparedStatement statement = cursor.connection().prepareStatement(sql);
             statement.setFetchSize(FETCH);
             ResultSet rows = statement.executeQuery();
             return new CloseableIterator<>() {
@@ -171,8 +171,8 @@ public final class PostgresSource implements SourceReader {
 
                 @Override
                 public void close() {
-                    try (connection; statement; rows) {
-                        connection.rollback();
+                    try (cursor; statement; rows) {
+                        // closing the cursor ends its read-only transaction
                     } catch (SQLException ignored) {
                         // closing a read-only cursor: nothing to lose
                     }
