@@ -38,7 +38,8 @@ public record ColumnSpec(
         String dedupeBy,
         TextCase textCase,
         boolean trim,
-        ColumnSpec fallback) {
+        ColumnSpec fallback,
+        OnOtherUser onOtherUser) {
 
     public ColumnSpec {
         map = Map.copyOf(map);
@@ -58,6 +59,12 @@ public record ColumnSpec(
 
     /** What happens to a row whose reference resolves nowhere. */
     public enum OnOrphan { SKIP_ROW, NULL }
+
+    /**
+     * What happens to a row whose reference names another user's row: it waits (is written once that
+     * user's row is), or it is never migrated (a finding).
+     */
+    public enum OnOtherUser { WAIT, SKIP }
 
     /** How the rows of a group combine one column. */
     public enum Merge { FIRST, LAST, UNION, DEEP }

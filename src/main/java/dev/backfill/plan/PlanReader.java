@@ -402,10 +402,10 @@ final class PlanReader {
             FieldPath path = pathAt(at, scalar.getValue());
             return path == null ? null : new ColumnSpec(name, at, new ValueSource.From(path), null, null, null,
                     Map.of(), new ColumnSpec.MapMiss.Invalid(), null, ColumnSpec.OnOrphan.SKIP_ROW, null, null,
-                    false, null, null, false, null);
+                    false, null, null, false, null, ColumnSpec.OnOtherUser.WAIT);
         }
         var opened = YamlFields.open(node, at, errors, "from", "value", "pack", "completeness", "missing", "count",
-                "where", "sum", "size", "percent", "as", "format", "default", "map", "otherwise", "ref", "on_orphan",
+                "where", "sum", "size", "percent", "as", "format", "default", "map", "otherwise", "ref", "on_orphan", "on_other_user",
                 "merge", "when", "sort_keys", "dedupe_by", "case", "trim", "fallback");
         if (opened.isEmpty()) {
             return null;
@@ -473,6 +473,19 @@ final class PlanReader {
         if (orphan != null && !c.has("ref")) {
             c.error("on_orphan", "'on_orphan' only applies to a reference ('ref')");
         }
+        ColumnSpec.OnOtherUser onOtherUser = ColumnSpec.OnOtherUser.WAIT;
+        String otherUser = c.text("on_other_user");
+        if (otherUser != null) {
+            switch (otherUser) {
+                case "wait" -> onOtherUser = ColumnSpec.OnOtherUser.WAIT;
+                case "skip" -> onOtherUser = ColumnSpec.OnOtherUser.SKIP;
+                default -> c.error("on_other_user", "expected wait (the row is written once the other user's row is) or skip"
+                        + " (never migrated, a finding), found '" + otherUser + "'");
+            }
+            if (!c.has("ref")) {
+                c.error("on_other_user", "'on_other_user' only applies to a reference ('ref')");
+            }
+        }
         ColumnSpec.Merge merge = null;
         String mergeText = c.text("merge");
         if (mergeText != null) {
@@ -501,7 +514,7 @@ final class PlanReader {
         }
         return source == null ? null : new ColumnSpec(name, c.at(), source, as, c.text("format"), c.json("default"),
                 map, otherwise, c.text("ref"), onOrphan, merge, when, c.flag("sort_keys"), c.text("dedupe_by"),
-                textCase, c.flag("trim"), fallback);
+                textCase, c.flag("trim"), fallback, onOtherUser);
     }
 
     private ValueSource valueSource(YamlFields c, String kind) {

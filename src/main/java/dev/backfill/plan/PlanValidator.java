@@ -96,9 +96,12 @@ final class PlanValidator {
             } else if (target.id() == null) {
                 errors.add(new PlanError(column.at(), "reference to entity '" + column.ref()
                         + "', which has no 'id': references resolve legacy ids to new ids through the id map"));
-            } else if (target.name().equals(entity.name())) {
-                errors.add(new PlanError(column.at(), "entity '" + entity.name() + "' references itself; "
-                        + "rows of one table referencing each other are not supported yet"));
+            } else if (target.name().equals(entity.name()) && entity.grouped()) {
+                errors.add(new PlanError(column.at(), "entity '" + entity.name() + "' references itself and groups rows;"
+                        + " a row made of a group has no single legacy id to be referenced by"));
+            } else if (target.shared() && !entity.shared() && column.onOtherUser() == ColumnSpec.OnOtherUser.SKIP) {
+                errors.add(new PlanError(column.at(), "'on_other_user: skip' on a reference to shared rows: shared rows belong to"
+                        + " no user and are always written first; remove it"));
             }
         }
         if (column.ref() != null && column.onOrphan() == ColumnSpec.OnOrphan.NULL && entity.require().contains(column.name())) {
