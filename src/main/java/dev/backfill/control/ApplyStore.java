@@ -31,7 +31,14 @@ public final class ApplyStore {
      * columns' hashes (in key order) so a later change by the live app can be told apart.
      */
     public record LedgerEntry(String user, String entity, String table, int seq, LedgerOp op, String rowKeysJson,
-                              String beforeImagesJson, int rowCount, BigInteger checksum, long[] rowHashes, String[] columnHashes) {}
+                              String beforeImagesJson, int rowCount, BigInteger checksum, long[] rowHashes, String[] columnHashes,
+                              Long pendingId, Integer releasedByBatch) {
+        /** A ledger row of rows written with their user (not through the pending mechanism). */
+        public LedgerEntry(String user, String entity, String table, int seq, LedgerOp op, String rowKeysJson, String beforeImagesJson,
+                           int rowCount, BigInteger checksum, long[] rowHashes, String[] columnHashes) {
+            this(user, entity, table, seq, op, rowKeysJson, beforeImagesJson, rowCount, checksum, rowHashes, columnHashes, null, null);
+        }
+    }
 
     ApplyStore(ControlSchema control, String plan, DryRunStore dryRuns) {
         this.control = control;
@@ -124,7 +131,7 @@ public final class ApplyStore {
     }
 
     private static final String LEDGER_COLUMNS = "plan, run_id, batch_no, user_key, entity, target_table, seq, op, row_keys,"
-            + " before_images, row_count, checksum, row_hashes, column_hashes";
+            + " before_images, row_count, checksum, row_hashes, column_hashes, pending_id, released_by_batch";
 
     /** The ledger's COPY statement, as the preview shows it. */
     public String ledgerCopyStatement() {
@@ -132,11 +139,20 @@ public final class ApplyStore {
     }
 
     public void writeLedger(Connection connection, long runId, int batch, List<LedgerEntry> entries) throws SQLException {
+        writeLedger(connection, runId, entries, e -> batch);
+    }
+
+    /** Ledger rows whose batch is each row's own (a released row belongs to its user's batch, not the applying one). */
+    public void writeLedger(Connection connection, long runId, List<LedgerEntry> entries,
+                            java.util.function.ToIntFunction<LedgerEntry> batchOf) throws SQLException {
+        if (entries.isEmpty()) {
+            return;
+        }
         try (Copy copy = Copy.into(connection, control.table("ledger"), LEDGER_COLUMNS)) {
             for (LedgerEntry e : entries) {
-                copy.row(Arrays.asList(plan, runId, batch, e.user(), e.entity(), e.table(), e.seq(), e.op().sql(), e.rowKeysJson(),
-                        e.beforeImagesJson(), e.rowCount(), new BigDecimal(e.checksum()), Copy.array(e.rowHashes()),
-                        Copy.array(e.columnHashes())));
+                copy.row(Arrays.asList(plan, runId, batchOf.applyAsInt(e), e.user(), e.entity(), e.table(), e.seq(), e.op().sql(),
+                        e.rowKeysJson(), e.beforeImagesJson(), e.rowCount(), new BigDecimal(e.checksum()), Copy.array(e.rowHashes()),
+                        Copy.array(e.columnHashes()), e.pendingId(), e.releasedByBatch()));
             }
             copy.end();
         }

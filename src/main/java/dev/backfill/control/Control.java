@@ -81,6 +81,14 @@ public final class Control {
         return new RollbackStore(schema, plan);
     }
 
+    public DirectoryStore directory() {
+        return new DirectoryStore(schema, plan);
+    }
+
+    public PendingStore pending() {
+        return new PendingStore(schema, plan);
+    }
+
     public ParityStore parity() {
         return new ParityStore(schema, plan);
     }

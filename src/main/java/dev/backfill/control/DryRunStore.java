@@ -111,13 +111,14 @@ public final class DryRunStore {
             }
         }
         try (Copy copy = Copy.into(connection, fresh ? control.table("users") : "users_new", "plan, user_key, position, batch_no, status, fingerprint, target_fingerprint,"
-                + " legacy_rows, planned_rows, findings, finding_kinds, entities, check_totals, dry_run_id")) {
+                + " legacy_rows, planned_rows, findings, finding_kinds, entities, check_totals, dry_run_id, waiting_rows, waits_for_users")) {
             for (UserResult result : results) {
                 long position = positions.getOrDefault(result.user(), 0L);
                 Object batch = batchUsers <= 0 ? null : result.user().equals(SHARED_USER) ? 0L : (position - 1) / batchUsers + 1;
                 copy.row(java.util.Arrays.asList(plan, result.user(), position, batch, UserStatus.PLANNED.sql(), result.fingerprint(),
                         targetFingerprints.getOrDefault(result.user(), ""), result.legacyRowCount(), result.plannedRowCount(), result.findings().size(),
-                        findingKinds(result.findings()), entities(result), checkTotals(result), runId));
+                        findingKinds(result.findings()), entities(result), checkTotals(result), runId, result.waitingRows(),
+                        result.waitsForUsers()));
             }
             copy.end();
         }
@@ -127,11 +128,14 @@ public final class DryRunStore {
         }
         try (Statement statement = connection.createStatement()) {
             statement.execute("insert into " + control.table("users") + " as u (plan, user_key, position, batch_no, status, fingerprint,"
-                    + " target_fingerprint, legacy_rows, planned_rows, findings, finding_kinds, entities, check_totals, dry_run_id)"
+                    + " target_fingerprint, legacy_rows, planned_rows, findings, finding_kinds, entities, check_totals, dry_run_id,"
+                    + " waiting_rows, waits_for_users)"
                     + " select plan, user_key, position, batch_no, status, fingerprint, target_fingerprint, legacy_rows, planned_rows,"
-                    + " findings, finding_kinds, entities, check_totals, dry_run_id from users_new"
+                    + " findings, finding_kinds, entities, check_totals, dry_run_id, waiting_rows, waits_for_users from users_new"
                     + " on conflict (plan, user_key) do update set position = excluded.position, fingerprint = excluded.fingerprint,"
-                    + " target_fingerprint = excluded.target_fingerprint, legacy_rows = excluded.legacy_rows, planned_rows = excluded.planned_rows, findings = excluded.findings,"
+                    + " target_fingerprint = excluded.target_fingerprint, legacy_rows = excluded.legacy_rows,"
+                    + " planned_rows = excluded.planned_rows, findings = excluded.findings, waiting_rows = excluded.waiting_rows,"
+                    + " waits_for_users = excluded.waits_for_users,"
                     + " finding_kinds = excluded.finding_kinds, entities = excluded.entities, check_totals = excluded.check_totals,"
                     + " dry_run_id = excluded.dry_run_id, updated_at = now(), status = '" + UserStatus.PLANNED.sql() + "', last_error = null"
                     + " where u.status <> " + MIGRATED);
@@ -187,6 +191,60 @@ public final class DryRunStore {
             }
             count.executeBatch();
         }
+    }
+
+    /**
+     * Forgets a run's results of these users (they are mapped again, with every user's rows known): their
+     * findings, and, when the run writes users afresh ({@code fresh}), their rows too (else writing them
+     * again updates them in place).
+     */
+    public void forget(Connection connection, long runId, List<String> users, boolean fresh) throws SQLException {
+        if (users.isEmpty()) {
+            return;
+        }
+        for (String table : fresh ? new String[] {"findings", "users"} : new String[] {"findings"}) {
+            try (PreparedStatement statement = connection.prepareStatement("delete from " + control.table(table)
+                    + " where plan = ? and user_key = any(?)" + (table.equals("findings") ? " and run_id = ?" : " and dry_run_id = ?"))) {
+                statement.setString(1, plan);
+                statement.setArray(2, connection.createArrayOf("text", users.toArray()));
+                statement.setLong(3, runId);
+                statement.executeUpdate();
+            }
+        }
+    }
+
+    /** The run's totals, from what it stored: users, legacy rows, planned rows, and findings by kind. */
+    public record Totals(long users, long legacyRows, long plannedRows, Map<String, Integer> findings) {}
+
+    public Totals totals(Connection connection, long runId) throws SQLException {
+        long users;
+        long legacy;
+        long planned;
+        try (PreparedStatement statement = connection.prepareStatement("select count(*) filter (where user_key <> ?),"
+                + " coalesce(sum(legacy_rows), 0), coalesce(sum(planned_rows), 0) from " + control.table("users")
+                + " where plan = ? and dry_run_id = ?")) {
+            statement.setString(1, SHARED_USER);
+            statement.setString(2, plan);
+            statement.setLong(3, runId);
+            try (ResultSet rows = statement.executeQuery()) {
+                rows.next();
+                users = rows.getLong(1);
+                legacy = rows.getLong(2);
+                planned = rows.getLong(3);
+            }
+        }
+        Map<String, Integer> findings = new TreeMap<>();
+        try (PreparedStatement statement = connection.prepareStatement("select kind, count(*) from " + control.table("findings")
+                + " where plan = ? and run_id = ? group by kind")) {
+            statement.setString(1, plan);
+            statement.setLong(2, runId);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    findings.put(rows.getString(1), rows.getInt(2));
+                }
+            }
+        }
+        return new Totals(users, legacy, planned, findings);
     }
 
     /** Replaces the findings of the given users (used by single-user dry runs) or adds findings. */

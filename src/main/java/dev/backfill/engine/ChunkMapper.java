@@ -41,9 +41,39 @@ final class ChunkMapper {
         this.indexes = indexes;
     }
 
-    /** {@code rows}: stream key → user → rows. Returns one finished mapping per user, in the given order. */
+    /**
+     * {@code rows}: stream key → user → rows. Returns one finished mapping per user, in the given order.
+     * Users whose references named rows the directory did not know yet are mapped again once those are
+     * looked up in the control schema.
+     */
     List<MappedUser> map(Connection target, List<String> users, Map<String, Map<String, UserRows>> rows,
                          List<Entity> entities) throws SQLException {
+        ChunkDirectory directory = context.directory() instanceof ChunkDirectory chunk && chunk.active() ? chunk : null;
+        if (directory != null) {
+            directory.reset();
+        }
+        List<MappedUser> mapped = newMappings(users, rows);
+        if (directory != null) {
+            directory.addChunk(mapped.stream().map(MappedUser::mapping).toList(), context.plan());
+        }
+        mapEntities(target, mapped, entities);
+        if (directory == null) {
+            return mapped;
+        }
+        List<String> again = mapped.stream().filter(m -> m.mapping().deferred()).map(MappedUser::user).toList();
+        if (again.isEmpty() || !directory.lookUpMissed(target)) {
+            return mapped;
+        }
+        List<MappedUser> remapped = newMappings(again, rows);
+        mapEntities(target, remapped, entities);
+        Map<String, MappedUser> byUser = new HashMap<>();
+        remapped.forEach(m -> byUser.put(m.user(), m));
+        List<MappedUser> result = new ArrayList<>(mapped.size());
+        mapped.forEach(m -> result.add(byUser.getOrDefault(m.user(), m)));
+        return result;
+    }
+
+    private List<MappedUser> newMappings(List<String> users, Map<String, Map<String, UserRows>> rows) {
         List<MappedUser> mapped = new ArrayList<>(users.size());
         for (String user : users) {
             Map<String, List<ObjectNode>> own = new HashMap<>();
@@ -57,6 +87,10 @@ final class ChunkMapper {
             });
             mapped.add(new MappedUser(new UserMapping(context, user, own, Fingerprint.ofDigests(digests)), new TargetFingerprint()));
         }
+        return mapped;
+    }
+
+    private void mapEntities(Connection target, List<MappedUser> mapped, List<Entity> entities) throws SQLException {
         ids.forgetKnown();
         for (Entity entity : entities) {
             preloadIds(target, entity, mapped);
@@ -86,7 +120,6 @@ final class ChunkMapper {
                 mapped.get(u).mapping().settle(entity, userCandidates, userExisting);
             }
         }
-        return mapped;
     }
 
     private void preloadIds(Connection target, Entity entity, List<MappedUser> mapped) throws SQLException {

@@ -141,18 +141,29 @@ public final class DryRun {
         PathCoverage coverage = new PathCoverage(plan);
         Map<String, Map<String, Object>> sharedIds = mapShared(connection, store, ids, shape, emptyTargets, runId, full, counter,
                 fresh ? plan.batchUsers() : 0, coverage);
-        MappingContext context = new MappingContext(plan, shape, ids, sharedIds, coverage);
+        ReferenceBook book = new ReferenceBook(plan, control.directory());
+        // a full run reads every user again: until it has, a row it does not know may belong to a user it has not read yet
+        ChunkDirectory directory = new ChunkDirectory(plan, control.directory(), !full);
+        MappingContext context = new MappingContext(plan, shape, ids, sharedIds, coverage, directory);
         ChunkMapper mapper = new ChunkMapper(context, ids, emptyTargets, indexes);
         Map<String, SourceSpec> streams = Streams.of(plan, false);
         UniqueCheck unique = new UniqueCheck(plan, shape);
+        int batchUsers = fresh ? plan.batchUsers() : 0;
         if (full) {
+            book.startFullRun(connection);
             long total = streams.values().stream().mapToLong(workspace.source()::countUsers).max().orElse(-1);
             progress.onProgress(Progress.of("Reading users", 0, total, 0, start));
             new Pipeline(connection, runId, store, ids, mapper, streams, total, store.migratedCount(connection) > 0, progress,
-                    cancellation, counter, start, fresh ? plan.batchUsers() : 0, unique).run(options.chunkUsers());
+                    cancellation, counter, start, batchUsers, unique, book).run(options.chunkUsers());
+            directory.nowComplete();
+            mapDeferredAgain(connection, runId, store, ids, mapper, unique, book, fresh, batchUsers, options.chunkUsers(), progress, start);
         } else {
-            mapOne(connection, runId, options.user(), store, ids, mapper, counter);
+            mapOne(connection, runId, options.user(), store, ids, mapper, counter, book);
         }
+        List<Finding> blocked = book.blockedReferences(connection);
+        store.writeFindings(connection, runId, blocked);
+        store.countFindings(connection, blocked);
+        blocked.forEach(f -> counter.findings.merge(f.kind(), 1, Integer::sum));
         List<Finding> fieldsNotFound = List.of();
         if (full) {
             List<Finding> duplicates = unique.findDuplicates(connection);
@@ -175,11 +186,51 @@ public final class DryRun {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         progress.onProgress(Progress.of("Done", counter.users, counter.users, counter.legacyRows, start));
-        return new Result(runId, counter.users, counter.legacyRows, counter.plannedRows, counter.findings, seconds, fieldsNotFound);
+        if (!full) {
+            return new Result(runId, counter.users, counter.legacyRows, counter.plannedRows, counter.findings, seconds, fieldsNotFound);
+        }
+        // what the run stored (users mapped again once every user was read are counted once, as they are now)
+        DryRunStore.Totals totals = store.totals(connection, runId);
+        Map<FindingKind, Integer> findings = new EnumMap<>(FindingKind.class);
+        totals.findings().forEach((kind, count) -> findings.put(FindingKind.valueOf(kind), count));
+        return new Result(runId, counter.users, totals.legacyRows(), totals.plannedRows(), findings, seconds, fieldsNotFound);
+    }
+
+    /**
+     * Maps again, now that every user is read, the users whose references named rows the run had not
+     * read yet: their references now resolve to other users' rows, or are orphans. Their results replace
+     * the first ones.
+     */
+    private void mapDeferredAgain(Connection connection, long runId, DryRunStore store, IdMapStore ids, ChunkMapper mapper,
+                                  UniqueCheck unique, ReferenceBook book, boolean fresh, int batchUsers, int chunkUsers,
+                                  ProgressListener progress, long start) throws SQLException {
+        Map<String, Long> deferred = book.deferredUsers(connection);
+        List<String> users = new ArrayList<>(deferred.keySet());
+        for (int from = 0; from < users.size(); from += chunkUsers) {
+            List<String> chunk = users.subList(from, Math.min(users.size(), from + chunkUsers));
+            List<MappedUser> mapped = mapper.map(connection, chunk, new SourceChunks(workspace).users(chunk),
+                    SourceChunks.userEntities(workspace.plan()));
+            List<UserResult> results = new ArrayList<>(mapped.size());
+            Map<String, String> targets = new HashMap<>();
+            List<ReferenceBook.Page> pages = new ArrayList<>(mapped.size());
+            for (MappedUser user : mapped) {
+                results.add(user.mapping().result());
+                targets.put(user.user(), user.target().value());
+                pages.add(book.page(user));
+            }
+            store.forget(connection, runId, chunk, fresh);
+            unique.forget(connection, chunk);
+            book.forget(connection, chunk);
+            ids.flush(connection);
+            store.write(connection, runId, results, deferred, targets, batchUsers);
+            unique.collect(connection, results, deferred);
+            book.write(connection, pages, deferred);
+            progress.onProgress(Progress.of("Resolving references to other users", from + chunk.size(), users.size(), 0, start));
+        }
     }
 
     private void mapOne(Connection connection, long runId, String user, DryRunStore store, IdMapStore ids, ChunkMapper mapper,
-                        Counter counter) throws SQLException {
+                        Counter counter, ReferenceBook book) throws SQLException {
         var placed = control.batches().placements(connection, List.of(user));
         if (!placed.isEmpty() && placed.get(0).status() == dev.backfill.lifecycle.UserStatus.MIGRATED) {
             throw new RefusedException("User " + user + " is already migrated (batch " + placed.get(0).batch() + "); its dry-run"
@@ -195,8 +246,10 @@ public final class DryRun {
         }
         store.deleteFindingsOf(connection, user);
         ids.flush(connection);
-        store.write(connection, runId, List.of(result), Map.of(user, store.positionOf(connection, user)),
-                Map.of(user, mapped.target().value()), 0);
+        Map<String, Long> position = Map.of(user, store.positionOf(connection, user));
+        store.write(connection, runId, List.of(result), position, Map.of(user, mapped.target().value()), 0);
+        book.forget(connection, List.of(user));
+        book.write(connection, List.of(book.page(mapped)), position);
         counter.add(result);
     }
 
@@ -220,15 +273,17 @@ public final class DryRun {
         private final long start;
         private final int batchUsers;
         private final UniqueCheck unique;
+        private final ReferenceBook book;
         private long position = 1;
 
         private record Chunk(List<String> users, Map<String, Map<String, UserRows>> rows, int migrated) {}
 
-        private record Mapped(List<UserResult> results, Map<String, Long> positions, Map<String, String> targets) {}
+        private record Mapped(List<UserResult> results, Map<String, Long> positions, Map<String, String> targets,
+                              List<ReferenceBook.Page> pages) {}
 
         Pipeline(Connection control, long runId, DryRunStore store, IdMapStore ids, ChunkMapper mapper, Map<String, SourceSpec> streams,
                  long usersTotal, boolean someMigrated, ProgressListener progress, Cancellation cancellation, Counter counter, long start,
-                 int batchUsers, UniqueCheck unique) {
+                 int batchUsers, UniqueCheck unique, ReferenceBook book) {
             this.control = control;
             this.runId = runId;
             this.store = store;
@@ -243,6 +298,7 @@ public final class DryRun {
             this.start = start;
             this.batchUsers = batchUsers;
             this.unique = unique;
+            this.book = book;
         }
 
         void run(int chunkUsers) throws SQLException {
@@ -273,6 +329,7 @@ public final class DryRun {
                         ids.flush(control);
                         store.write(control, runId, mapped.results(), mapped.positions(), mapped.targets(), batchUsers);
                         unique.collect(control, mapped.results(), mapped.positions());
+                        book.write(control, mapped.pages(), mapped.positions());
                         return null;
                     });
                     counter.users += chunk.migrated();
@@ -305,12 +362,14 @@ public final class DryRun {
             List<UserResult> results = new ArrayList<>(mappings.size());
             Map<String, Long> positions = new HashMap<>();
             Map<String, String> targets = new HashMap<>();
+            List<ReferenceBook.Page> pages = new ArrayList<>(mappings.size());
             for (MappedUser mapped : mappings) {
                 results.add(mapped.mapping().result());
                 positions.put(mapped.user(), position++);
                 targets.put(mapped.user(), mapped.target().value());
+                pages.add(book.page(mapped));
             }
-            return new Mapped(results, positions, targets);
+            return new Mapped(results, positions, targets, pages);
         }
     }
 

@@ -107,6 +107,17 @@ final class UniqueCheck {
         }
     }
 
+    /** Forgets the values these users planned (they are mapped again). */
+    void forget(Connection connection, List<String> users) throws SQLException {
+        if (!active() || !created || users.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement statement = connection.prepareStatement("delete from " + TABLE + " where user_key = any(?)")) {
+            statement.setArray(1, connection.createArrayOf("text", users.toArray()));
+            statement.executeUpdate();
+        }
+    }
+
     private String valueText(Entity entity, PlannedRow row, List<String> set) {
         StringBuilder text = new StringBuilder();
         for (int i = 0; i < set.size(); i++) {

@@ -22,12 +22,34 @@ import java.util.Set;
  */
 final class ColumnEvaluator {
 
-    /** The value, and whether the row must not be migrated because of it. */
-    record Outcome(Object value, boolean skipRow) {}
+    /** The value, whether the row must not be migrated because of it, and the row it points at (for a reference). */
+    record Outcome(Object value, boolean skipRow, RowRef ref) {
+        Outcome(Object value, boolean skipRow) {
+            this(value, skipRow, null);
+        }
+    }
 
-    /** Resolves a legacy id of another entity to its new id. */
+    /**
+     * What a reference resolves to: the new id and the row it names, or why it names no row that will
+     * be written ({@code orphan}), or that it names another user's row the plan does not wait for.
+     */
+    record Resolved(Object id, RowRef ref, String orphan, boolean otherUserSkipped) {
+        static Resolved to(Object id, RowRef ref) {
+            return new Resolved(id, ref, null, false);
+        }
+
+        static Resolved orphan(String why) {
+            return new Resolved(null, null, why, false);
+        }
+
+        static Resolved otherUser(RowRef ref) {
+            return new Resolved(null, ref, null, true);
+        }
+    }
+
+    /** Resolves a legacy id of another entity (or of the entity itself) to its new id. */
     interface References {
-        Object resolve(String entity, String legacyId);
+        Resolved resolve(ColumnSpec column, String entity, String legacyId);
     }
 
     private final MappingContext context;
@@ -98,16 +120,26 @@ final class ColumnEvaluator {
         if (problem == null && present(raw)) {
             if (spec.ref() != null) {
                 String legacyId = legacyText(raw);
-                Object resolved = references.resolve(spec.ref(), legacyId);
-                if (resolved == null) {
+                Resolved resolved = references.resolve(spec, spec.ref(), legacyId);
+                if (resolved.otherUserSkipped()) {
+                    findings.add(new Finding(user, entity.name(), FindingKind.OTHER_USER_REFERENCE, spec.name(), List.of(raw), null,
+                            legacyIds, describe(legacyIds) + " points at " + spec.ref() + " " + Coercer.show(raw) + " of another user ("
+                            + resolved.ref().owner() + "), and the plan says not to wait for other users' rows (on_other_user: skip);"
+                            + " the row is not migrated"));
+                    return new Outcome(null, true);
+                }
+                if (resolved.orphan() != null) {
                     boolean skip = spec.onOrphan() == ColumnSpec.OnOrphan.SKIP_ROW;
                     findings.add(new Finding(user, entity.name(), FindingKind.ORPHAN_REFERENCE, spec.name(),
                             List.of(raw), null, legacyIds, describe(legacyIds) + " points at " + spec.ref() + " " + Coercer.show(raw)
-                            + ", which is not among this user's migrated " + spec.ref() + (skip
-                            ? "; the row is not migrated" : "; " + spec.name() + " is written as NULL")));
+                            + ", " + resolved.orphan() + (skip ? "; the row is not migrated" : "; " + spec.name() + " is written as NULL")));
                     return new Outcome(null, skip);
                 }
-                raw = ValueOps.toJson(resolved);
+                Coercer.Result typed = Coercer.coerce(ValueOps.toJson(resolved.id()), type, spec.format());
+                if (typed instanceof Coercer.Ok ok) {
+                    return new Outcome(ok.value(), false, resolved.ref());
+                }
+                raw = ValueOps.toJson(resolved.id());
             }
             Coercer.Result coerced = Coercer.coerce(raw, type, spec.format());
             if (coerced instanceof Coercer.Invalid invalid) {

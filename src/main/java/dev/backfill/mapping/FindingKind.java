@@ -23,5 +23,9 @@ public enum FindingKind {
     /** Target rows the user's rows meet (by natural key or id) changed after review; the user was not applied. */
     TARGET_CHANGED,
     /** A field the plan reads is in no legacy record of the dry run (a misspelt JSON path): NULL for every user. */
-    FIELD_NOT_FOUND
+    FIELD_NOT_FOUND,
+    /** Rows of one user reference each other in a circle (a reply to its own reply); they are not migrated. */
+    REFERENCE_CYCLE,
+    /** A reference names another user's row and the plan says not to wait for it (on_other_user: skip); not migrated. */
+    OTHER_USER_REFERENCE
 }

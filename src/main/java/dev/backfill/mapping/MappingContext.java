@@ -15,6 +15,7 @@ public final class MappingContext {
     private final Map<String, Map<String, Object>> sharedIds;
     private final UnmappedFields unmapped;
     private final PathCoverage coverage;
+    private final RowDirectory directory;
     private final Map<String, java.util.List<dev.backfill.plan.ColumnSpec>> computed = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, java.util.List<dev.backfill.plan.ColumnSpec>> plain = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -25,6 +26,13 @@ public final class MappingContext {
     /** With the coverage a run collects over all its users (for the paths no record has). */
     public MappingContext(Plan plan, TargetShape shape, IdAllocator ids, Map<String, Map<String, Object>> sharedIds,
                           PathCoverage coverage) {
+        this(plan, shape, ids, sharedIds, coverage, RowDirectory.WITHIN_USER);
+    }
+
+    /** With the directory that resolves references to other users' rows. */
+    public MappingContext(Plan plan, TargetShape shape, IdAllocator ids, Map<String, Map<String, Object>> sharedIds,
+                          PathCoverage coverage, RowDirectory directory) {
+        this.directory = directory;
         this.plan = plan;
         this.shape = TargetShapes.cached(plan, shape);
         this.ids = ids;
@@ -39,6 +47,10 @@ public final class MappingContext {
 
     public TargetShape shape() {
         return shape;
+    }
+
+    public RowDirectory directory() {
+        return directory;
     }
 
     public IdAllocator ids() {

@@ -12,15 +12,34 @@ import java.util.List;
  * @param update true when the row replaces an existing target row (on_existing: update); its id
  *               columns then hold the existing row's identity
  */
-public record PlannedRow(Entity entity, List<String> legacyIds, List<Object> values, boolean update) {
+public record PlannedRow(Entity entity, List<String> legacyIds, List<Object> values, boolean update, List<RowRef> refs) {
 
     public PlannedRow {
         legacyIds = List.copyOf(legacyIds);
         values = Collections.unmodifiableList(new ArrayList<>(values));
+        refs = List.copyOf(refs);
+    }
+
+    public PlannedRow(Entity entity, List<String> legacyIds, List<Object> values, boolean update) {
+        this(entity, legacyIds, values, update, List.of());
     }
 
     public static PlannedRow of(Entity entity, List<String> legacyIds, Object[] values) {
         return new PlannedRow(entity, legacyIds, Arrays.asList(values), false);
+    }
+
+    public static PlannedRow of(Entity entity, List<String> legacyIds, Object[] values, List<RowRef> refs) {
+        return new PlannedRow(entity, legacyIds, Arrays.asList(values), false, refs);
+    }
+
+    /** Whether the row points at another user's row, so it waits until that row is in the target. */
+    public boolean refersToOtherUsers() {
+        for (RowRef ref : refs) {
+            if (ref.foreign()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public Object value(String column) {
@@ -51,7 +70,16 @@ public record PlannedRow(Entity entity, List<String> legacyIds, List<Object> val
         for (int i = 0; i < columns.size(); i++) {
             copy.set(entity.position(columns.get(i)), replacement.get(i));
         }
-        return new PlannedRow(entity, legacyIds, copy, asUpdate);
+        return new PlannedRow(entity, legacyIds, copy, asUpdate, refs);
+    }
+
+    /** The same row with other references (e.g. a self-reference settled to its parent's final id). */
+    public PlannedRow withRefs(List<String> columns, List<Object> replacement, List<RowRef> newRefs) {
+        List<Object> copy = new ArrayList<>(values);
+        for (int i = 0; i < columns.size(); i++) {
+            copy.set(entity.position(columns.get(i)), replacement.get(i));
+        }
+        return new PlannedRow(entity, legacyIds, copy, update, newRefs);
     }
 
     public String legacyIdText() {

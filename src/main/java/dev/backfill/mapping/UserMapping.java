@@ -49,6 +49,9 @@ public final class UserMapping {
     private final Set<ObjectNode> rowsWithUnreadable = Collections.newSetFromMap(new IdentityHashMap<>());
     private final UnmappedFields unmapped;
     private final String fingerprint;
+    /** entity → legacy id → the id each of this user's rows of an entity referencing itself will get, while it is mapped */
+    private final Map<String, Map<String, Object>> provisionalIds = new HashMap<>();
+    private boolean deferred;
 
     public UserMapping(MappingContext context, String user, Map<String, List<ObjectNode>> rowsByStream) {
         this(context, user, rowsByStream, Fingerprint.of(rowsByStream));
@@ -90,6 +93,19 @@ public final class UserMapping {
         legacyCounts.put(entity.name(), records.size());
         totalChecks(entity, records);
         reportUnmapped(entity, records);
+        if (entity.id() != null && entity.references().contains(entity.name())) {
+            // rows of this entity referencing each other: the ids they will get, until settle gives the final ones
+            Map<String, Object> provisional = new HashMap<>();
+            for (LegacyRecord record : records) {
+                JsonNode legacy = entity.id().from() == null ? null : Paths.get(record, entity.id().from());
+                boolean hasLegacy = legacy != null && !legacy.isMissingNode() && !legacy.isNull();
+                Object id = foreignId(entity, user, idKey(record, legacy, hasLegacy));
+                if (id != null) {
+                    provisional.putIfAbsent(legacyId(entity, record), id);
+                }
+            }
+            provisionalIds.put(entity.name(), provisional);
+        }
         List<PlannedRow> candidates = new ArrayList<>();
         if (entity.grouped()) {
             for (List<LegacyRecord> group : groups(entity, records).values()) {
@@ -194,8 +210,10 @@ public final class UserMapping {
             }
         });
         existing.put(entity.name(), matched);
-        rows.put(entity.name(), List.copyOf(kept));
-        return kept;
+        List<PlannedRow> settled = provisionalIds.remove(entity.name()) == null ? kept
+                : new SelfReferences(entity, user, findings).settle(kept, entityIds);
+        rows.put(entity.name(), List.copyOf(settled));
+        return settled;
     }
 
     /** Maps every entity with no target to compare against (nothing exists yet). */
@@ -400,6 +418,7 @@ public final class UserMapping {
         }
         boolean skip = false;
         int findingsBefore = findings.size();
+        List<RowRef> refs = new ArrayList<>(0);
         for (ColumnSpec column : context.plainColumns(entity)) {
             ColumnEvaluator.Outcome outcome;
             try {
@@ -413,6 +432,9 @@ public final class UserMapping {
             }
             skip |= outcome.skipRow();
             row.put(column.name(), outcome.value());
+            if (outcome.ref() != null) {
+                refs.add(outcome.ref());
+            }
         }
         for (ColumnSpec column : computedInOrder(entity)) {
             ColumnEvaluator.Outcome outcome;
@@ -455,7 +477,7 @@ public final class UserMapping {
         for (int i = 0; i < values.length; i++) {
             values[i] = row.get(columns.get(i));
         }
-        return PlannedRow.of(entity, legacyIds, values);
+        return PlannedRow.of(entity, legacyIds, values, refs);
     }
 
     private List<ColumnSpec> computedInOrder(Entity entity) {
@@ -562,6 +584,19 @@ public final class UserMapping {
         return hasLegacy ? ColumnEvaluator.legacyText(legacy) : "#" + record.position();
     }
 
+    /** The legacy ids of this user's records of an entity, as references name them (for the directory of legacy rows). */
+    public List<String> legacyKeys(Entity entity) {
+        List<String> keys = new ArrayList<>();
+        try {
+            for (LegacyRecord record : records(entity)) {
+                keys.add(legacyId(entity, record));
+            }
+        } catch (RuntimeException | StackOverflowError e) {
+            // only a directory: mapping the entity reports what fails
+        }
+        return keys;
+    }
+
     /** The legacy ids the id strategy will ask the allocator about for this entity (to load them in bulk first). */
     public List<String> idKeys(Entity entity) {
         List<String> keys = new ArrayList<>();
@@ -599,12 +634,76 @@ public final class UserMapping {
         return "#" + record.position();
     }
 
-    private Object resolve(String entity, String legacyId) {
+    /**
+     * A reference's target: one of this user's rows (already settled, or of the entity being mapped),
+     * a shared row, or, through the directory, another user's row: the row then waits for it.
+     */
+    private ColumnEvaluator.Resolved resolve(ColumnSpec column, String entity, String legacyId) {
         Map<String, Object> own = ids.get(entity);
         if (own != null && own.containsKey(legacyId)) {
-            return own.get(legacyId);
+            return ColumnEvaluator.Resolved.to(own.get(legacyId), new RowRef(column.name(), entity, own.get(legacyId), legacyId, user, false));
         }
-        return context.sharedIds().getOrDefault(entity, Map.of()).get(legacyId);
+        Object shared = context.sharedIds().getOrDefault(entity, Map.of()).get(legacyId);
+        if (shared != null) {
+            return ColumnEvaluator.Resolved.to(shared, null);
+        }
+        Map<String, Object> selfIds = provisionalIds.get(entity);
+        if (selfIds != null && selfIds.containsKey(legacyId)) {
+            // a row of the entity being mapped: its id is settled (or the reference dropped) once every row is
+            return ColumnEvaluator.Resolved.to(selfIds.get(legacyId), new RowRef(column.name(), entity, selfIds.get(legacyId), legacyId,
+                    user, false));
+        }
+        RowDirectory directory = context.directory();
+        if (!directory.crossUser()) {
+            return ColumnEvaluator.Resolved.orphan("which is not among this user's migrated " + entity);
+        }
+        RowDirectory.Lookup found = directory.owner(entity, legacyId);
+        switch (found.kind()) {
+            case UNKNOWN:
+                deferred = true;
+                return ColumnEvaluator.Resolved.orphan("which is not known yet (decided once every user is read)");
+            case ABSENT:
+                return ColumnEvaluator.Resolved.orphan("which is in no user's legacy data");
+            case OWNER:
+            default:
+                break;
+        }
+        if (found.owner().equals(user)) {
+            return ColumnEvaluator.Resolved.orphan("which is this user's but is not migrated (its own finding says why)");
+        }
+        Object id = foreignId(context.plan().requireEntity(entity), found.owner(), legacyId);
+        if (id == null) {
+            return ColumnEvaluator.Resolved.orphan("whose id cannot be worked out for another user's row");
+        }
+        RowRef ref = new RowRef(column.name(), entity, id, legacyId, found.owner(), true);
+        return column.onOtherUser() == ColumnSpec.OnOtherUser.SKIP ? ColumnEvaluator.Resolved.otherUser(ref)
+                : ColumnEvaluator.Resolved.to(id, ref);
+    }
+
+    /** The new id another user's row (or a row of this user not settled yet) gets, as its own mapping gives it. */
+    private Object foreignId(Entity entity, String owner, String legacyText) {
+        IdSpec spec = entity.id();
+        if (spec == null) {
+            return null;
+        }
+        ColumnType type = context.type(entity, spec.column());
+        String scope = spec.scopedToUser() ? owner : "";
+        Object id = switch (spec.strategy()) {
+            case PRESERVE -> legacyText;
+            case DERIVE -> UuidV5.of(UuidV5.NAMESPACE, context.plan().name() + "/" + entity.name() + "/"
+                    + (spec.scopedToUser() ? owner + "/" : "") + legacyText);
+            case GENERATE -> context.ids().idFor(entity.name(), scope, legacyText);
+        };
+        Coercer.Result coerced = Coercer.coerce(Json.NODES.textNode(id.toString()), type, null);
+        if (coerced instanceof Coercer.Invalid && spec.generateInvalid()) {
+            coerced = Coercer.coerce(Json.NODES.textNode(context.ids().idFor(entity.name(), scope, legacyText).toString()), type, null);
+        }
+        return coerced instanceof Coercer.Ok ok ? ok.value() : null;
+    }
+
+    /** Whether a reference could not be decided because the directory did not know the row yet (map this user again later). */
+    public boolean deferred() {
+        return deferred;
     }
 
     private List<PlannedRow> dedupe(Entity entity, List<PlannedRow> candidates) {

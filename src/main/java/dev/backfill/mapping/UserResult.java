@@ -32,4 +32,28 @@ public record UserResult(
     public List<PlannedRow> rowsOf(String entity) {
         return rows.getOrDefault(entity, List.of());
     }
+
+    /** Planned rows that reference another user's row: each waits until that row is in the target. */
+    public int waitingRows() {
+        int waiting = 0;
+        for (List<PlannedRow> entityRows : rows.values()) {
+            for (PlannedRow row : entityRows) {
+                if (row.refersToOtherUsers()) {
+                    waiting++;
+                }
+            }
+        }
+        return waiting;
+    }
+
+    /** How many other users' rows this user's rows wait for. */
+    public int waitsForUsers() {
+        java.util.Set<String> owners = new java.util.HashSet<>();
+        rows.values().forEach(entityRows -> entityRows.forEach(row -> row.refs().forEach(ref -> {
+            if (ref.foreign()) {
+                owners.add(ref.owner());
+            }
+        })));
+        return owners.size();
+    }
 }

@@ -1,0 +1,220 @@
+package dev.backfill.control;
+
+import dev.backfill.db.Copy;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Rows that reference other users' rows: those still waiting for a row that is not in the target,
+ * and those written (kept here so that rolling back the row they reference puts them back to waiting).
+ */
+public final class PendingStore {
+
+    /** A row it needs in the target: entity and id (as text). */
+    public record Ref(String entity, String id) {}
+
+    /** A pending row as stored. */
+    public record PendingRow(long id, String user, int batch, String entity, String table, int seq, String keyJson, String copyLine,
+                             long rowHash, String columnHashes, State state, Integer releasedByBatch, List<Ref> refs) {}
+
+    public enum State {
+        WAITING, WRITTEN, DROPPED;
+
+        String sql() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        static State of(String stored) {
+            return valueOf(stored.toUpperCase(java.util.Locale.ROOT));
+        }
+    }
+
+    private static final String COLUMNS = "p.pending_id, p.user_key, p.batch_no, p.entity, p.target_table, p.seq, p.row_key::text,"
+            + " p.copy_line, p.row_hash, p.column_hashes, p.state, p.released_by_batch";
+
+    private final ControlSchema control;
+    private final String plan;
+
+    PendingStore(ControlSchema control, String plan) {
+        this.control = control;
+        this.plan = plan;
+    }
+
+    /** Ids for new pending rows, in order. */
+    public long[] allocate(Connection connection, int count) throws SQLException {
+        long[] ids = new long[count];
+        if (count == 0) {
+            return ids;
+        }
+        try (PreparedStatement statement = connection.prepareStatement("select nextval(pg_get_serial_sequence(?, 'pending_id'))"
+                + " from generate_series(1, ?)")) {
+            statement.setString(1, control.name() + ".pending_rows");
+            statement.setInt(2, count);
+            try (ResultSet rows = statement.executeQuery()) {
+                for (int i = 0; rows.next(); i++) {
+                    ids[i] = rows.getLong(1);
+                }
+            }
+        }
+        return ids;
+    }
+
+    public void insert(Connection connection, long runId, long writtenRun, List<PendingRow> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        try (Copy copy = Copy.into(connection, control.table("pending_rows"), "pending_id, plan, user_key, batch_no, entity,"
+                + " target_table, seq, row_key, copy_line, row_hash, column_hashes, state, created_run, written_run, released_by_batch")) {
+            for (PendingRow row : rows) {
+                copy.row(Arrays.asList(row.id(), plan, row.user(), row.batch(), row.entity(), row.table(), row.seq(), row.keyJson(),
+                        row.copyLine(), row.rowHash(), row.columnHashes(), row.state().sql(), runId,
+                        row.state() == State.WRITTEN ? writtenRun : null, row.releasedByBatch()));
+            }
+            copy.end();
+        }
+        try (Copy copy = Copy.into(connection, control.table("pending_refs"), "pending_id, ref_entity, ref_id")) {
+            for (PendingRow row : rows) {
+                for (Ref ref : row.refs()) {
+                    copy.row(Arrays.asList(row.id(), ref.entity(), ref.id()));
+                }
+            }
+            copy.end();
+        }
+    }
+
+    /** Rows in {@code state} that reference any of these rows (entity → ids), with all their references. */
+    public List<PendingRow> referencing(Connection connection, State state, Map<String, ? extends Collection<String>> ids)
+            throws SQLException {
+        List<String> entities = new ArrayList<>();
+        List<String> values = new ArrayList<>();
+        ids.forEach((entity, list) -> list.forEach(id -> {
+            entities.add(entity);
+            values.add(id);
+        }));
+        if (values.isEmpty()) {
+            return List.of();
+        }
+        String sql = "select " + COLUMNS + " from " + control.table("pending_rows") + " p where p.plan = ? and p.state = ? and"
+                + " p.pending_id in (select r.pending_id from " + control.table("pending_refs") + " r join unnest(?::text[], ?::text[])"
+                + " as t(entity, id) on r.ref_entity = t.entity and r.ref_id = t.id) order by p.seq, p.pending_id";
+        return query(connection, sql, statement -> {
+            statement.setString(1, plan);
+            statement.setString(2, state.sql());
+            statement.setArray(3, connection.createArrayOf("text", entities.toArray()));
+            statement.setArray(4, connection.createArrayOf("text", values.toArray()));
+        });
+    }
+
+    /** Waiting rows of these users (a re-apply after a rollback, or a user's own rows). */
+    public List<PendingRow> ofBatch(Connection connection, int batch, State state) throws SQLException {
+        String sql = "select " + COLUMNS + " from " + control.table("pending_rows") + " p where p.plan = ? and p.batch_no = ? and p.state = ?"
+                + " order by p.seq, p.pending_id";
+        return query(connection, sql, statement -> {
+            statement.setString(1, plan);
+            statement.setInt(2, batch);
+            statement.setString(3, state.sql());
+        });
+    }
+
+    private interface Binder {
+        void bind(PreparedStatement statement) throws SQLException;
+    }
+
+    private List<PendingRow> query(Connection connection, String sql, Binder binder) throws SQLException {
+        Map<Long, PendingRow> found = new LinkedHashMap<>();
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            binder.bind(statement);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    found.put(rows.getLong(1), new PendingRow(rows.getLong(1), rows.getString(2), rows.getInt(3), rows.getString(4),
+                            rows.getString(5), rows.getInt(6), rows.getString(7), rows.getString(8), rows.getLong(9), rows.getString(10),
+                            State.of(rows.getString(11)), (Integer) rows.getObject(12), new ArrayList<>()));
+                }
+            }
+        }
+        if (found.isEmpty()) {
+            return List.of();
+        }
+        try (PreparedStatement statement = connection.prepareStatement("select pending_id, ref_entity, ref_id from "
+                + control.table("pending_refs") + " where pending_id = any(?)")) {
+            statement.setArray(1, connection.createArrayOf("bigint", found.keySet().toArray()));
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    found.get(rows.getLong(1)).refs().add(new Ref(rows.getString(2), rows.getString(3)));
+                }
+            }
+        }
+        return new ArrayList<>(found.values());
+    }
+
+    /** Marks rows written by a run (released by a batch's apply, or null when written with their own user). */
+    public void markWritten(Connection connection, Collection<Long> ids, long runId, Integer releasedByBatch) throws SQLException {
+        update(connection, "state = 'written', written_run = " + runId + ", released_by_batch = " + releasedByBatch, ids);
+    }
+
+    /** Puts written rows back to waiting (the row they reference was rolled back). */
+    public void markWaiting(Connection connection, Collection<Long> ids) throws SQLException {
+        update(connection, "state = 'waiting', written_run = null, released_by_batch = null", ids);
+    }
+
+    private void update(Connection connection, String set, Collection<Long> ids) throws SQLException {
+        if (ids.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement statement = connection.prepareStatement("update " + control.table("pending_rows") + " set " + set
+                + ", updated_at = now() where plan = ? and pending_id = any(?)")) {
+            statement.setString(1, plan);
+            statement.setArray(2, connection.createArrayOf("bigint", ids.toArray()));
+            statement.executeUpdate();
+        }
+    }
+
+    /** A rolled-back batch's users' pending rows (waiting or written) are dropped: a new apply makes them again. */
+    public int dropOfBatch(Connection connection, int batch, Collection<String> exceptUsers) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("update " + control.table("pending_rows") + " set state = 'dropped',"
+                + " updated_at = now() where plan = ? and batch_no = ? and state <> 'dropped' and user_key <> all(?)")) {
+            statement.setString(1, plan);
+            statement.setInt(2, batch);
+            statement.setArray(3, connection.createArrayOf("text", exceptUsers.toArray()));
+            return statement.executeUpdate();
+        }
+    }
+
+    /** Waiting rows per entity. */
+    public Map<String, Long> waitingByEntity(Connection connection) throws SQLException {
+        return counts(connection, "entity", "");
+    }
+
+    /** Waiting rows per batch of their users. */
+    public Map<String, Long> waitingByBatch(Connection connection) throws SQLException {
+        return counts(connection, "batch_no::text", "");
+    }
+
+    /** Waiting rows per user of one batch. */
+    public Map<String, Long> waitingByUser(Connection connection, int batch) throws SQLException {
+        return counts(connection, "user_key", " and batch_no = " + batch);
+    }
+
+    private Map<String, Long> counts(Connection connection, String group, String condition) throws SQLException {
+        Map<String, Long> counts = new HashMap<>();
+        try (PreparedStatement statement = connection.prepareStatement("select " + group + ", count(*) from " + control.table("pending_rows")
+                + " where plan = ? and state = 'waiting'" + condition + " group by 1")) {
+            statement.setString(1, plan);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    counts.put(rows.getString(1), rows.getLong(2));
+                }
+            }
+        }
+        return counts;
+    }
+}
