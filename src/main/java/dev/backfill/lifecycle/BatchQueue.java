@@ -112,10 +112,13 @@ public final class BatchQueue {
             case APPLYING:
                 return Decision.refuse("Batch " + number + " is being applied, or was paused or interrupted mid-apply; apply it again"
                         + " to finish it.", "backfill apply PLAN --batch " + number);
-            case APPLIED:
-                return nextToApprove().map(next -> Decision.refuse("Batch " + number + " is applied: every user of it is migrated."
-                        + " The next batch to approve is " + next.number() + ".", APPROVE_NEXT))
-                        .orElseGet(() -> Decision.refuse("Batch " + number + " is applied: every user of it is migrated.", PARITY));
+            case APPLIED: {
+                // the way on is what 'approve --next' does now, which a batch approved ahead refuses too
+                Decision next = approveNext(1);
+                String applied = "Batch " + number + " is applied: every user of it is migrated.";
+                return next.allowed() ? Decision.refuse(applied + " The next batch to approve is " + next.batch().number() + ".", APPROVE_NEXT)
+                        : Decision.refuse(applied + " " + next.refusal(), next.hints());
+            }
             case HELD_BACK:
                 // users held back after an apply are approved again on their own, whatever comes next in the queue,
                 // once those whose rows changed are reviewed again
