@@ -131,6 +131,24 @@ sealed interface Command {
 
     String LIVE_CREATED_AT = "2025-03-01 12:00:00+00";
 
+    /**
+     * The live app creates a session that takes the id a user's legacy session keeps (another start time,
+     * so no natural key meets): apply fails for that user on the primary key until the row is gone.
+     */
+    record LiveInsertById(String user, String id, String startedAt) implements Command {
+        public String cli() {
+            return "(live app) insert into sessions_v2 (id, user_id, started_at, summary) values ('" + id + "', '" + user + "', '"
+                    + startedAt + "', 'created by the live app');";
+        }
+    }
+
+    /** The live app deletes a row it created (and no migrated row references). */
+    record LiveDeleteOwn(String table, String id) implements Command {
+        public String cli() {
+            return "(live app) delete from " + table + " where id = '" + id + "';   -- a row the live app created";
+        }
+    }
+
     /** The plan file is edited: the default of sessions.type, one way or back. */
     record PlanEdit(int toVersion) implements Command {
         public String cli() {

@@ -61,7 +61,7 @@ import java.util.function.IntConsumer;
  */
 final class Operator {
     /** What the model knows a user was reviewed (or approved) with: its legacy and target versions and the plan version. */
-    private record Review(int legacy, int target, int plan) {}
+    private record Review(int legacy, String target, int plan) {}
 
     /** One user of the control schema. */
     record UserRow(String user, Integer batch, UserStatus status) {}
@@ -74,7 +74,8 @@ final class Operator {
     }
 
     /** A row the live app created outside the ledger. */
-    private record LiveRow(String user, String table, String text) {}
+    /** {@code meets}: what of the user's planned rows it meets: a part name (by natural key) or a session id (by id). */
+    private record LiveRow(String user, String table, String text, String meets) {}
 
     private static final ExecutorService PROCESSES = Executors.newCachedThreadPool(r -> {
         Thread thread = new Thread(r, "model-apply-process");
@@ -105,7 +106,6 @@ final class Operator {
 
     // the model
     private final Map<String, Integer> legacyVersion = new HashMap<>();
-    private final Map<String, Integer> targetVersion = new HashMap<>();
     private final Map<String, Review> reviewed = new HashMap<>();
     private final Map<Long, Map<String, Review>> approvals = new HashMap<>();
     private final Map<Long, Integer> approvalPlan = new HashMap<>();
@@ -140,7 +140,6 @@ final class Operator {
         }
         lab.users().forEach(u -> {
             legacyVersion.put(u, 0);
-            targetVersion.put(u, 0);
         });
         refresh();
         count("reset", System.nanoTime() - start);
@@ -202,6 +201,55 @@ final class Operator {
         }
     }
 
+    /**
+     * Which live-app rows a user's planned rows meet now (what the target fingerprint of a review says):
+     * its parts whose name a live-app part of the user carries, its sessions whose id a live-app session takes.
+     */
+    private String targetSignature(String user) {
+        List<LiveRow> rows = liveInserted.values().stream().filter(r -> r.user().equals(user)).toList();
+        if (rows.isEmpty()) {
+            return "";
+        }
+        try {
+            Set<String> names = new HashSet<>(Tables.rows(lab.legacy(), "select trim(name) from parts where user_id = '" + user
+                    + "' and name is not null"));
+            Set<String> sessions = new HashSet<>(Tables.rows(lab.legacy(), "select id::text from sessions where user_id = '" + user
+                    + "' and start_time is not null"));
+            return rows.stream().filter(r -> r.table().endsWith("parts_v2") ? names.contains(r.meets()) : sessions.contains(r.meets()))
+                    .map(r -> r.table() + ":" + r.meets()).sorted().toList().toString();
+        } catch (SQLException e) {
+            throw failure("reading the legacy rows of " + user + " failed", e);
+        }
+    }
+
+    /** A user the live app's row with the id of one of its sessions keeps from being migrated: its findings do not allow it. */
+    boolean blocked(String user) {
+        return liveInserted.entrySet().stream().anyMatch(e -> e.getKey().startsWith("sessions_v2:") && e.getValue().user().equals(user));
+    }
+
+    /** Rows the live app created for users not migrated, which it may delete again: "table:id". */
+    List<String> ownLiveRows() {
+        return liveInserted.entrySet().stream().filter(e -> !migrated(e.getValue().user())).map(Map.Entry::getKey).toList();
+    }
+
+    /** (user, legacy session id) pairs of users not migrated whose session id no target row has yet. */
+    List<List<String>> liveIdCandidates() {
+        try {
+            Set<String> taken = new HashSet<>(Tables.rows(lab.target(), "select id::text from sessions_v2"));
+            List<List<String>> candidates = new ArrayList<>();
+            for (String pair : Tables.rows(lab.legacy(), "select user_id || '/' || id from sessions where start_time is not null order by 1")) {
+                String user = pair.substring(0, pair.indexOf('/'));
+                String id = pair.substring(pair.indexOf('/') + 1);
+                if (!migrated(user) && !taken.contains(id) && !blocked(user)) {
+                    candidates.add(List.of(user, id));
+                }
+            }
+            return candidates;
+        } catch (SQLException e) {
+            throw failure("reading the legacy sessions failed", e);
+        }
+    }
+
     /** Ids of a user's legacy rows of a table where {@code column} is not null, to change one. */
     List<String> legacyIds(String table, String column, String user) {
         try {
@@ -235,7 +283,7 @@ final class Operator {
     }
 
     private Review current(String user) {
-        return new Review(legacyVersion.get(user), targetVersion.get(user), version);
+        return new Review(legacyVersion.get(user), targetSignature(user), version);
     }
 
     // ---------------------------------------------------------------- running commands
@@ -327,11 +375,28 @@ final class Operator {
                     + ModelLab.quote(c.name()) + ", 'neutral', '" + Command.LIVE_CREATED_AT + "')");
             try {
                 liveInserted.put("parts_v2:" + c.id(), new LiveRow(c.user(), "public.parts_v2",
-                        Tables.rows(lab.target(), "select t::text from parts_v2 t where id = '" + c.id() + "'").get(0)));
+                        Tables.rows(lab.target(), "select t::text from parts_v2 t where id = '" + c.id() + "'").get(0), c.name()));
             } catch (SQLException e) {
                 throw failure("reading the live-app row back failed", e);
             }
-            targetVersion.merge(c.user(), 1, Integer::sum);
+        } else if (command instanceof Command.LiveInsertById c) {
+            if (migrated(c.user())) {
+                throw failure("the model inserts live-app rows only for users not migrated");
+            }
+            sql(lab.target(), "insert into sessions_v2 (id, user_id, started_at, summary) values ('" + c.id() + "', '" + c.user() + "', '"
+                    + c.startedAt() + "', 'created by the live app')");
+            try {
+                liveInserted.put("sessions_v2:" + c.id(), new LiveRow(c.user(), "public.sessions_v2",
+                        Tables.rows(lab.target(), "select t::text from sessions_v2 t where id = '" + c.id() + "'").get(0), c.id()));
+            } catch (SQLException e) {
+                throw failure("reading the live-app row back failed", e);
+            }
+        } else if (command instanceof Command.LiveDeleteOwn c) {
+            LiveRow row = liveInserted.remove(c.table() + ":" + c.id());
+            if (row == null || migrated(row.user())) {
+                throw failure("the model deletes only live-app rows of users not migrated");
+            }
+            sql(lab.target(), "delete from " + c.table() + " where id = '" + c.id() + "'");
         } else if (command instanceof Command.PlanEdit c) {
             version = c.toVersion();
         } else {
@@ -617,7 +682,8 @@ final class Operator {
                                 + " does not cover it");
                     }
                     predicted.put(user.user(), review.legacy() != legacyVersion.get(user.user()) ? ApplyListener.Outcome.SOURCE_CHANGED
-                            : review.target() != targetVersion.get(user.user()) ? ApplyListener.Outcome.TARGET_CHANGED
+                            : !review.target().equals(targetSignature(user.user())) ? ApplyListener.Outcome.TARGET_CHANGED
+                            : blocked(user.user()) ? ApplyListener.Outcome.FAILED
                             : ApplyListener.Outcome.APPLIED);
                 }
             }
@@ -688,7 +754,7 @@ final class Operator {
                 throw failure("apply of batch " + batch.number() + " says " + seen.outcome() + " for user " + user.getKey() + " ("
                         + seen.message() + "), the model expects " + user.getValue() + " (approved with " + approvals.get(approvalId)
                         .get(user.getKey()) + ", legacy version now " + legacyVersion.get(user.getKey()) + ", target version now "
-                        + targetVersion.get(user.getKey()) + ")");
+                        + targetSignature(user.getKey()) + ")");
             }
         }
         for (String user : recorder.outcomes.keySet()) {
@@ -1133,12 +1199,19 @@ final class Operator {
     void driveToCompletion() {
         transcript.add("# drive the plan to completion");
         lastRefusal = null;
+        int stalled = 0;
+        long migratedBefore = -1;
         for (int step = 0; ; step++) {
-            if (users.size() == lab.users().size() && users.stream().allMatch(u -> u.status() == UserStatus.MIGRATED)) {
+            // done when every user whose findings allow it is migrated: all but those a live-app row with their id blocks
+            if (users.size() == lab.users().size() && users.stream().allMatch(u -> u.status() == UserStatus.MIGRATED || blocked(u.user()))) {
                 return;
             }
-            if (step > 40) {
-                throw failure("the plan is not complete after 40 documented commands; users: " + users + "; batches: " + batches);
+            long migratedNow = users.stream().filter(u -> u.status() == UserStatus.MIGRATED).count();
+            stalled = migratedNow == migratedBefore ? stalled + 1 : 0;
+            migratedBefore = migratedNow;
+            if (stalled > 12 || step > 80) {
+                throw failure("the plan does not get to completion with documented commands (" + step + " commands, the last " + stalled
+                        + " without a user migrated); users: " + users + "; batches: " + batches);
             }
             Optional<UserRow> review = users.stream().filter(u -> u.status().needsReview()).findFirst();
             // users no dry run has seen yet (the plan was only reviewed user by user): the full dry run reviews them
@@ -1158,10 +1231,35 @@ final class Operator {
                     throw failure("no documented command gets the plan on: '" + next.cli() + "' is refused (" + refusal.getMessage()
                             + ") and its hint is '" + refusal.hints().get(0) + "'; users: " + users + "; batches: " + batches);
                 }
-                followHint(refusal, hint);
+                Optional<Integer> other = hint instanceof Command.ApproveBatch approve ? otherHeldBack(approve.batch()) : Optional.empty();
+                if (other.isPresent()) {
+                    // the hinted batch only holds users the live app's rows keep failing; an operator approves another one
+                    execute(new Command.ApproveBatch(other.get()));
+                    if (lastRefusal != null) {
+                        throw failure("approving held-back batch " + other.get() + " is refused: " + lastRefusal.getMessage());
+                    }
+                } else {
+                    followHint(refusal, hint);
+                }
                 checkInvariants();
             }
         }
+    }
+
+    /**
+     * When the hinted held-back batch holds only users that would fail again (a live-app row takes their id),
+     * another held-back batch with users that can be migrated.
+     */
+    private Optional<Integer> otherHeldBack(int hinted) {
+        boolean onlyBlocked = users.stream().filter(u -> Objects.equals(u.batch(), hinted) && u.status() != UserStatus.MIGRATED)
+                .allMatch(u -> blocked(u.user()));
+        if (!onlyBlocked) {
+            return Optional.empty();
+        }
+        return batches.stream().filter(b -> b.state() == BatchState.HELD_BACK && b.number() != hinted && b.usersToReview() == 0)
+                .filter(b -> users.stream().anyMatch(u -> Objects.equals(u.batch(), b.number()) && u.status() != UserStatus.MIGRATED
+                        && !blocked(u.user())))
+                .map(BatchView::number).findFirst();
     }
 
     /** Rolls every batch back, latest first, overwriting rows the live app changed; the target is then as before the first apply. */

@@ -37,7 +37,7 @@ import net.jqwik.api.state.Transformer;
  * shrunk by jqwik and reported with the shortest sequence found, printed as CLI commands.
  */
 class OperatorSequencesIT {
-    private static final int MAX_STEPS = 10;
+    private static final int MAX_STEPS = 20;
     private static ModelLab lab;
     private static int sequences;
     private static long steps;
@@ -96,6 +96,9 @@ class OperatorSequencesIT {
                 .withAction(3, step(op -> !op.writtenRows().isEmpty(), OperatorSequencesIT::liveUpdate))
                 .withAction(2, step(op -> op.writtenRows().stream().anyMatch(w -> !w.table().equals("parts_v2")), OperatorSequencesIT::liveDelete))
                 .withAction(1, step(op -> !op.liveInsertCandidates().isEmpty(), OperatorSequencesIT::liveInsert))
+                .withAction(1, step(op -> !op.liveIdCandidates().isEmpty(), OperatorSequencesIT::liveInsertById))
+                .withAction(1, step(op -> !op.ownLiveRows().isEmpty(), op -> Arbitraries.of(op.ownLiveRows())
+                        .map(key -> new Command.LiveDeleteOwn(key.substring(0, key.indexOf(':')), key.substring(key.indexOf(':') + 1)))))
                 .withAction(1, step(op -> true, op -> Arbitraries.just(new Command.PlanEdit(1 - op.version()))))
                 .withAction(6, new FollowHint())
                 .withMaxTransformations(MAX_STEPS);
@@ -214,6 +217,12 @@ class OperatorSequencesIT {
     private static Arbitrary<Command> liveDelete(Operator op) {
         List<Written> leaves = op.writtenRows().stream().filter(w -> !w.table().equals("parts_v2")).toList();
         return Arbitraries.of(leaves).map(row -> new Command.LiveDelete(row.table(), row.id()));
+    }
+
+    private static Arbitrary<Command> liveInsertById(Operator op) {
+        int edit = op.nextEdit();
+        String startedAt = java.time.OffsetDateTime.parse("2031-01-01T00:00:00Z").plusMinutes(edit).toString();
+        return Arbitraries.of(op.liveIdCandidates()).map(c -> new Command.LiveInsertById(c.get(0), c.get(1), startedAt));
     }
 
     private static Arbitrary<Command> liveInsert(Operator op) {
