@@ -100,6 +100,18 @@ final class Operator {
         return out.toString();
     }
 
+    /** One generated step: a command, and whether it was run as the hint of the refusal before it. */
+    record Step(Command command, boolean hint) {}
+
+    /** The operator of the sequence running now (the tries run one after the other), for the minimizer. */
+    private static Operator current;
+
+    static Operator current() {
+        return current;
+    }
+
+    private final List<Step> steps = new ArrayList<>();
+    private boolean ending;
     private final ModelLab lab;
     private final List<String> transcript = new ArrayList<>();
     private int version;
@@ -132,6 +144,7 @@ final class Operator {
 
     Operator(ModelLab lab) {
         this.lab = lab;
+        current = this;
         long start = System.nanoTime();
         try {
             lab.reset();
@@ -290,6 +303,9 @@ final class Operator {
 
     /** Runs one step of the sequence, checks what the model predicts, and reads the state back. */
     void execute(Command command) {
+        if (!ending) {
+            steps.add(new Step(command, false));
+        }
         transcript.add(command.cli());
         lastRefusal = null;
         long start = System.nanoTime();
@@ -309,6 +325,9 @@ final class Operator {
 
     /** Runs the first hint of the last refusal: the lifecycle promises that every hint is accepted where it is given. */
     void followHint(BackfillException refusal, Command hint) {
+        if (!ending) {
+            steps.add(new Step(hint, true));
+        }
         transcript.add(hint.cli() + "   # the first hint of the refusal above");
         lastRefusal = null;
         hintsFollowed++;
@@ -1197,6 +1216,7 @@ final class Operator {
      * dry-run again, then 'apply --next', and on a refusal its first hint, until every user is migrated.
      */
     void driveToCompletion() {
+        ending = true;
         transcript.add("# drive the plan to completion");
         lastRefusal = null;
         int stalled = 0;
@@ -1306,11 +1326,35 @@ final class Operator {
         }
     }
 
+    List<Step> steps() {
+        return List.copyOf(steps);
+    }
+
+    /**
+     * Runs recorded steps again on a fresh database, checking the invariants after each, then the end of
+     * the sequence. A step recorded as a hint is followed as one when the refusal before it names it.
+     */
+    static void replay(ModelLab lab, List<Step> steps) {
+        Operator operator = new Operator(lab);
+        for (Step step : steps) {
+            Optional<BackfillException> refusal = operator.lastRefusal().filter(r -> !r.hints().isEmpty()
+                    && Command.parseHint(r.hints().get(0)).map(step.command()::equals).orElse(false));
+            if (step.hint() && refusal.isPresent()) {
+                operator.followHint(refusal.get(), step.command());
+            } else {
+                operator.execute(step.command());
+            }
+            operator.checkInvariants();
+        }
+        operator.driveToCompletion();
+        operator.rollBackEverything();
+    }
+
     int hintsFollowed() {
         return hintsFollowed;
     }
 
-    int steps() {
+    int transcriptLines() {
         return transcript.size();
     }
 }
