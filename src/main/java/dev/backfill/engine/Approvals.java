@@ -7,6 +7,7 @@ import dev.backfill.control.UserView;
 import dev.backfill.db.Transactions;
 import dev.backfill.errors.InvalidInputException;
 import dev.backfill.errors.RefusedException;
+import dev.backfill.lifecycle.BatchQueue;
 import dev.backfill.lifecycle.BatchState;
 import dev.backfill.lifecycle.BatchView;
 import dev.backfill.lifecycle.RunKind;
@@ -76,6 +77,7 @@ public final class Approvals {
         }
         return Transactions.inTransaction(workspace.target(), connection -> {
             batches.lockQueue(connection);
+            BatchQueue queue = batches.queue(connection);
             List<BatchStore.Placement> placements = batches.placements(connection, users);
             for (BatchStore.Placement placement : placements) {
                 if (placement.status() == UserStatus.MIGRATED) {
@@ -84,8 +86,7 @@ public final class Approvals {
                 }
                 if (placement.batchState() == BatchState.APPROVED || placement.batchState() == BatchState.APPLYING) {
                     throw new RefusedException("User " + placement.user() + " is in batch " + placement.batch() + ", which is "
-                            + placement.batchState() + "; it cannot move until that batch is applied.",
-                            List.of("backfill apply PLAN --batch " + placement.batch()));
+                            + placement.batchState() + "; it cannot move until that batch is applied.", queue.applyHints(placement.batch()));
                 }
             }
             List<String> known = placements.stream().map(BatchStore.Placement::user).toList();

@@ -106,16 +106,19 @@ public final class BatchQueue {
             case APPROVED:
                 return batch.approval() == ApprovalValidity.VALID
                         ? Decision.refuse("Batch " + number + " is already approved (by " + batch.approvedBy() + " at "
-                                + batch.approvedAt() + ").", "backfill apply PLAN --batch " + number)
+                                + batch.approvedAt() + ").", applyHints(number))
                         : Decision.refuse("Batch " + number + " was approved under another version of the plan file; review the"
                                 + " plan as it is now first.", DRY_RUN);
             case APPLYING:
                 return Decision.refuse("Batch " + number + " is being applied, or was paused or interrupted mid-apply; apply it again"
-                        + " to finish it.", "backfill apply PLAN --batch " + number);
-            case APPLIED:
-                return nextToApprove().map(next -> Decision.refuse("Batch " + number + " is applied: every user of it is migrated."
-                        + " The next batch to approve is " + next.number() + ".", APPROVE_NEXT))
-                        .orElseGet(() -> Decision.refuse("Batch " + number + " is applied: every user of it is migrated.", PARITY));
+                        + " to finish it.", applyHints(number));
+            case APPLIED: {
+                // the way on is what 'approve --next' does now, which a batch approved ahead refuses too
+                Decision next = approveNext(1);
+                String applied = "Batch " + number + " is applied: every user of it is migrated.";
+                return next.allowed() ? Decision.refuse(applied + " The next batch to approve is " + next.batch().number() + ".", APPROVE_NEXT)
+                        : Decision.refuse(applied + " " + next.refusal(), next.hints());
+            }
             case HELD_BACK:
                 // users held back after an apply are approved again on their own, whatever comes next in the queue,
                 // once those whose rows changed are reviewed again
@@ -224,7 +227,16 @@ public final class BatchQueue {
     private Decision aheadRefusal(BatchView ahead) {
         String what = ahead.state() == BatchState.APPLYING ? " is being applied or was left mid-apply" : " is approved and not applied yet";
         return Decision.refuse("Batch " + ahead.number() + what + ". Apply it first, or approve several batches ahead on purpose"
-                + " with '--next N' (N > 1).", "backfill apply PLAN --batch " + ahead.number());
+                + " with '--next N' (N > 1).", applyHints(ahead.number()));
+    }
+
+    /**
+     * The way on through 'apply --batch N' for a batch approved or mid-apply: that command when apply
+     * accepts it now, else the way on apply's own refusal names (an approval under another plan version).
+     */
+    public List<String> applyHints(int number) {
+        Decision apply = apply(number);
+        return apply.allowed() ? List.of("backfill apply PLAN --batch " + number) : apply.hints();
     }
 
     private static String heldBackSentence(BatchView held) {
