@@ -96,6 +96,7 @@ final class ApplyCommand extends BackfillCommand {
                         + " %,d rows in %.1f s (%,.0f rows/s).%n",
                 result.batch(), result.paused() ? "paused (apply again to resume)" : result.state().name(), result.applied(),
                 result.failed(), result.sourceChanged(), result.targetChanged(), result.rows(), result.seconds(), result.rowsPerSecond());
+        result.referencesNote().ifPresent(out()::println);
         if (result.heldBack() > 0) {
             out().println("Held-back users keep their reason ('backfill batches " + plan.file + " --batch " + result.batch() + "' lists"
                     + " them). Users whose source or target rows changed need a new review ('backfill dry-run " + plan.file

@@ -53,12 +53,13 @@ final class RollbackCommand extends BackfillCommand {
                         + " first (latest first).", List.of("backfill rollback PLAN --batch " + preview.blockers().keySet().stream()
                         .max(Integer::compare).orElseThrow()));
             }
+            preview.dependantsNote().ifPresent(note -> out().println("  " + note));
             Rollback.DriftChoice choice = drift == null ? Rollback.DriftChoice.REFUSE
                     : drift.keep ? Rollback.DriftChoice.KEEP_DRIFTED_USERS : Rollback.DriftChoice.OVERWRITE_DRIFTED;
-            if (!preview.drifted().isEmpty()) {
-                StringBuilder drifted = new StringBuilder("Changed by the live app since apply (" + preview.drifted().size() + " row(s), "
+            if (!preview.allDrifted().isEmpty()) {
+                StringBuilder drifted = new StringBuilder("Changed by the live app since apply (" + preview.allDrifted().size() + " row(s), "
                         + preview.driftedUsers().size() + " user(s)):");
-                Rollback.describeDrift(preview.drifted(), drifted);
+                Rollback.describeDrift(preview.allDrifted(), drifted);
                 out().println(drifted);
                 out().println(switch (choice) {
                     case REFUSE -> "Rolling back would overwrite those rows: add --keep-drifted or --overwrite-drifted.";
@@ -73,6 +74,10 @@ final class RollbackCommand extends BackfillCommand {
             Rollback.Result result = rollback.run(batch, choice, ProgressListener.NONE);
             out().printf("Batch %d rolled back in %.2f s: %d user(s) are not migrated any more and can be approved and applied again.%n",
                     batch, result.seconds(), result.users());
+            if (result.dependantsWaiting() > 0) {
+                out().printf("%d row(s) of users in other batches went back to waiting; applying batch %d again writes them again.%n",
+                        result.dependantsWaiting(), batch);
+            }
             if (!result.keptUsers().isEmpty()) {
                 out().printf("Kept migrated (their rows changed in the target): %s%n", String.join(", ", result.keptUsers()));
             }

@@ -62,8 +62,10 @@ public final class RollbackStore {
     }
 
     /**
-     * Other applied batches that depend on this one: their rows reference rows this batch inserted,
-     * or they updated rows this batch inserted. Batch → reason.
+     * Other applied batches that depend on this one: rows they wrote with their own users reference
+     * rows this batch inserted (shared rows, or updated rows), or they updated rows this batch
+     * inserted. Batch → reason. Rows written as another user's pending rows are not blockers: they
+     * go back to waiting (see {@link #dependants}).
      */
     public Map<Integer, String> blockers(Connection connection, int batch, Plan planFile, TargetShape shape) throws SQLException {
         Map<Integer, String> blockers = new LinkedHashMap<>();
@@ -76,7 +78,7 @@ public final class RollbackStore {
                 Entity referenced = planFile.requireEntity(column.ref());
                 String sql = "select distinct l.batch_no from " + ledger + " l cross join jsonb_array_elements(l.row_keys) k"
                         + " join " + Sql.table(entity.into()) + " e on " + LedgerSql.identityMatch(entity, shape, "e", "k.value")
-                        + " where l.plan = ? and l.entity = ? and l.batch_no <> ? and l.rolled_back_at is null"
+                        + " where l.plan = ? and l.entity = ? and l.batch_no <> ? and l.rolled_back_at is null and l.pending_id is null"
                         + " and e." + Sql.quote(column.name()) + " in (select (r.value->>0)::"
                         + LedgerSql.sqlType(shape, referenced, referenced.id().column())
                         + " from " + ledger + " b cross join jsonb_array_elements(b.row_keys) r where b.plan = ? and b.batch_no = ?"
@@ -114,22 +116,109 @@ public final class RollbackStore {
         return blockers;
     }
 
-    /** The active ledger keys of one entity of the batch, as a subquery yielding (user_key, op, ord, key, row_hash, column_hashes). */
+    /**
+     * The active ledger keys of one entity of the batch, and of the dependants (rows of other batches
+     * that must go back to waiting), as a subquery yielding (user_key, op, ord, key, row_hash, column_hashes, batch_no).
+     */
     private String keys(String ledger) {
-        return "(select l.user_key, l.op, k.ord, k.value as key, l.row_hashes[k.ord] as row_hash, l.column_hashes[k.ord] as column_hashes"
-                + " from " + ledger + " l cross join lateral jsonb_array_elements(l.row_keys) with ordinality as k(value, ord)"
-                + " where l.plan = ? and l.batch_no = ? and l.entity = ? and l.rolled_back_at is null)";
+        return "(select l.user_key, l.op, k.ord, k.value as key, l.row_hashes[k.ord] as row_hash, l.column_hashes[k.ord] as column_hashes,"
+                + " l.batch_no from " + ledger + " l cross join lateral jsonb_array_elements(l.row_keys) with ordinality as k(value, ord)"
+                + " where l.plan = ? and (l.batch_no = ? or l.pending_id = any(?)) and l.entity = ? and l.rolled_back_at is null)";
+    }
+
+    /**
+     * Rows of users of other batches, written because they referenced rows of this batch (or rows that
+     * did, in turn): pending ids. Rolling the batch back puts them back to waiting, in the same transaction.
+     */
+    public List<Long> dependants(Connection connection, int batch, Collection<String> keptUsers) throws SQLException {
+        String pending = control.table("pending_rows");
+        String refs = control.table("pending_refs");
+        String sql = "with recursive dep(pending_id, entity, id) as ("
+                + " select p.pending_id, p.entity, p.row_key->>0 from " + pending + " p join " + refs + " r on r.pending_id = p.pending_id"
+                + " join (select l.entity, k.value->>0 as id from " + control.table("ledger") + " l cross join jsonb_array_elements(l.row_keys) k"
+                + " where l.plan = ? and l.batch_no = ? and l.op = 'insert' and l.rolled_back_at is null and l.user_key <> all(?)) b"
+                + " on b.entity = r.ref_entity and b.id = r.ref_id where p.plan = ? and p.state = 'written' and p.batch_no <> ?"
+                + " union"
+                + " select p.pending_id, p.entity, p.row_key->>0 from " + pending + " p join " + refs + " r on r.pending_id = p.pending_id"
+                + " join dep d on d.entity = r.ref_entity and d.id = r.ref_id where p.plan = ? and p.state = 'written' and p.batch_no <> ?)"
+                + " select distinct pending_id from dep order by 1";
+        List<Long> ids = new ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, plan);
+            statement.setInt(2, batch);
+            statement.setArray(3, connection.createArrayOf("text", keptUsers.toArray()));
+            statement.setString(4, plan);
+            statement.setInt(5, batch);
+            statement.setString(6, plan);
+            statement.setInt(7, batch);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    ids.add(rows.getLong(1));
+                }
+            }
+        }
+        return ids;
+    }
+
+    /** Per table, how many of these dependants it holds. */
+    public Map<String, Integer> dependantsByTable(Connection connection, List<Long> dependants) throws SQLException {
+        Map<String, Integer> byTable = new LinkedHashMap<>();
+        if (dependants.isEmpty()) {
+            return byTable;
+        }
+        try (PreparedStatement statement = connection.prepareStatement("select target_table, count(*) from " + control.table("pending_rows")
+                + " where pending_id = any(?) group by target_table order by target_table")) {
+            statement.setArray(1, connection.createArrayOf("bigint", dependants.toArray()));
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    byTable.put(rows.getString(1), rows.getInt(2));
+                }
+            }
+        }
+        return byTable;
+    }
+
+    /** Closes the dependants' own ledger rows (their rows are deleted) and puts them back to waiting. */
+    public void returnToWaiting(Connection connection, long runId, List<Long> dependants) throws SQLException {
+        if (dependants.isEmpty()) {
+            return;
+        }
+        Object ids = connection.createArrayOf("bigint", dependants.toArray());
+        try (PreparedStatement statement = connection.prepareStatement("update " + control.table("ledger")
+                + " set rolled_back_run = ?, rolled_back_at = now() where plan = ? and pending_id = any(?) and rolled_back_at is null")) {
+            statement.setLong(1, runId);
+            statement.setString(2, plan);
+            statement.setObject(3, ids);
+            statement.executeUpdate();
+        }
+        try (PreparedStatement statement = connection.prepareStatement("update " + control.table("pending_rows")
+                + " set state = 'waiting', written_run = null, released_by_batch = null, updated_at = now() where plan = ? and pending_id = any(?)")) {
+            statement.setString(1, plan);
+            statement.setObject(2, ids);
+            statement.executeUpdate();
+        }
+    }
+
+    /** The batch's users' pending rows (waiting or written) are dropped, but the kept users': a new apply makes them again. */
+    public void dropPending(Connection connection, int batch, Collection<String> keptUsers) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("update " + control.table("pending_rows") + " set state = 'dropped',"
+                + " updated_at = now() where plan = ? and batch_no = ? and state <> 'dropped' and user_key <> all(?)")) {
+            statement.setString(1, plan);
+            statement.setInt(2, batch);
+            statement.setArray(3, connection.createArrayOf("text", keptUsers.toArray()));
+            statement.executeUpdate();
+        }
     }
 
     /**
      * Locks every target row the batch's ledger names for this entity until the caller's transaction
      * ends: a live-app write to them waits, so what the drift check sees is what the rollback undoes.
      */
-    public void lockRows(Connection connection, int batch, Entity entity, TargetShape shape) throws SQLException {
+    public void lockRows(Connection connection, int batch, List<Long> dependants, Entity entity, TargetShape shape) throws SQLException {
         String sql = "select 1 from " + Sql.table(entity.into()) + " t join " + keys(control.table("ledger")) + " d on "
                 + LedgerSql.identityMatch(entity, shape, "t", "d.key") + " order by 1 for update of t";
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            bindKeys(statement, 1, batch, entity);
+            bindKeys(connection, statement, 1, batch, dependants, entity);
             statement.executeQuery().close();
         }
     }
@@ -139,7 +228,8 @@ public final class RollbackStore {
      * hash differs; the column hashes say which columns) or deleted. Rows apply recorded without
      * hashes (a ledger from before live-safe rollback) are not checked.
      */
-    public List<DriftedRow> drifted(Connection connection, int batch, Entity entity, TargetShape stored) throws SQLException {
+    public List<DriftedRow> drifted(Connection connection, int batch, List<Long> dependants, Entity entity, TargetShape stored)
+            throws SQLException {
         List<String> columns = entity.targetColumns();
         String first = Sql.quote(entity.identityColumns().get(0));
         String sql = "select d.user_key, d.op, d.key::text, t." + first + " is null, d.column_hashes, "
@@ -151,7 +241,7 @@ public final class RollbackStore {
                 + " order by d.user_key collate \"C\", d.ord";
         List<DriftedRow> drifted = new ArrayList<>();
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            bindKeys(statement, 1, batch, entity);
+            bindKeys(connection, statement, 1, batch, dependants, entity);
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
                     boolean deleted = rows.getBoolean(4);
@@ -178,12 +268,14 @@ public final class RollbackStore {
     }
 
     /** Deletes the rows the batch inserted for this entity, but those of the kept users. Returns how many were deleted. */
-    public int deleteInserted(Connection connection, int batch, Entity entity, TargetShape shape, Collection<String> keptUsers)
-            throws SQLException {
+    public int deleteInserted(Connection connection, int batch, List<Long> dependants, Entity entity, TargetShape shape,
+                              Collection<String> keptUsers) throws SQLException {
+        // the batch's rows and the dependants go in one statement: a row of either may reference a row of the other
         String sql = "delete from " + Sql.table(entity.into()) + " t using " + keys(control.table("ledger")) + " d where d.op = 'insert'"
-                + " and d.user_key <> all(?) and " + LedgerSql.identityMatch(entity, shape, "t", "d.key");
+                + " and (d.batch_no <> ? or d.user_key <> all(?)) and " + LedgerSql.identityMatch(entity, shape, "t", "d.key");
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            int next = bindKeys(statement, 1, batch, entity);
+            int next = bindKeys(connection, statement, 1, batch, dependants, entity);
+            statement.setInt(next++, batch);
             statement.setArray(next, connection.createArrayOf("text", keptUsers.toArray()));
             return statement.executeUpdate();
         }
@@ -203,7 +295,10 @@ public final class RollbackStore {
                 + " cross join jsonb_populate_record(null::" + Sql.table(entity.into()) + ", i.value) r where l.plan = ? and l.batch_no = ?"
                 + " and l.entity = ? and l.op = 'update' and l.rolled_back_at is null and l.user_key <> all(?)) b where " + match;
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            int next = bindKeys(statement, 1, batch, entity);
+            statement.setString(1, plan);
+            statement.setInt(2, batch);
+            statement.setString(3, entity.name());
+            int next = 4;
             statement.setArray(next, connection.createArrayOf("text", keptUsers.toArray()));
             statement.executeUpdate();
         }
@@ -265,11 +360,13 @@ public final class RollbackStore {
         return users;
     }
 
-    private int bindKeys(PreparedStatement statement, int from, int batch, Entity entity) throws SQLException {
+    private int bindKeys(Connection connection, PreparedStatement statement, int from, int batch, List<Long> dependants, Entity entity)
+            throws SQLException {
         statement.setString(from, plan);
         statement.setInt(from + 1, batch);
-        statement.setString(from + 2, entity.name());
-        return from + 3;
+        statement.setArray(from + 2, connection.createArrayOf("bigint", dependants.toArray()));
+        statement.setString(from + 3, entity.name());
+        return from + 4;
     }
 
 }

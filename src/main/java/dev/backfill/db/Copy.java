@@ -61,6 +61,15 @@ public final class Copy implements AutoCloseable {
         return values == null ? null : Sql.textArray(java.util.Arrays.asList(values));
     }
 
+    /** One row already rendered as a COPY line (without the newline), e.g. one stored to be written later. */
+    public void line(String line) throws SQLException {
+        buffer.append(line).append('\n');
+        rows++;
+        if (buffer.length() >= FLUSH_BYTES) {
+            flush();
+        }
+    }
+
     public void row(List<?> values) throws SQLException {
         buffer.append(line(values)).append('\n');
         rows++;

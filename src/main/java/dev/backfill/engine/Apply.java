@@ -19,6 +19,7 @@ import dev.backfill.mapping.Finding;
 import dev.backfill.mapping.FindingKind;
 import dev.backfill.mapping.Json;
 import dev.backfill.mapping.MappingContext;
+import dev.backfill.mapping.PathCoverage;
 import dev.backfill.mapping.TargetShape;
 import dev.backfill.plan.Entity;
 import dev.backfill.plan.Plan;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
@@ -47,13 +49,28 @@ public final class Apply {
     private static final int MEETINGS_SHOWN = 20;
 
     public record Result(int batch, BatchState state, int applied, int failed, int sourceChanged, int targetChanged, long rows,
-                         double seconds, boolean paused, boolean nothingToDo) {
+                         double seconds, boolean paused, boolean nothingToDo, int waiting, int released) {
         public double rowsPerSecond() {
             return rows / Math.max(seconds, 1e-3);
         }
 
         public int heldBack() {
             return failed + sourceChanged + targetChanged;
+        }
+
+        /** What happened to rows that reference other users' rows, or empty when none did. */
+        public Optional<String> referencesNote() {
+            if (waiting == 0 && released == 0) {
+                return Optional.empty();
+            }
+            List<String> parts = new ArrayList<>();
+            if (waiting > 0) {
+                parts.add(String.format("%,d row(s) wait for rows of users not migrated yet (written when those users are applied)", waiting));
+            }
+            if (released > 0) {
+                parts.add(String.format("%,d waiting row(s) of earlier batches were written", released));
+            }
+            return Optional.of(String.join("; ", parts) + ".");
         }
     }
 
@@ -128,7 +145,7 @@ public final class Apply {
                 return valid;
             });
             if (approval == null) {
-                return new Result(batchNo, BatchState.APPLIED, 0, 0, 0, 0, 0, 0, false, true);
+                return new Result(batchNo, BatchState.APPLIED, 0, 0, 0, 0, 0, 0, false, true, 0, 0);
             }
             long runId = control.runs().start(RunKind.APPLY, batchNo, plan.checksum(), System.getProperty("user.name", "unknown"),
                     Workspace.host());
@@ -152,6 +169,7 @@ public final class Apply {
         return Json.NODES.objectNode().put("batch", result.batch()).put("state", result.state().name())
                 .put("applied", result.applied()).put("failed", result.failed()).put("source_changed", result.sourceChanged())
                 .put("target_changed", result.targetChanged()).put("rows", result.rows())
+                .put("rows_waiting", result.waiting()).put("rows_released", result.released())
                 .put("seconds", Math.round(result.seconds() * 1000) / 1000.0)
                 .put("rows_per_second", Math.round(result.rowsPerSecond())).put("paused", result.paused());
     }
@@ -175,6 +193,8 @@ public final class Apply {
         private int sourceChanged;
         private int targetChanged;
         private long rows;
+        private int waiting;
+        private int released;
 
         Execution(long runId, int batchNo, BatchStore.Approval approval, PlanLock lock, ApplyListener listener, PauseSignal pause,
                   long start) {
@@ -196,9 +216,11 @@ public final class Apply {
             boolean shared = batchNo == 0 && approved.containsKey(DryRunStore.SHARED_USER);
             List<Entity> entities = plan.entities().stream().filter(e -> e.shared() == shared).toList();
             Map<String, Map<String, Object>> sharedIds = shared || !plan.hasSharedEntities() ? Map.of() : sharedIds(shape, ids);
-            MappingContext context = new MappingContext(plan, shape, ids, sharedIds);
+            MappingContext context = new MappingContext(plan, shape, ids, sharedIds, new PathCoverage(plan),
+                    new ChunkDirectory(plan, control.directory(), true));
             ChunkMapper mapper = new ChunkMapper(context, ids, Set.of());
-            ChunkWriter writer = new ChunkWriter(new ApplyStatements(store, shape), shape, workspace.catalog().storedShape(), store);
+            ChunkWriter writer = new ChunkWriter(new ApplyStatements(store, shape), shape, workspace.catalog().storedShape(), store,
+                    new PendingRows(plan, shape, control.pending(), store));
             List<String> users = new ArrayList<>(approved.keySet());
             int total = users.size();
             boolean paused = applyChunks(users, approved, shared, entities, mapper, ids, writer);
@@ -217,7 +239,7 @@ public final class Apply {
             recordProgress(Progress.of(paused ? "Paused" : "Done", applied + failed + sourceChanged + targetChanged, total, rows, start),
                     paused);
             return new Result(batchNo, state, applied, failed, sourceChanged, targetChanged, rows, (System.nanoTime() - start) / 1e9,
-                    paused, false);
+                    paused, false, waiting, released);
         }
 
         /**
@@ -446,7 +468,7 @@ public final class Apply {
                 Set<String> done = store.notApproved(connection, users.stream().map(ChunkWriter.PreparedUser::user).toList());
                 List<ChunkWriter.PreparedUser> todo = users.stream().filter(u -> !done.contains(u.user())).toList();
                 if (todo.isEmpty()) {
-                    return new ChunkWriter.Written(Map.of(), Map.of());
+                    return ChunkWriter.Written.NOTHING;
                 }
                 ChunkWriter.Written result = writer.write(connection, runId, batchNo, entities, todo);
                 if (!result.rows().isEmpty()) {
@@ -464,6 +486,12 @@ public final class Apply {
                 listener.onUser(user.getKey(), ApplyListener.Outcome.APPLIED, user.getValue(), null);
             }
             countTargetChanged(written.targetChanged());
+            waiting += written.waiting();
+            released += written.released();
+            rows += written.released();
+            if (written.released() > 0) {
+                listener.onNote(written.released() + " row(s) of other users that waited for these users' rows are written now");
+            }
             return null;
         }
 

@@ -2,6 +2,7 @@ package dev.backfill.engine;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.backfill.control.ApplyStore;
+import dev.backfill.control.PendingStore;
 import dev.backfill.db.Copy;
 import dev.backfill.db.Sql;
 import dev.backfill.lifecycle.LedgerOp;
@@ -35,13 +36,15 @@ final class ChunkWriter {
     private final TargetShape shape;
     private final TargetShape stored;
     private final ApplyStore store;
+    private final PendingRows pendingRows;
 
     /** {@code stored}: the target's own column types, which parity's checksums are computed in. */
-    ChunkWriter(ApplyStatements statements, TargetShape shape, TargetShape stored, ApplyStore store) {
+    ChunkWriter(ApplyStatements statements, TargetShape shape, TargetShape stored, ApplyStore store, PendingRows pendingRows) {
         this.statements = statements;
         this.shape = shape;
         this.stored = stored;
         this.store = store;
+        this.pendingRows = pendingRows;
     }
 
     /** One user's planned rows for one table and operation, with the ledger's keys and checksum already worked out. */
@@ -52,14 +55,20 @@ final class ChunkWriter {
      * A user ready to write: everything the ledger needs that does not depend on the target's current
      * rows, and the target lookups to repeat with the fingerprint they must give.
      */
-    record PreparedUser(UserResult result, List<LedgerPart> parts, TargetFingerprint target, String reviewedTarget) {
+    record PreparedUser(UserResult result, List<LedgerPart> parts, List<PendingRows.Candidate> mayWait, TargetFingerprint target,
+                        String reviewedTarget) {
         String user() {
             return result.user();
         }
     }
 
-    /** What a chunk's transaction did: rows written per user, and the users held back because the target changed. */
-    record Written(Map<String, Integer> rows, Map<String, List<TargetFingerprint.Meeting>> targetChanged) {}
+    /**
+     * What a chunk's transaction did: rows written per user, the users held back because the target
+     * changed, the rows left waiting for other users' rows, and other users' waiting rows it released.
+     */
+    record Written(Map<String, Integer> rows, Map<String, List<TargetFingerprint.Meeting>> targetChanged, int waiting, int released) {
+        static final Written NOTHING = new Written(Map.of(), Map.of(), 0, 0);
+    }
 
     /**
      * Hashes and keys a user's rows. Pure computation: apply runs it on the mapping thread, so the
@@ -68,9 +77,19 @@ final class ChunkWriter {
     PreparedUser prepare(List<Entity> entities, MappedUser mapped, String reviewedTarget) {
         UserResult user = mapped.mapping().result();
         List<LedgerPart> parts = new ArrayList<>();
+        java.util.Set<PlannedRow> mayWait = PendingRows.mayWait(entities, user.rows());
+        List<PendingRows.Candidate> candidates = new ArrayList<>();
         for (int seq = 0; seq < entities.size(); seq++) {
             Entity entity = entities.get(seq);
             List<PlannedRow> rows = user.rowsOf(entity.name());
+            if (!mayWait.isEmpty()) {
+                for (PlannedRow row : rows) {
+                    if (mayWait.contains(row)) {
+                        candidates.add(candidate(user.user(), entity, seq, row));
+                    }
+                }
+                rows = rows.stream().filter(r -> !mayWait.contains(r)).toList();
+            }
             List<PlannedRow> inserts = rows.stream().filter(r -> !r.update()).toList();
             List<PlannedRow> updates = rows.stream().filter(PlannedRow::update).toList();
             if (!inserts.isEmpty()) {
@@ -80,7 +99,17 @@ final class ChunkWriter {
                 parts.add(part(entity, seq, LedgerOp.UPDATE, updates));
             }
         }
-        return new PreparedUser(user, parts, mapped.target(), reviewedTarget);
+        return new PreparedUser(user, parts, candidates, mapped.target(), reviewedTarget);
+    }
+
+    private PendingRows.Candidate candidate(String user, Entity entity, int seq, PlannedRow row) {
+        ArrayNode key = Json.NODES.arrayNode();
+        row.identity().forEach(v -> key.add(ValueText.plain(v)));
+        List<String> texts = hashTexts(entity, row);
+        List<PendingStore.Ref> refs = new ArrayList<>(row.refs().size());
+        row.refs().forEach(ref -> refs.add(new PendingStore.Ref(ref.entity(), ValueText.plain(ref.id()))));
+        return new PendingRows.Candidate(user, entity, seq, row, Json.write(key), Copy.line(row.values()), RowHash.of(texts),
+                RowHash.columnHashes(texts), refs);
     }
 
     private LedgerPart part(Entity entity, int seq, LedgerOp op, List<PlannedRow> rows) {
@@ -117,6 +146,8 @@ final class ChunkWriter {
         List<ApplyStore.LedgerEntry> ledger = new ArrayList<>();
         Map<String, Integer> written = new LinkedHashMap<>();
         users.forEach(u -> written.put(u.user(), 0));
+        Map<String, java.util.Set<String>> writtenIds = new java.util.HashMap<>();
+        int waiting = 0;
         for (Entity entity : entities) {
             List<PlannedRow> inserts = new ArrayList<>();
             List<PlannedRow> updates = new ArrayList<>();
@@ -134,6 +165,10 @@ final class ChunkWriter {
                     }
                     copy.end();
                 }
+                if (entity.id() != null) {
+                    java.util.Set<String> ids = writtenIds.computeIfAbsent(entity.name(), k -> new java.util.HashSet<>());
+                    inserts.forEach(row -> ids.add(ValueText.plain(row.value(entity.id().column()))));
+                }
             }
             if (!updates.isEmpty()) {
                 Map<String, String> beforeImages = beforeImages(connection, entity, updates);
@@ -142,6 +177,13 @@ final class ChunkWriter {
             } else {
                 addLedger(ledger, users, entity, null);
             }
+            List<PendingRows.Candidate> candidates = new ArrayList<>();
+            users.forEach(u -> u.mayWait().stream().filter(c -> c.entity() == entity).forEach(candidates::add));
+            if (!candidates.isEmpty()) {
+                Map<String, Integer> now = pendingRows.writeOrWait(connection, runId, batch, entity, candidates, writtenIds);
+                now.forEach((user, rows) -> written.merge(user, rows, Integer::sum));
+                waiting += candidates.size() - now.values().stream().mapToInt(Integer::intValue).sum();
+            }
         }
         for (PreparedUser user : users) {
             user.parts().forEach(part -> written.merge(user.user(), part.rows().size(), Integer::sum));
@@ -149,7 +191,8 @@ final class ChunkWriter {
         if (!ledger.isEmpty()) {
             store.writeLedger(connection, runId, batch, ledger);
         }
-        return new Written(written, changed);
+        int released = writtenIds.isEmpty() ? 0 : pendingRows.release(connection, runId, batch, entities, writtenIds);
+        return new Written(written, changed, waiting, released);
     }
 
     /**

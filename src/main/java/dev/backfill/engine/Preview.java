@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.backfill.db.Copy;
 import dev.backfill.control.DryRunStore;
 import dev.backfill.control.IdMapStore;
+import dev.backfill.errors.InvalidInputException;
 import dev.backfill.mapping.Finding;
 import dev.backfill.mapping.MappingContext;
+import dev.backfill.mapping.PathCoverage;
 import dev.backfill.mapping.PlannedRow;
 import dev.backfill.mapping.TargetShape;
 import dev.backfill.mapping.UserMapping;
@@ -57,10 +59,11 @@ public final class Preview {
             Map<String, Map<String, UserRows>> rows = new SourceChunks(workspace).users(List.of(user));
             int found = rows.values().stream().mapToInt(byUser -> byUser.containsKey(user) ? byUser.get(user).rows().size() : 0).sum();
             if (found == 0) {
-                throw new dev.backfill.errors.InvalidInputException("User '" + user + "' has no rows in the source (" + workspace.source().describe()
+                throw new InvalidInputException("User '" + user + "' has no rows in the source (" + workspace.source().describe()
                         + "). Check the id: it must equal the " + plan.partition() + " value exactly.");
             }
-            MappingContext context = new MappingContext(plan, shape, ids, sharedIds);
+            MappingContext context = new MappingContext(plan, shape, ids, sharedIds, new PathCoverage(plan),
+                    new ChunkDirectory(plan, workspace.control().directory(), true));
             List<Entity> entities = SourceChunks.userEntities(plan);
             UserMapping mapping = new ChunkMapper(context, ids, Set.of()).map(connection, List.of(user), rows, entities).get(0).mapping();
             return describe(mapping, entities, shape);

@@ -23,6 +23,7 @@ import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -36,6 +37,8 @@ import java.util.TreeSet;
  */
 public final class Rollback {
     private static final int DRIFT_LISTED = 20;
+    /** No batch number is this: the ledger rows of the dependants alone. */
+    private static final int NO_BATCH = -1;
 
     /** What to do with rows the live app changed or deleted since apply. */
     public enum DriftChoice {
@@ -47,23 +50,46 @@ public final class Rollback {
         OVERWRITE_DRIFTED
     }
 
-    /** What rolling back would do, what blocks it, and which rows the live app changed since apply. */
+    /**
+     * What rolling back would do, what blocks it, which rows the live app changed since apply, and the
+     * rows of other batches that reference the batch's rows (they go back to waiting), per table.
+     */
     public record Preview(int batch, BatchState state, int users, List<TableChange> changes, Map<Integer, String> blockers,
-                          List<DriftedRow> drifted) {
+                          List<DriftedRow> drifted, Map<String, Integer> dependants, List<DriftedRow> dependantsDrifted) {
         public boolean allowed() {
             return blockers.isEmpty();
         }
 
-        /** Users with at least one drifted row. */
+        /** Users with at least one drifted row, of the batch or among the dependants. */
         public Set<String> driftedUsers() {
             Set<String> users = new TreeSet<>();
-            drifted.forEach(d -> users.add(d.user()));
+            allDrifted().forEach(d -> users.add(d.user()));
             return users;
+        }
+
+        /** Drifted rows of the batch and of the dependants. */
+        public List<DriftedRow> allDrifted() {
+            List<DriftedRow> all = new ArrayList<>(drifted);
+            all.addAll(dependantsDrifted);
+            return all;
+        }
+
+        /** The sentence about other users' rows that go back to waiting, or empty when there are none. */
+        public Optional<String> dependantsNote() {
+            int rows = dependants.values().stream().mapToInt(Integer::intValue).sum();
+            if (rows == 0) {
+                return Optional.empty();
+            }
+            StringBuilder note = new StringBuilder(rows + " row(s) of users in other batches reference rows of this batch; they are"
+                    + " deleted with it and go back to waiting (");
+            dependants.forEach((table, count) -> note.append(table).append(": ").append(count).append(", "));
+            note.setLength(note.length() - 2);
+            return Optional.of(note.append("). Applying this batch again writes them again.").toString());
         }
     }
 
     public record Result(int batch, int users, List<TableChange> changes, DriftChoice choice, Set<String> keptUsers,
-                         int overwrittenRows, double seconds) {}
+                         int overwrittenRows, int dependantsWaiting, double seconds) {}
 
     private final Workspace workspace;
     private final Control control;
@@ -83,15 +109,21 @@ public final class Rollback {
         BatchView batch = batches.queue(connection).rollBack(batchNo).orRefuse().get(0);
         RollbackStore store = control.rollbacks();
         TargetShape stored = workspace.catalog().storedShape();
+        List<Long> dependants = store.dependants(connection, batchNo, List.of());
         List<DriftedRow> drifted = new ArrayList<>();
+        List<DriftedRow> dependantsDrifted = new ArrayList<>();
         for (Entity entity : reversedEntities()) {
             if (lockRows) {
-                store.lockRows(connection, batchNo, entity, workspace.catalog().shape());
+                store.lockRows(connection, batchNo, dependants, entity, workspace.catalog().shape());
             }
-            drifted.addAll(store.drifted(connection, batchNo, entity, stored));
+            drifted.addAll(store.drifted(connection, batchNo, List.of(), entity, stored));
+            if (!dependants.isEmpty()) {
+                dependantsDrifted.addAll(store.drifted(connection, NO_BATCH, dependants, entity, stored));
+            }
         }
         return new Preview(batchNo, batch.state(), batch.usersMigrated(), store.changes(connection, batchNo),
-                store.blockers(connection, batchNo, workspace.plan(), workspace.catalog().shape()), drifted);
+                store.blockers(connection, batchNo, workspace.plan(), workspace.catalog().shape()), drifted,
+                store.dependantsByTable(connection, dependants), dependantsDrifted);
     }
 
     private List<Entity> reversedEntities() {
@@ -110,6 +142,7 @@ public final class Rollback {
                         progress, start));
                 control.runs().finish(runId, RunStatus.DONE, Json.NODES.objectNode().put("batch", batchNo)
                         .put("users", result.users()).put("drift_choice", result.choice().name())
+                        .put("dependants_waiting_again", result.dependantsWaiting())
                         .put("kept_users", result.keptUsers().size()).put("overwritten_rows", result.overwrittenRows())
                         .put("seconds", Math.round(result.seconds() * 1000) / 1000.0));
                 return result;
@@ -131,26 +164,33 @@ public final class Rollback {
         }
         Set<String> kept = new LinkedHashSet<>();
         int overwritten = 0;
-        if (!preview.drifted().isEmpty()) {
+        RollbackStore store = control.rollbacks();
+        if (!preview.drifted().isEmpty() || !preview.dependantsDrifted().isEmpty()) {
             switch (choice) {
                 case REFUSE -> throw new RefusedException(driftRefusal(preview), List.of(
                         "backfill rollback PLAN --batch " + batchNo + " --keep-drifted",
                         "backfill rollback PLAN --batch " + batchNo + " --overwrite-drifted"));
-                case KEEP_DRIFTED_USERS -> kept.addAll(preview.driftedUsers());
+                case KEEP_DRIFTED_USERS -> {
+                    kept.addAll(preview.driftedUsers());
+                    // a dependant cannot stay: the row it references goes; its content is saved instead
+                    store.saveOverwritten(connection, runId, batchNo, preview.dependantsDrifted());
+                    overwritten = preview.dependantsDrifted().size();
+                }
                 case OVERWRITE_DRIFTED -> {
-                    control.rollbacks().saveOverwritten(connection, runId, batchNo, preview.drifted());
-                    overwritten = preview.drifted().size();
+                    store.saveOverwritten(connection, runId, batchNo, preview.drifted());
+                    store.saveOverwritten(connection, runId, batchNo, preview.dependantsDrifted());
+                    overwritten = preview.drifted().size() + preview.dependantsDrifted().size();
                 }
                 default -> throw new IllegalStateException("unknown choice " + choice);
             }
         }
         TargetShape shape = workspace.catalog().shape();
-        RollbackStore store = control.rollbacks();
+        List<Long> dependants = store.dependants(connection, batchNo, kept);
         List<Entity> reverse = reversedEntities();
         int done = 0;
         for (Entity entity : reverse) {
             try {
-                store.deleteInserted(connection, batchNo, entity, shape, kept);
+                store.deleteInserted(connection, batchNo, dependants, entity, shape, kept);
                 store.restoreUpdated(connection, batchNo, entity, shape, kept);
             } catch (SQLException e) {
                 if ("23503".equals(e.getSQLState())) {
@@ -163,18 +203,24 @@ public final class Rollback {
             progress.onProgress(Progress.of("Rolling back batch " + batchNo, ++done, reverse.size(), 0, start));
         }
         int users = store.finish(connection, runId, batchNo, kept);
+        store.returnToWaiting(connection, runId, dependants);
+        store.dropPending(connection, batchNo, kept);
         BatchStore batches = control.batches();
         batches.withdrawApproval(connection, batchNo, "batch rolled back (run " + runId + ")");
         batches.transition(connection, batchNo, preview.state(), BatchEvent.ROLL_BACK);
         batches.clearPause(connection, batchNo);
-        return new Result(batchNo, users, preview.changes(), choice, kept, overwritten, (System.nanoTime() - start) / 1e9);
+        return new Result(batchNo, users, preview.changes(), choice, kept, overwritten, dependants.size(),
+                (System.nanoTime() - start) / 1e9);
     }
 
     /** The refusal when rows drifted: per table, each row with its key and what changed. */
     public static String driftRefusal(Preview preview) {
-        StringBuilder why = new StringBuilder(preview.drifted().size() + " row(s) of batch " + preview.batch()
-                + " changed in the target since apply (the live app wrote them), for " + preview.driftedUsers().size() + " user(s):");
-        describeDrift(preview.drifted(), why);
+        List<DriftedRow> all = new ArrayList<>(preview.drifted());
+        all.addAll(preview.dependantsDrifted());
+        StringBuilder why = new StringBuilder(all.size() + " row(s) of batch " + preview.batch()
+                + " (or of other users' rows that reference it) changed in the target since apply (the live app wrote them), for "
+                + preview.driftedUsers().size() + " user(s) of the batch:");
+        describeDrift(all, why);
         why.append("\nRolling back would overwrite them. Choose: keep those users migrated and roll back the others"
                 + " (--keep-drifted), or save their current content and overwrite it (--overwrite-drifted; 'backfill export run'"
                 + " lists the saved rows).");

@@ -172,7 +172,8 @@ class LiveAppApplyIT {
             MappingContext context = new MappingContext(workspace.plan(), workspace.catalog().shape(), ids, Map.of());
             List<Entity> entities = workspace.plan().entities();
             ChunkWriter writer = new ChunkWriter(new ApplyStatements(store, workspace.catalog().shape()), workspace.catalog().shape(),
-                    workspace.catalog().storedShape(), store);
+                    workspace.catalog().storedShape(), store,
+                    new PendingRows(workspace.plan(), workspace.catalog().shape(), workspace.control().pending(), store));
             List<ChunkWriter.PreparedUser> prepared = new ArrayList<>();
             try (Connection connection = workspace.target().getConnection()) {
                 for (MappedUser mapped : new ChunkMapper(context, ids, Set.of()).map(connection, users,

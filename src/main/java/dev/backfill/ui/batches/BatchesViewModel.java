@@ -11,6 +11,7 @@ import dev.backfill.lifecycle.BatchQueue;
 import dev.backfill.lifecycle.BatchState;
 import dev.backfill.lifecycle.BatchView;
 import dev.backfill.ui.AppState;
+import dev.backfill.ui.Errors;
 import dev.backfill.ui.common.Formats;
 import dev.backfill.ui.task.BackgroundTask;
 import java.time.LocalTime;
@@ -302,13 +303,14 @@ public final class BatchesViewModel {
                                     + " %s rows in %.1f s (%s rows/s)",
                             result.batch(), result.paused() ? "paused (Resume continues it)" : "is " + result.state().name().replace('_', ' '),
                             result.applied(), result.failed(), result.sourceChanged(), result.targetChanged(), Formats.count(result.rows()),
-                            result.seconds(), Formats.count((long) result.rowsPerSecond()));
+                            result.seconds(), Formats.count((long) result.rowsPerSecond()))
+                            + result.referencesNote().map(note -> ". " + note).orElse("");
                     progressText.set(text);
                     line(text, result.heldBack() > 0);
                 })
                 .onFailure(error -> {
-                    progressText.set("Apply stopped: " + dev.backfill.ui.Errors.describe(error));
-                    line("Apply stopped: " + dev.backfill.ui.Errors.describe(error), true);
+                    progressText.set("Apply stopped: " + Errors.describe(error));
+                    line("Apply stopped: " + Errors.describe(error), true);
                     state.fail("Apply stopped", error);
                 })
                 .onFinished(() -> {
@@ -363,7 +365,7 @@ public final class BatchesViewModel {
                     done.run();
                 })
                 .onFailure(error -> {
-                    progressText.set("Rollback refused or failed: " + dev.backfill.ui.Errors.describe(error));
+                    progressText.set("Rollback refused or failed: " + Errors.describe(error));
                     state.fail("Batch " + batch + " was not rolled back", error);
                 })
                 .onFinished(() -> {

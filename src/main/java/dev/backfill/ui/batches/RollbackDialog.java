@@ -49,8 +49,14 @@ final class RollbackDialog {
             content.getChildren().add(blocked);
             rollBack.setDisable(true);
         } else {
-            if (!preview.drifted().isEmpty()) {
-                Label drifted = new Label(preview.drifted().size() + " row(s) of " + preview.driftedUsers().size() + " user(s) were"
+            preview.dependantsNote().ifPresent(note -> {
+                Label dependants = new Label(note);
+                dependants.setId("rollbackDependants");
+                dependants.setWrapText(true);
+                content.getChildren().add(dependants);
+            });
+            if (!preview.allDrifted().isEmpty()) {
+                Label drifted = new Label(preview.allDrifted().size() + " row(s) of " + preview.driftedUsers().size() + " user(s) were"
                         + " changed or deleted by the live app since apply. Rolling back must not lose them silently:");
                 drifted.setWrapText(true);
                 drifted.getStyleClass().add("text-danger");
@@ -62,7 +68,7 @@ final class RollbackDialog {
                 overwrite.setUserData(Rollback.DriftChoice.OVERWRITE_DRIFTED);
                 keep.setToggleGroup(choice);
                 overwrite.setToggleGroup(choice);
-                content.getChildren().addAll(drifted, driftTable(preview.drifted()), keep, overwrite);
+                content.getChildren().addAll(drifted, driftTable(preview.allDrifted()), keep, overwrite);
             }
             Label ask = new Label("It happens in one transaction, from the ledger alone. Type the batch number, " + preview.batch()
                     + ", to confirm:");
@@ -71,7 +77,7 @@ final class RollbackDialog {
             typed.setId("rollbackConfirm");
             typed.setPromptText(String.valueOf(preview.batch()));
             rollBack.disableProperty().bind(typed.textProperty().isNotEqualTo(String.valueOf(preview.batch()))
-                    .or(preview.drifted().isEmpty() ? javafx.beans.binding.Bindings.createBooleanBinding(() -> false)
+                    .or(preview.allDrifted().isEmpty() ? javafx.beans.binding.Bindings.createBooleanBinding(() -> false)
                             : choice.selectedToggleProperty().isNull()));
             content.getChildren().addAll(ask, typed);
         }

@@ -1,0 +1,291 @@
+package dev.backfill.engine;
+
+import dev.backfill.control.ApplyStore;
+import dev.backfill.control.PendingStore;
+import dev.backfill.db.Copy;
+import dev.backfill.db.Sql;
+import dev.backfill.lifecycle.LedgerOp;
+import dev.backfill.mapping.ColumnType;
+import dev.backfill.mapping.PlannedRow;
+import dev.backfill.mapping.RowRef;
+import dev.backfill.mapping.TargetShape;
+import dev.backfill.mapping.ValueText;
+import dev.backfill.plan.Entity;
+import dev.backfill.plan.Plan;
+import java.math.BigInteger;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Rows that reference another user's rows, in apply's transaction: each is written when every row it
+ * references is in the target (written before, or in this transaction), and otherwise stored as
+ * waiting. After a chunk's users are written, the waiting rows of any user whose references now all
+ * resolve are written too, in the same transaction, ledgered to their own user and batch.
+ */
+final class PendingRows {
+
+    /** A row of a user that may have to wait: its values, key, hashes and COPY line worked out on the mapping thread. */
+    record Candidate(String user, Entity entity, int seq, PlannedRow row, String keyJson, String copyLine, long hash,
+                     String columnHashes, List<PendingStore.Ref> refs) {
+        String id() {
+            return entity.id() == null ? null : ValueText.plain(row.value(entity.id().column()));
+        }
+    }
+
+    /** What the pending rows of one transaction came to. */
+    record Outcome(Map<String, Integer> writtenByUser, int waiting, int released) {}
+
+    private final Plan plan;
+    private final TargetShape shape;
+    private final PendingStore store;
+    private final ApplyStore ledger;
+
+    PendingRows(Plan plan, TargetShape shape, PendingStore store, ApplyStore ledger) {
+        this.plan = plan;
+        this.shape = shape;
+        this.store = store;
+        this.ledger = ledger;
+    }
+
+    /**
+     * A user's rows that may have to wait: rows that reference another user's row, and rows that
+     * reference (through their own user's references) such a row. Inserts only: an updated row is
+     * written in place, with its user.
+     */
+    static Set<PlannedRow> mayWait(List<Entity> entities, Map<String, List<PlannedRow>> rowsByEntity) {
+        Set<PlannedRow> mayWait = new HashSet<>();
+        Map<String, Set<String>> waitingIds = new HashMap<>();
+        for (Entity entity : entities) {
+            List<PlannedRow> rows = rowsByEntity.getOrDefault(entity.name(), List.of());
+            boolean grew = true;
+            while (grew) {
+                grew = false;
+                for (PlannedRow row : rows) {
+                    if (row.update() || mayWait.contains(row)) {
+                        continue;
+                    }
+                    boolean waits = false;
+                    for (RowRef ref : row.refs()) {
+                        if (ref.foreign() || waitingIds.getOrDefault(ref.entity(), Set.of()).contains(ValueText.plain(ref.id()))) {
+                            waits = true;
+                            break;
+                        }
+                    }
+                    if (waits) {
+                        mayWait.add(row);
+                        if (entity.id() != null) {
+                            waitingIds.computeIfAbsent(entity.name(), k -> new HashSet<>()).add(ValueText.plain(row.value(entity.id().column())));
+                        }
+                        grew = true;
+                    }
+                }
+            }
+        }
+        return mayWait;
+    }
+
+    /**
+     * Writes the candidates of one entity whose references all resolve now (marking them written, with a
+     * ledger row each), stores the others as waiting. {@code written}: entity → ids written in this
+     * transaction, grown with what this writes.
+     */
+    Map<String, Integer> writeOrWait(Connection connection, long runId, int batch, Entity entity, List<Candidate> candidates,
+                                     Map<String, Set<String>> written) throws SQLException {
+        Map<String, Integer> byUser = new LinkedHashMap<>();
+        if (candidates.isEmpty()) {
+            return byUser;
+        }
+        List<Candidate> ready = resolvable(connection, entity, candidates, c -> c.refs(), written);
+        Set<Candidate> readySet = new HashSet<>(ready);
+        long[] ids = store.allocate(connection, candidates.size());
+        List<PendingStore.PendingRow> pending = new ArrayList<>(candidates.size());
+        List<ApplyStore.LedgerEntry> entries = new ArrayList<>();
+        for (int i = 0; i < candidates.size(); i++) {
+            Candidate candidate = candidates.get(i);
+            boolean now = readySet.contains(candidate);
+            pending.add(new PendingStore.PendingRow(ids[i], candidate.user(), batch, entity.name(), entity.into(), candidate.seq(),
+                    candidate.keyJson(), candidate.copyLine(), candidate.hash(), candidate.columnHashes(),
+                    now ? PendingStore.State.WRITTEN : PendingStore.State.WAITING, null, candidate.refs()));
+            if (now) {
+                entries.add(entry(candidate.user(), entity, candidate.seq(), candidate.keyJson(), candidate.hash(), candidate.columnHashes(),
+                        ids[i], null));
+                byUser.merge(candidate.user(), 1, Integer::sum);
+            }
+        }
+        copyLines(connection, entity, ready.stream().map(Candidate::copyLine).toList());
+        store.insert(connection, runId, runId, pending);
+        ledger.writeLedger(connection, runId, batch, entries);
+        ready.forEach(c -> markWritten(written, entity, c.id()));
+        return byUser;
+    }
+
+    /**
+     * Writes, in dependency order and as long as any is, the waiting rows (of any user) whose references
+     * all resolve now that this transaction wrote {@code written}. Returns how many were released.
+     */
+    int release(Connection connection, long runId, int batch, List<Entity> entities, Map<String, Set<String>> written)
+            throws SQLException {
+        int released = 0;
+        Map<String, Set<String>> fresh = copy(written);
+        while (!fresh.isEmpty()) {
+            List<PendingStore.PendingRow> candidates = store.referencing(connection, PendingStore.State.WAITING, fresh);
+            fresh = new HashMap<>();
+            for (Entity entity : entities) {
+                List<PendingStore.PendingRow> ofEntity = candidates.stream().filter(p -> p.entity().equals(entity.name())).toList();
+                if (ofEntity.isEmpty()) {
+                    continue;
+                }
+                List<PendingStore.PendingRow> ready = resolvable(connection, entity, ofEntity, PendingStore.PendingRow::refs, written);
+                if (ready.isEmpty()) {
+                    continue;
+                }
+                copyLines(connection, entity, ready.stream().map(PendingStore.PendingRow::copyLine).toList());
+                List<ApplyStore.LedgerEntry> entries = new ArrayList<>();
+                for (PendingStore.PendingRow row : ready) {
+                    entries.add(entry(row.user(), entity, row.seq(), row.keyJson(), row.rowHash(), row.columnHashes(), row.id(), batch));
+                    String id = idOf(entity, row.keyJson());
+                    markWritten(written, entity, id);
+                    markWritten(fresh, entity, id);
+                }
+                Map<ApplyStore.LedgerEntry, Integer> batches = new HashMap<>();
+                for (int i = 0; i < ready.size(); i++) {
+                    batches.put(entries.get(i), ready.get(i).batch());
+                }
+                ledger.writeLedger(connection, runId, entries, batches::get);
+                store.markWritten(connection, ready.stream().map(PendingStore.PendingRow::id).toList(), runId, batch);
+                released += ready.size();
+            }
+        }
+        return released;
+    }
+
+    private interface RefsOf<T> {
+        List<PendingStore.Ref> refs(T row);
+    }
+
+    /**
+     * The rows whose references all resolve: to a row written in this transaction, a row already in the
+     * target, or another of these rows that resolves too (rows of one entity referencing each other).
+     */
+    private <T> List<T> resolvable(Connection connection, Entity entity, List<T> rows, RefsOf<T> refsOf,
+                                   Map<String, Set<String>> written) throws SQLException {
+        Map<String, Set<String>> unknown = new HashMap<>();
+        for (T row : rows) {
+            for (PendingStore.Ref ref : refsOf.refs(row)) {
+                if (!written.getOrDefault(ref.entity(), Set.of()).contains(ref.id())) {
+                    unknown.computeIfAbsent(ref.entity(), k -> new HashSet<>()).add(ref.id());
+                }
+            }
+        }
+        Map<String, Set<String>> present = new HashMap<>();
+        for (Map.Entry<String, Set<String>> refs : unknown.entrySet()) {
+            present.put(refs.getKey(), existing(connection, plan.requireEntity(refs.getKey()), refs.getValue()));
+        }
+        // rows of this entity referencing each other: assume all of them written, then drop those that cannot be
+        Map<T, String> idOf = new java.util.IdentityHashMap<>();
+        if (entity.id() != null) {
+            for (T row : rows) {
+                idOf.put(row, row instanceof Candidate c ? c.id() : idOf(entity, ((PendingStore.PendingRow) row).keyJson()));
+            }
+        }
+        List<T> ready = new ArrayList<>(rows);
+        boolean dropped = true;
+        while (dropped) {
+            dropped = false;
+            Set<String> readyIds = new HashSet<>();
+            for (T row : ready) {
+                if (idOf.get(row) != null) {
+                    readyIds.add(idOf.get(row));
+                }
+            }
+            List<T> next = new ArrayList<>(ready.size());
+            for (T row : ready) {
+                boolean ok = true;
+                for (PendingStore.Ref ref : refsOf.refs(row)) {
+                    boolean resolves = written.getOrDefault(ref.entity(), Set.of()).contains(ref.id())
+                            || present.getOrDefault(ref.entity(), Set.of()).contains(ref.id())
+                            || (ref.entity().equals(entity.name()) && readyIds.contains(ref.id()));
+                    if (!resolves) {
+                        ok = false;
+                        break;
+                    }
+                }
+                if (ok) {
+                    next.add(row);
+                } else {
+                    dropped = true;
+                }
+            }
+            ready = next;
+        }
+        return ready;
+    }
+
+    /** Of these ids of an entity's rows, those in the target now. */
+    private Set<String> existing(Connection connection, Entity entity, Set<String> ids) throws SQLException {
+        Set<String> found = new HashSet<>();
+        ColumnType type = shape.type(entity, entity.id().column());
+        String sql = "select t." + Sql.quote(entity.id().column()) + "::text from " + Sql.table(entity.into()) + " t where t."
+                + Sql.quote(entity.id().column()) + " = any(?::" + (type == null ? "text" : type.sqlType()) + "[])";
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setArray(1, connection.createArrayOf("text", ids.toArray()));
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    found.add(rows.getString(1));
+                }
+            }
+        }
+        return found;
+    }
+
+    private static void copyLines(Connection connection, Entity entity, List<String> lines) throws SQLException {
+        if (lines.isEmpty()) {
+            return;
+        }
+        try (Copy copy = Copy.into(connection, Sql.table(entity.into()), Sql.columns(entity.targetColumns()))) {
+            for (String line : lines) {
+                copy.line(line);
+            }
+            copy.end();
+        }
+    }
+
+    private static ApplyStore.LedgerEntry entry(String user, Entity entity, int seq, String keyJson, long hash, String columnHashes,
+                                                long pendingId, Integer releasedBy) {
+        return new ApplyStore.LedgerEntry(user, entity.name(), entity.into(), seq, LedgerOp.INSERT, "[" + keyJson + "]", null, 1,
+                BigInteger.valueOf(hash), new long[] {hash}, new String[] {columnHashes}, pendingId, releasedBy);
+    }
+
+    /** The id a row's ledger key holds (the id column is the identity of a referenced entity). */
+    private static String idOf(Entity entity, String keyJson) {
+        if (entity.id() == null) {
+            return null;
+        }
+        try {
+            return dev.backfill.mapping.Json.parse(keyJson).get(0).asText();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a pending row's key is not JSON: " + keyJson, e);
+        }
+    }
+
+    private static void markWritten(Map<String, Set<String>> written, Entity entity, String id) {
+        if (id != null) {
+            written.computeIfAbsent(entity.name(), k -> new HashSet<>()).add(id);
+        }
+    }
+
+    private static Map<String, Set<String>> copy(Map<String, Set<String>> written) {
+        Map<String, Set<String>> copy = new HashMap<>();
+        written.forEach((entity, ids) -> copy.put(entity, new HashSet<>(ids)));
+        return copy;
+    }
+}
