@@ -215,11 +215,11 @@ public final class Rollback {
 
     /** The refusal when rows drifted: per table, each row with its key and what changed. */
     public static String driftRefusal(Preview preview) {
-        List<DriftedRow> all = new ArrayList<>(preview.drifted());
-        all.addAll(preview.dependantsDrifted());
-        StringBuilder why = new StringBuilder(all.size() + " row(s) of batch " + preview.batch()
-                + " (or of other users' rows that reference it) changed in the target since apply (the live app wrote them), for "
-                + preview.driftedUsers().size() + " user(s) of the batch:");
+        List<DriftedRow> all = preview.allDrifted();
+        String whose = preview.dependantsDrifted().isEmpty() ? "of batch " + preview.batch()
+                : "of batch " + preview.batch() + " and of other users' rows that reference it";
+        StringBuilder why = new StringBuilder(all.size() + " row(s) " + whose
+                + " changed in the target since apply (the live app wrote them), for " + preview.driftedUsers().size() + " user(s):");
         describeDrift(all, why);
         why.append("\nRolling back would overwrite them. Choose: keep those users migrated and roll back the others"
                 + " (--keep-drifted), or save their current content and overwrite it (--overwrite-drifted; 'backfill export run'"

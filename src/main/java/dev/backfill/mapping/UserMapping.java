@@ -87,7 +87,7 @@ public final class UserMapping {
     }
 
     private List<PlannedRow> mapEntityRows(Entity entity) {
-        Read read = read(entity);
+        Read read = read(entity, true);
         context.coverage().observe(entity, read.rows(), read.exploded(), read.kept());
         List<LegacyRecord> records = read.kept();
         legacyCounts.put(entity.name(), records.size());
@@ -241,24 +241,26 @@ public final class UserMapping {
 
     // ---- records ----
 
+    /** The records without reporting anything: for directories, id preloads and previews (mapping reports). */
     private List<LegacyRecord> records(Entity entity) {
-        return read(entity).kept();
+        return read(entity, false).kept();
     }
 
     /** An entity's share of its stream: the readable rows, the records exploded from them, those {@code where} keeps. */
     private record Read(List<ObjectNode> rows, List<LegacyRecord> exploded, List<LegacyRecord> kept) {}
 
-    private Read read(Entity entity) {
+    /** {@code report}: record the findings reading meets (once per user: only when the entity is mapped). */
+    private Read read(Entity entity, boolean report) {
         SourceSpec from = entity.from();
-        List<ObjectNode> readable = readable(entity, streams.getOrDefault(from.streamKey(), List.of()));
-        List<ObjectNode> streamRows = latest(entity, readable);
+        List<ObjectNode> readable = readable(entity, streams.getOrDefault(from.streamKey(), List.of()), report);
+        List<ObjectNode> streamRows = latest(entity, readable, report);
         List<LegacyRecord> records = new ArrayList<>();
         int position = 1;
         for (ObjectNode row : streamRows) {
             if (from.explode() == null) {
                 records.add(LegacyRecord.ofRow(row, position++));
             } else {
-                if (rowsWithUnreadable.contains(row)) {
+                if (report && rowsWithUnreadable.contains(row)) {
                     reportUnreadableExplode(entity, row, position);
                 }
                 List<LegacyRecord> exploded = Paths.explode(row, from.explode(), position);
@@ -279,7 +281,7 @@ public final class UserMapping {
      * document): each is this user's finding, once, and never a record. Rows holding an unreadable value
      * are kept and noted, so their columns are checked for it.
      */
-    private List<ObjectNode> readable(Entity entity, List<ObjectNode> streamRows) {
+    private List<ObjectNode> readable(Entity entity, List<ObjectNode> streamRows, boolean report) {
         List<ObjectNode> readable = null;
         for (int i = 0; i < streamRows.size(); i++) {
             ObjectNode row = streamRows.get(i);
@@ -296,7 +298,7 @@ public final class UserMapping {
             if (readable == null) {
                 readable = new ArrayList<>(streamRows.subList(0, i));
             }
-            if (unreadableReported.add(row)) {
+            if (report && unreadableReported.add(row)) {
                 findings.add(new Finding(user, entity.name(), FindingKind.INVALID_VALUE, marker.field(), List.of(marker.shownNode()),
                         null, marker.where() == null ? List.of() : List.of(marker.where()), marker.reason() + "; this "
                         + entity.from().label() + " record is not migrated (nor anything the plan takes from it). Fix it in the"
@@ -335,7 +337,7 @@ public final class UserMapping {
         return true;
     }
 
-    private List<ObjectNode> latest(Entity entity, List<ObjectNode> streamRows) {
+    private List<ObjectNode> latest(Entity entity, List<ObjectNode> streamRows, boolean report) {
         String field = entity.from().latest();
         if (field == null || streamRows.size() < 2) {
             return streamRows;
@@ -347,7 +349,7 @@ public final class UserMapping {
             }
         }
         String streamKey = entity.from().streamKey();
-        if (supersededReported.add(streamKey)) {
+        if (report && supersededReported.add(streamKey)) {
             ObjectNode kept = best;
             List<String> dropped = streamRows.stream().filter(r -> r != kept).map(UserMapping::rowId).toList();
             findings.add(new Finding(user, entity.name(), FindingKind.SUPERSEDED_ROW, field,
