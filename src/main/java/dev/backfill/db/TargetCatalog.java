@@ -62,7 +62,7 @@ public final class TargetCatalog {
         return new TargetCatalog(byEntity, new TargetRules(rules));
     }
 
-    /** The table's NOT NULL columns the plan writes, its unique keys and its btree indexes (not partial, no expressions). */
+    /** The table's NOT NULL columns the plan writes, its unique keys, its btree indexes (not partial, no expressions) and CHECKs. */
     private static TargetRules.EntityRules rulesOf(Connection connection, Entity entity, Map<String, Column> columns) throws SQLException {
         Set<String> notNull = new LinkedHashSet<>();
         for (String column : entity.targetColumns()) {
@@ -92,7 +92,28 @@ public final class TargetCatalog {
                 }
             }
         }
-        return new TargetRules.EntityRules(notNull, unique, btree);
+        return new TargetRules.EntityRules(notNull, unique, btree, checksOf(connection, table));
+    }
+
+    /** The table's CHECK constraints (NOT VALID ones too: they hold for new rows), with the columns each reads. */
+    private static List<TargetRules.Check> checksOf(Connection connection, String table) throws SQLException {
+        String sql = "select c.conname, pg_get_expr(c.conbin, c.conrelid),"
+                + " array(select a.attname from unnest(c.conkey) with ordinality k(attnum, ord) join pg_attribute a"
+                + " on a.attrelid = c.conrelid and a.attnum = k.attnum order by k.ord),"
+                + " array(select format_type(a.atttypid, a.atttypmod) from unnest(c.conkey) with ordinality k(attnum, ord)"
+                + " join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.attnum order by k.ord)"
+                + " from pg_constraint c where c.conrelid = to_regclass(?) and c.contype = 'c' order by c.conname";
+        List<TargetRules.Check> checks = new ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, Sql.schemaOf(table) == null ? Sql.quote(table) : Sql.table(table));
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    checks.add(new TargetRules.Check(rows.getString(1), rows.getString(2),
+                            List.of((String[]) rows.getArray(3).getArray()), List.of((String[]) rows.getArray(4).getArray())));
+                }
+            }
+        }
+        return checks;
     }
 
     private static Map<String, Column> columnsOf(Connection connection, String table) throws SQLException {

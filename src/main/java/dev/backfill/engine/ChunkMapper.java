@@ -95,12 +95,12 @@ final class ChunkMapper {
         for (Entity entity : entities) {
             preloadIds(target, entity, mapped);
             List<List<PlannedRow>> candidates = new ArrayList<>(mapped.size());
-            List<PlannedRow> all = new ArrayList<>();
             for (MappedUser user : mapped) {
-                List<PlannedRow> userCandidates = user.mapping().mapEntity(entity);
-                candidates.add(userCandidates);
-                all.addAll(userCandidates);
+                candidates.add(new ArrayList<>(user.mapping().mapEntity(entity)));
             }
+            TargetChecks.refuse(target, entity, context.shape(), mapped.stream().map(MappedUser::mapping).toList(), candidates);
+            List<PlannedRow> all = new ArrayList<>();
+            candidates.forEach(all::addAll);
             TargetIndex index = indexes.get(entity.name());
             TargetMatches matches = emptyTargets.contains(entity.name()) || all.isEmpty() ? TargetMatches.NONE
                     : index != null ? index.find(entity, context.shape(), all)

@@ -22,15 +22,32 @@ public record TargetRules(Map<String, EntityRules> byEntity) {
     /** A primary key or unique constraint (or unique index), by name, over these columns. */
     public record UniqueKey(String name, List<String> columns, boolean primaryKey) {}
 
-    /** One entity's table: its NOT NULL columns, unique keys, and btree-indexed columns (index name → columns). */
-    public record EntityRules(Set<String> notNull, List<UniqueKey> uniqueKeys, Map<String, List<String>> btreeIndexes) {}
+    /**
+     * A CHECK constraint: its name, its expression as the catalog prints it (columns unqualified), and the
+     * columns it reads with their SQL types. Only the database can evaluate it: the engine does, per chunk.
+     */
+    public record Check(String name, String expression, List<String> columns, List<String> sqlTypes) {
+        public Check {
+            columns = List.copyOf(columns);
+            sqlTypes = List.copyOf(sqlTypes);
+        }
+
+        /** Whether the plan writes every column the check reads (otherwise the column's default decides, and it is not predicted). */
+        public boolean predictable(Entity entity) {
+            return entity.targetColumns().containsAll(columns);
+        }
+    }
+
+    /** One entity's table: its NOT NULL columns, unique keys, btree-indexed columns (index name → columns) and CHECK constraints. */
+    public record EntityRules(Set<String> notNull, List<UniqueKey> uniqueKeys, Map<String, List<String>> btreeIndexes,
+                              List<Check> checks) {}
 
     public TargetRules {
         byEntity = Map.copyOf(byEntity);
     }
 
     public EntityRules of(Entity entity) {
-        return byEntity.getOrDefault(entity.name(), new EntityRules(Set.of(), List.of(), Map.of()));
+        return byEntity.getOrDefault(entity.name(), new EntityRules(Set.of(), List.of(), Map.of(), List.of()));
     }
 
     /**
@@ -101,6 +118,26 @@ public record TargetRules(Map<String, EntityRules> byEntity) {
             }
         }
         return null;
+    }
+
+    /**
+     * The finding for a row a CHECK constraint refuses ({@code error} null) or cannot evaluate (the
+     * database's error: the insert would fail the same way).
+     */
+    public static Finding checkRefusal(Entity entity, String user, PlannedRow row, Check check, String error) {
+        List<Object> values = new ArrayList<>(check.columns().size());
+        for (String column : check.columns()) {
+            values.add(row.value(column));
+        }
+        String shown = "(" + String.join(", ", check.columns()) + ") = (" + String.join(", ", values.stream()
+                .map(v -> v == null ? "NULL" : ValueText.plain(v)).toList()) + ")";
+        String what = error == null ? "fails the target's CHECK constraint " + check.name() + " (" + check.expression() + ") with "
+                + shown + ": PostgreSQL would refuse it at apply (23514)"
+                : "cannot be checked against " + check.name() + " (" + check.expression() + ") with " + shown + ": " + error;
+        return new Finding(user, entity.name(), FindingKind.INVALID_VALUE, String.join(",", check.columns()),
+                List.of(ValueOps.toJson(values)), null, row.legacyIds(), "this " + entity.name() + " row (legacy id "
+                + row.legacyIdText() + ") " + what + "; the row is not migrated. Fix the value in the source, or change the plan"
+                + " or the constraint");
     }
 
     /** The UTF-8 length of a text without encoding it. */

@@ -234,6 +234,11 @@ public final class UserMapping {
         return ids;
     }
 
+    /** A candidate row the target refuses (a CHECK constraint the engine evaluated): the finding says which and why. */
+    public void refuse(Finding finding) {
+        findings.add(finding);
+    }
+
     /** The legacy records an entity maps for this user (after latest and explode), for previews. */
     public List<JsonNode> recordsOf(Entity entity) {
         return records(entity).stream().map(LegacyRecord::value).toList();
