@@ -5,7 +5,8 @@ import java.util.Optional;
 
 /** The bundled demos. */
 public final class DemoScenarios {
-    private static final List<DemoScenario> ALL = List.of(new PartsScenario(), new ProfilesScenario(), new D1Scenario(), new AppstateScenario(), new JobsScenario());
+    private static final List<DemoScenario> ALL = List.of(new PartsScenario(), new ProfilesScenario(), new D1Scenario(), new AppstateScenario(), new JobsScenario(),
+            new CommunityScenario());
 
     private DemoScenarios() {}
 

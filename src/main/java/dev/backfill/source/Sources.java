@@ -16,7 +16,7 @@ public final class Sources {
     public static SourceReader open(Plan plan, Secrets secrets) {
         ConnectionSpec spec = plan.source();
         if (spec.isPostgres()) {
-            HikariDataSource pool = Connections.pool(spec, secrets, true, 4, "source");
+            HikariDataSource pool = Connections.pool(spec, secrets, true, poolSize(plan), "source");
             try {
                 Connections.verify(pool, spec, "source");
             } catch (RuntimeException e) {
@@ -34,6 +34,15 @@ public final class Sources {
             return new JsonLinesSource(lines.file());
         }
         throw new UnsupportedOperationException("source " + spec.describe() + " is not supported by this build");
+    }
+
+    /**
+     * Connections of a PostgreSQL source: a full dry run reads every stream at once, each on its own connection held
+     * to the end, and reads a stream's columns on another one while the streams before it are read; 4 at least.
+     */
+    static int poolSize(Plan plan) {
+        long streams = plan.entities().stream().map(e -> e.from().streamKey()).distinct().count();
+        return (int) Math.max(4, streams + 2);
     }
 
     /**
