@@ -5,10 +5,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.stream.IntStream;
 
 /**
@@ -51,9 +49,6 @@ public final class CommunityScenario extends PostgresDemoScenario {
     public static final String PAIR_LAST_ANSWER = DemoIds.md5Uuid("pair-last-answers-first");
     public static final String PAIR_LAST_COMMENT = DemoIds.md5Uuid("pair-last-on-first");
     public static final String PAIR_FIRST_ANSWER = DemoIds.md5Uuid("pair-first-answers-last");
-
-    private static final FindingKind REFERENCE_CYCLE = Arrays.stream(FindingKind.values())
-            .filter(k -> k.name().equals("REFERENCE_CYCLE")).findFirst().orElse(null);
 
     public CommunityScenario() {
         super("community", LEGACY_DB, TARGET_DB);
@@ -173,14 +168,6 @@ public final class CommunityScenario extends PostgresDemoScenario {
         }
     }
 
-    /**
-     * The finding kind of a reply cycle. Cross-user references (and with them REFERENCE_CYCLE) are being added
-     * to the engine; until that kind exists, the cycle is planted but not listed.
-     */
-    static Optional<FindingKind> referenceCycle() {
-        return Optional.ofNullable(REFERENCE_CYCLE);
-    }
-
     @Override
     public List<PlantedFinding> planted(int users) {
         List<PlantedFinding> planted = new ArrayList<>();
@@ -191,11 +178,11 @@ public final class CommunityScenario extends PostgresDemoScenario {
             planted.add(new PlantedFinding(orphan, "comments", FindingKind.ORPHAN_REFERENCE, "reply_to", List.of(ORPHAN_REPLY),
                     "the same member's reply to that comment, not migrated either"));
         }
-        if (users >= CYCLE_PLACE && referenceCycle().isPresent()) {
+        if (users >= CYCLE_PLACE) {
             String cycle = memberId(member(users, CYCLE_PLACE));
-            planted.add(new PlantedFinding(cycle, "comments", referenceCycle().get(), "reply_to", List.of(CYCLE_X),
+            planted.add(new PlantedFinding(cycle, "comments", FindingKind.REFERENCE_CYCLE, "reply_to", List.of(CYCLE_X),
                     "two comments of one member that answer each other (a reply cycle); neither is migrated"));
-            planted.add(new PlantedFinding(cycle, "comments", referenceCycle().get(), "reply_to", List.of(CYCLE_Y),
+            planted.add(new PlantedFinding(cycle, "comments", FindingKind.REFERENCE_CYCLE, "reply_to", List.of(CYCLE_Y),
                     "the other comment of the reply cycle"));
         }
         if (users >= HELD_BACK_PLACE) {
@@ -206,7 +193,7 @@ public final class CommunityScenario extends PostgresDemoScenario {
         }
         if (users >= SELF_FOLLOW_PLACE) {
             String self = memberId(member(users, SELF_FOLLOW_PLACE));
-            planted.add(new PlantedFinding(self, "follows", FindingKind.INVALID_VALUE, "follower_id", List.of(self),
+            planted.add(new PlantedFinding(self, "follows", FindingKind.INVALID_VALUE, "follower_id,followee_id", List.of(self),
                     "a member who follows themselves (follows_v2 checks follower_id <> followee_id)"));
         }
         return planted;
