@@ -2,15 +2,20 @@ package dev.backfill.cli;
 
 import dev.backfill.control.UserView;
 import dev.backfill.engine.Workspace;
+import dev.backfill.errors.InvalidInputException;
 import dev.backfill.lifecycle.BatchQueue;
 import dev.backfill.lifecycle.BatchState;
 import dev.backfill.lifecycle.BatchView;
+import dev.backfill.lifecycle.UserStatus;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 
 @CommandLine.Command(name = "batches", mixinStandardHelpOptions = true,
-        description = {"Show the batch queue: number, state, users, rows, findings and approval, and what to do next.",
-                "With --batch N, the users of one batch with their status and, for users held back, the reason."},
+        description = {"Show the batch queue: number, state, users, rows, rows waiting for other users' rows, findings and"
+                + " approval, and what to do next.",
+                "With --batch N, the users of one batch with their status, their rows that reference other users' rows and,"
+                        + " for users held back, the reason."},
         footer = ExitCodes.HELP)
 final class BatchesCommand extends BackfillCommand {
     private static final int SHOWN = 20;
@@ -35,8 +40,9 @@ final class BatchesCommand extends BackfillCommand {
                 out().printf("No batches yet: run 'backfill dry-run %s' first; it forms them.%n", plan.file);
                 return ExitCodes.OK;
             }
-            out().printf("%6s  %-12s %6s %6s %9s %9s %8s  %s%n", "batch", "state", "users", "done", "held back", "rows", "findings",
-                    "approved");
+            Map<String, Long> waiting = workspace.control().waitingByBatch();
+            out().printf("%6s  %-12s %6s %6s %9s %9s %8s %8s  %s%n", "batch", "state", "users", "done", "held back", "rows", "waiting",
+                    "findings", "approved");
             int shown = 0;
             int hidden = 0;
             for (BatchView b : queue.batches()) {
@@ -45,15 +51,31 @@ final class BatchesCommand extends BackfillCommand {
                     continue;
                 }
                 shown++;
-                out().printf("%6d  %-12s %6d %6d %9d %9d %8d  %s%n", b.number(), b.state(), b.users(), b.usersMigrated(),
-                        b.usersHeldBack(), b.plannedRows(), b.findings(), approval(b));
+                out().printf("%6d  %-12s %6d %6d %9d %9d %8d %8d  %s%n", b.number(), b.state(), b.users(), b.usersMigrated(),
+                        b.usersHeldBack(), b.plannedRows(), waiting.getOrDefault(String.valueOf(b.number()), 0L), b.findings(),
+                        approval(b));
             }
             if (hidden > 0) {
                 out().printf("(%d more batch(es) not shown; --all lists every batch)%n", hidden);
             }
+            if (waiting.values().stream().anyMatch(n -> n > 0)) {
+                out().println("waiting: rows of migrated users that reference rows of users not migrated yet; each is written by the"
+                        + " apply that writes the row it references.");
+            }
             out().println(next(queue));
             return ExitCodes.OK;
         }
+    }
+
+    /** What the user's rows that reference other users' rows do: wait now, or will wait at apply. */
+    private static String references(UserView user, long waitingNow) {
+        if (waitingNow > 0) {
+            return String.format("  %,d waiting for other users' rows", waitingNow);
+        }
+        if (user.status() != UserStatus.MIGRATED && user.crossUserRows() > 0) {
+            return String.format("  %,d reference rows of %,d other user(s)", user.crossUserRows(), user.referencedUsers());
+        }
+        return "";
     }
 
     private static String approval(BatchView batch) {
@@ -74,13 +96,14 @@ final class BatchesCommand extends BackfillCommand {
     }
 
     private int listUsers(Workspace workspace, BatchQueue queue) throws Exception {
-        BatchView shown = queue.get(batch).orElseThrow(() -> new dev.backfill.errors.InvalidInputException("Plan '"
+        BatchView shown = queue.get(batch).orElseThrow(() -> new InvalidInputException("Plan '"
                 + workspace.plan().name() + "' has no batch " + batch + ".", List.of("backfill batches PLAN --all")));
         out().printf("Batch %d: %s (%s), %d user(s), %d migrated, %d held back.%n", shown.number(), shown.state(),
                 shown.state().meaning(), shown.users(), shown.usersMigrated(), shown.usersHeldBack());
+        Map<String, Long> waiting = workspace.control().waitingByUser(batch);
         for (UserView user : workspace.control().users().ofBatch(batch)) {
-            out().printf("  %-40s %-15s %6d row(s)%s%n", user.user(), user.status().sql(), user.plannedRows(),
-                    user.lastError() == null ? "" : "  " + user.lastError());
+            out().printf("  %-40s %-15s %6d row(s)%s%s%n", user.user(), user.status().sql(), user.plannedRows(),
+                    references(user, waiting.getOrDefault(user.user(), 0L)), user.lastError() == null ? "" : "  " + user.lastError());
         }
         return ExitCodes.OK;
     }

@@ -26,7 +26,9 @@ final class ParityCommand extends BackfillCommand {
             if (user != null) {
                 boolean mismatch = false;
                 for (Parity.UserEntityParity line : parity.user(user)) {
-                    out().printf("%-9s %-20s written %,d, in target %,d%n", line.status(), line.entity(), line.writtenRows(), line.targetRows());
+                    out().printf("%-9s %-20s written %,d, in target %,d%s%n", line.status(), line.entity(), line.writtenRows(),
+                            line.targetRows(), line.waitingRows() == 0 ? ""
+                                    : String.format(", waiting %,d (for rows of users not migrated yet)", line.waitingRows()));
                     mismatch |= line.status() == ParityStatus.MISMATCH;
                 }
                 return mismatch ? ExitCodes.FINDINGS : ExitCodes.OK;
@@ -34,10 +36,11 @@ final class ParityCommand extends BackfillCommand {
             ParityReport report = parity.compute();
             out().printf("Parity of plan '%s': %s (%,d of %,d users migrated; computed in %.2f s)%n", workspace.plan().name(),
                     report.overall(), report.users().migrated(), report.users().total(), report.seconds());
-            out().printf("%-9s %-20s %10s %10s %10s %10s %10s%n", "status", "entity", "legacy", "planned", "written", "in target", "mismatch");
+            out().printf("%-9s %-20s %10s %10s %10s %10s %10s %10s%n", "status", "entity", "legacy", "planned", "written", "in target",
+                    "waiting", "mismatch");
             for (EntityParity e : report.entities()) {
-                out().printf("%-9s %-20s %,10d %,10d %,10d %,10d %,10d%n", e.status(), e.entity(), e.legacyRows(), e.plannedRows(),
-                        e.writtenRows(), e.targetRows(), e.usersMismatched());
+                out().printf("%-9s %-20s %,10d %,10d %,10d %,10d %,10d %,10d%n", e.status(), e.entity(), e.legacyRows(), e.plannedRows(),
+                        e.writtenRows(), e.targetRows(), e.waitingRows(), e.usersMismatched());
                 if (!e.mismatchedSample().isEmpty()) {
                     out().println("          users with differing rows: " + String.join(", ", e.mismatchedSample()));
                 }

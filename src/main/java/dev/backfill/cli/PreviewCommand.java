@@ -63,6 +63,11 @@ final class PreviewCommand extends BackfillCommand {
             for (Finding finding : result.findings()) {
                 out().printf("  %-19s %s.%s: %s%n", finding.kind(), finding.entity(), finding.field(), finding.message());
             }
+            if (result.crossUserRows() > 0) {
+                out().printf("%nReferences to other users' rows: %d row(s) reference rows of %d other user(s); at apply each waits"
+                        + " (kept in the control schema) until the row it references is in the target, and is written then.%n",
+                        result.crossUserRows(), result.referencedUsers());
+            }
             out().printf("%nSQL apply would run:%n%s", result.sql());
             return ExitCodes.OK;
         }

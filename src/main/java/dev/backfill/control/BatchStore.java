@@ -5,6 +5,8 @@ import dev.backfill.lifecycle.BatchEvent;
 import dev.backfill.lifecycle.BatchQueue;
 import dev.backfill.lifecycle.BatchState;
 import dev.backfill.lifecycle.BatchView;
+import dev.backfill.lifecycle.RunKind;
+import dev.backfill.lifecycle.RunStatus;
 import dev.backfill.lifecycle.UserStatus;
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -13,7 +15,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
@@ -38,9 +42,38 @@ public final class BatchStore {
         this.planChecksum = planChecksum;
     }
 
-    /** The queue with the lifecycle's rules over it. */
+    /** The queue with the lifecycle's rules over it, knowing what the reviews were made under. */
     public BatchQueue queue(Connection connection) throws SQLException {
-        return new BatchQueue(plan, list(connection));
+        return new BatchQueue(plan, list(connection), review(connection));
+    }
+
+    /** The plan checksum of the latest finished dry run, and per batch the users not migrated reviewed under another. */
+    private BatchQueue.Review review(Connection connection) throws SQLException {
+        String reviewed = null;
+        try (PreparedStatement statement = connection.prepareStatement("select plan_checksum from " + control.table("runs")
+                + " where plan = ? and kind = ? and status = ? order by run_id desc limit 1")) {
+            statement.setString(1, plan);
+            statement.setString(2, RunKind.DRY_RUN.sql());
+            statement.setString(3, RunStatus.DONE.sql());
+            try (ResultSet rows = statement.executeQuery()) {
+                if (rows.next()) {
+                    reviewed = rows.getString(1);
+                }
+            }
+        }
+        Map<Integer, Integer> stale = new HashMap<>();
+        try (PreparedStatement statement = connection.prepareStatement("select u.batch_no, count(*) from " + control.table("users")
+                + " u join " + control.table("runs") + " r on r.run_id = u.dry_run_id where u.plan = ? and u.batch_no is not null"
+                + " and u.status <> " + MIGRATED + " and r.plan_checksum <> ? group by u.batch_no")) {
+            statement.setString(1, plan);
+            statement.setString(2, planChecksum);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    stale.put(rows.getInt(1), rows.getInt(2));
+                }
+            }
+        }
+        return new BatchQueue.Review(reviewed, planChecksum, stale);
     }
 
     /** The queue in order, with each batch's approval and its users by status. */

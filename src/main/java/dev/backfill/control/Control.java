@@ -3,6 +3,7 @@ package dev.backfill.control;
 import dev.backfill.db.Transactions;
 import dev.backfill.lifecycle.BatchQueue;
 import java.sql.SQLException;
+import java.util.Map;
 import javax.sql.DataSource;
 
 /**
@@ -117,5 +118,15 @@ public final class Control {
     /** The batch queue as it is now, with the lifecycle's rules over it (a read of its own). */
     public BatchQueue queue() throws SQLException {
         return Transactions.read(target, connection -> batches().queue(connection));
+    }
+
+    /** Rows waiting for other users' rows, per batch of their users (batch number as text). */
+    public Map<String, Long> waitingByBatch() throws SQLException {
+        return Transactions.read(target, connection -> pending().waitingByBatch(connection));
+    }
+
+    /** Rows waiting for other users' rows, per user of one batch. */
+    public Map<String, Long> waitingByUser(int batch) throws SQLException {
+        return Transactions.read(target, connection -> pending().waitingByUser(connection, batch));
     }
 }

@@ -204,11 +204,19 @@ public final class PendingStore {
         return counts(connection, "user_key", " and batch_no = " + batch);
     }
 
-    private Map<String, Long> counts(Connection connection, String group, String condition) throws SQLException {
+    /** One user's waiting rows per entity. */
+    public Map<String, Long> waitingOfUser(Connection connection, String user) throws SQLException {
+        return counts(connection, "entity", " and user_key = ?", user);
+    }
+
+    private Map<String, Long> counts(Connection connection, String group, String condition, String... parameters) throws SQLException {
         Map<String, Long> counts = new HashMap<>();
         try (PreparedStatement statement = connection.prepareStatement("select " + group + ", count(*) from " + control.table("pending_rows")
                 + " where plan = ? and state = 'waiting'" + condition + " group by 1")) {
             statement.setString(1, plan);
+            for (int i = 0; i < parameters.length; i++) {
+                statement.setString(i + 2, parameters[i]);
+            }
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
                     counts.put(rows.getString(1), rows.getLong(2));

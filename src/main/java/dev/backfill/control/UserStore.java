@@ -58,7 +58,8 @@ public final class UserStore {
     }
 
     private void read(Integer batch, String user, Consumer<UserView> consumer) throws SQLException {
-        String sql = "select user_key, position, batch_no, status, legacy_rows, planned_rows, findings, finding_kinds::text, last_error from "
+        String sql = "select user_key, position, batch_no, status, legacy_rows, planned_rows, findings, finding_kinds::text, last_error,"
+                + " coalesce(waiting_rows, 0), coalesce(waits_for_users, 0) from "
                 + control.table("users") + " where plan = ?" + (batch == null ? "" : " and batch_no = ?")
                 + (user == null ? "" : " and user_key = ?") + " order by position, user_key";
         Transactions.read(target, connection -> {
@@ -76,7 +77,7 @@ public final class UserStore {
                     while (rows.next()) {
                         consumer.accept(new UserView(rows.getString(1), rows.getLong(2), (Integer) rows.getObject(3),
                                 UserStatus.of(rows.getString(4)), rows.getInt(5), rows.getInt(6), rows.getInt(7),
-                                kinds(rows.getString(8)), rows.getString(9)));
+                                kinds(rows.getString(8)), rows.getString(9), rows.getInt(10), rows.getInt(11)));
                     }
                 }
             }

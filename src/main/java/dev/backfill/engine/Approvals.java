@@ -2,27 +2,23 @@ package dev.backfill.engine;
 
 import dev.backfill.control.BatchStore;
 import dev.backfill.control.Control;
-import dev.backfill.control.RunStore;
-import dev.backfill.control.UserView;
 import dev.backfill.db.Transactions;
 import dev.backfill.errors.InvalidInputException;
 import dev.backfill.errors.RefusedException;
 import dev.backfill.lifecycle.BatchQueue;
 import dev.backfill.lifecycle.BatchState;
 import dev.backfill.lifecycle.BatchView;
-import dev.backfill.lifecycle.RunKind;
-import dev.backfill.lifecycle.RunStatus;
 import dev.backfill.lifecycle.UserStatus;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Approving batches: in queue order, one ahead unless the operator explicitly approves the next N;
- * a batch holding users back is approved again on its own. An approval stores who, when, the plan
- * checksum, and each user's source and target fingerprints as reviewed.
+ * a batch holding users back is approved again on its own; only what was reviewed under the plan as
+ * it is now (the queue's rules, {@link BatchQueue}). An approval stores who, when, the plan checksum,
+ * and each user's source and target fingerprints as reviewed.
  */
 public final class Approvals {
     private static final int USERS_NAMED = 5;
@@ -44,7 +40,6 @@ public final class Approvals {
     public Approved approve(int number, String actor) throws SQLException {
         return Transactions.inTransaction(workspace.target(), connection -> {
             batches.lockQueue(connection);
-            requireReviewedPlan(connection);
             BatchView batch = batches.queue(connection).approve(number).orRefuse().get(0);
             return approveAll(connection, List.of(batch), actor);
         });
@@ -54,7 +49,6 @@ public final class Approvals {
     public Approved approveNext(int count, String actor) throws SQLException {
         return Transactions.inTransaction(workspace.target(), connection -> {
             batches.lockQueue(connection);
-            requireReviewedPlan(connection);
             return approveAll(connection, batches.queue(connection).approveNext(count).orRefuse(), actor);
         });
     }
@@ -63,7 +57,6 @@ public final class Approvals {
         List<Integer> approved = new ArrayList<>();
         int users = 0;
         for (BatchView batch : chosen) {
-            requireReviewedUsers(connection, batch);
             users += (int) batches.approve(connection, batch, actor, Workspace.host())[1];
             approved.add(batch.number());
         }
@@ -97,44 +90,5 @@ public final class Approvals {
             }
             return batches.formCustom(connection, users);
         });
-    }
-
-    /**
-     * Every user the approval would cover was last reviewed by a dry run of this very plan, and none
-     * changed since (those are reviewed again first).
-     */
-    private void requireReviewedUsers(Connection connection, BatchView batch) throws SQLException {
-        List<UserView> toReview = new ArrayList<>();
-        for (UserView user : control.users().ofBatch(batch.number())) {
-            if (user.status().needsReview()) {
-                toReview.add(user);
-            }
-        }
-        if (!toReview.isEmpty()) {
-            List<String> hints = new ArrayList<>(toReview.stream().limit(USERS_NAMED).map(u -> "backfill dry-run PLAN --user " + u.user()).toList());
-            hints.add("backfill approve PLAN --batch " + batch.number());
-            throw new RefusedException(toReview.size() + " user(s) of batch " + batch.number() + " changed after their review ("
-                    + String.join(", ", toReview.stream().limit(USERS_NAMED).map(u -> u.user() + ": " + u.status().sql()).toList())
-                    + (toReview.size() > USERS_NAMED ? ", ..." : "") + "); review them again before approving: a dry run of each"
-                    + (toReview.size() > USERS_NAMED ? " (or one full dry run)" : "") + ".", hints);
-        }
-        long stale = control.dryRuns().reviewedUnderOtherPlan(connection, batch.number(), workspace.plan().checksum());
-        if (stale > 0) {
-            throw new RefusedException(stale + " user(s) of batch " + batch.number() + " were reviewed under an earlier version of the"
-                    + " plan file. Run the dry run again (all users) so what you approve is what was reviewed.", List.of("backfill dry-run PLAN"));
-        }
-    }
-
-    private void requireReviewedPlan(Connection connection) throws SQLException {
-        Optional<RunStore.Run> dryRun = control.runs().latest(connection, RunKind.DRY_RUN, RunStatus.DONE);
-        if (dryRun.isEmpty()) {
-            throw new RefusedException("Plan '" + workspace.plan().name() + "' has no finished dry run: review one before approving.",
-                    List.of("backfill dry-run PLAN"));
-        }
-        if (!dryRun.get().planChecksum().equals(workspace.plan().checksum())) {
-            throw new RefusedException("The plan file changed since the last dry run (reviewed " + dryRun.get().planChecksum().substring(0, 12)
-                    + ", now " + workspace.plan().shortChecksum() + "). Run the dry run again, so what you approve is what was reviewed.",
-                    List.of("backfill dry-run PLAN"));
-        }
     }
 }

@@ -30,7 +30,9 @@ public final class Preview {
 
     public record EntityPreview(Entity entity, List<JsonNode> legacy, List<PlannedRow> planned, int existing) {}
 
-    public record Result(String user, String fingerprint, List<EntityPreview> entities, List<Finding> findings, String sql) {
+    /** {@code crossUserRows}: planned rows that reference rows of {@code referencedUsers} other users (they wait at apply). */
+    public record Result(String user, String fingerprint, List<EntityPreview> entities, List<Finding> findings, String sql,
+                         int crossUserRows, int referencedUsers) {
         public int plannedRows() {
             return entities.stream().mapToInt(e -> e.planned().size()).sum();
         }
@@ -77,7 +79,8 @@ public final class Preview {
             previews.add(new EntityPreview(entity, mapping.recordsOf(entity), result.rowsOf(entity.name()),
                     result.existing().getOrDefault(entity.name(), 0)));
         }
-        return new Result(result.user(), result.fingerprint(), previews, result.findings(), sql(result, previews, shape));
+        return new Result(result.user(), result.fingerprint(), previews, result.findings(), sql(result, previews, shape),
+                result.waitingRows(), result.waitsForUsers());
     }
 
     private String sql(UserResult result, List<EntityPreview> previews, TargetShape shape) {

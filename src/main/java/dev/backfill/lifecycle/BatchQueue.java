@@ -3,6 +3,7 @@ package dev.backfill.lifecycle;
 import dev.backfill.errors.InvalidInputException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -18,13 +19,41 @@ public final class BatchQueue {
     private static final String DRY_RUN = "backfill dry-run PLAN";
     private static final String APPROVE_NEXT = "backfill approve PLAN --next";
 
+    /**
+     * What the reviews were made under: the plan checksum of the latest finished dry run (null: none), the
+     * plan file's checksum now, and per batch its users not migrated whose review was under another checksum.
+     * An approval covers only what was reviewed under the plan as it is now.
+     */
+    public record Review(String reviewedChecksum, String planChecksum, Map<Integer, Integer> usersReviewedUnderOtherPlan) {
+        /** Everything reviewed under the plan as it is (for queues built from batches alone). */
+        public static final Review CURRENT = new Review("", "", Map.of());
+
+        public Review {
+            usersReviewedUnderOtherPlan = Map.copyOf(usersReviewedUnderOtherPlan);
+        }
+
+        boolean planReviewed() {
+            return planChecksum.equals(reviewedChecksum);
+        }
+
+        int stale(BatchView batch) {
+            return usersReviewedUnderOtherPlan.getOrDefault(batch.number(), 0);
+        }
+    }
+
     private final String plan;
     private final List<BatchView> batches;
+    private final Review review;
 
-    /** {@code batches}: the plan's queue in order (position, then number). */
+    /** {@code batches}: the plan's queue in order (position, then number), everything reviewed under the plan as it is. */
     public BatchQueue(String plan, List<BatchView> batches) {
+        this(plan, batches, Review.CURRENT);
+    }
+
+    public BatchQueue(String plan, List<BatchView> batches, Review review) {
         this.plan = plan;
         this.batches = List.copyOf(batches);
+        this.review = review;
     }
 
     public List<BatchView> batches() {
@@ -92,12 +121,52 @@ public final class BatchQueue {
         if (candidates.isEmpty()) {
             Optional<BatchView> held = heldBack();
             if (held.isPresent()) {
-                return Decision.refuse("No new batch awaits approval. " + heldBackSentence(held.get()), approveHeldBackHints(held.get()));
+                Decision again = approve(held.get().number());
+                return again.allowed()
+                        ? Decision.refuse("No new batch awaits approval. " + heldBackSentence(held.get()), approveHeldBackHints(held.get()))
+                        : Decision.refuse("No new batch awaits approval. " + again.refusal(), again.hints());
             }
             return ahead.map(this::aheadRefusal).orElseGet(() ->
                     Decision.refuse("No batch awaits approval: every batch is approved, applying or applied.", "backfill batches PLAN"));
         }
-        return Decision.allow(candidates.subList(0, Math.min(count, candidates.size())));
+        List<BatchView> chosen = candidates.subList(0, Math.min(count, candidates.size()));
+        for (BatchView batch : chosen) {
+            Optional<Decision> unreviewed = unreviewed(batch);
+            if (unreviewed.isPresent()) {
+                return unreviewed.get();
+            }
+        }
+        return Decision.allow(chosen);
+    }
+
+    /**
+     * The refusal when what an approval of the batch would cover was not reviewed under the plan as it
+     * is now, or when users of it changed after their review; empty when it was.
+     */
+    private Optional<Decision> unreviewed(BatchView batch) {
+        if (review.reviewedChecksum() == null) {
+            return Optional.of(Decision.refuse("Plan '" + plan + "' has no finished dry run: review one before approving.", DRY_RUN));
+        }
+        if (!review.planReviewed()) {
+            return Optional.of(Decision.refuse("The plan file changed since the last dry run (reviewed " + shortSum(review.reviewedChecksum())
+                    + ", now " + shortSum(review.planChecksum()) + "). Run the dry run again, so what you approve is what was reviewed.",
+                    DRY_RUN));
+        }
+        if (review.stale(batch) > 0) {
+            return Optional.of(Decision.refuse(review.stale(batch) + " user(s) of batch " + batch.number() + " were reviewed under an"
+                    + " earlier version of the plan file. Run the dry run again (all users) so what you approve is what was reviewed.",
+                    DRY_RUN));
+        }
+        if (batch.usersToReview() > 0) {
+            return Optional.of(Decision.refuse("Batch " + batch.number() + " holds " + batch.usersToReview() + " user(s) whose legacy"
+                    + " or target rows changed after their review ('backfill batches PLAN --batch " + batch.number() + "' lists them);"
+                    + " review them again before approving.", approveHeldBackHints(batch)));
+        }
+        return Optional.empty();
+    }
+
+    private static String shortSum(String checksum) {
+        return checksum.substring(0, Math.min(12, checksum.length()));
     }
 
     public Decision approve(int number) {
@@ -122,9 +191,7 @@ public final class BatchQueue {
             case HELD_BACK:
                 // users held back after an apply are approved again on their own, whatever comes next in the queue,
                 // once those whose rows changed are reviewed again
-                return batch.usersToReview() == 0 ? Decision.allow(batch)
-                        : Decision.refuse("Batch " + number + " holds " + batch.usersToReview() + " user(s) whose legacy or target rows"
-                                + " changed after their review; review them again before approving.", approveHeldBackHints(batch));
+                return unreviewed(batch).orElseGet(() -> Decision.allow(batch));
             case PLANNED:
             case ROLLED_BACK:
             default:
@@ -142,9 +209,9 @@ public final class BatchQueue {
         if (next.number() != number) {
             return Decision.refuse("Batch " + number + " is not next: batches are approved in queue order, and the next is batch "
                     + next.number() + ". To try some users first, form a batch of them ('backfill form-batch PLAN --users ...').",
-                    APPROVE_NEXT);
+                    approveNext(1).allowed() ? List.of(APPROVE_NEXT) : approveNext(1).hints());
         }
-        return Decision.allow(batch);
+        return unreviewed(batch).orElseGet(() -> Decision.allow(batch));
     }
 
     public Decision applyNext() {
@@ -160,11 +227,18 @@ public final class BatchQueue {
         }
         Optional<BatchView> approvable = nextToApprove();
         if (approvable.isPresent()) {
-            return Decision.refuse("No batch is approved. The next to approve is batch " + approvable.get().number() + ".",
-                    APPROVE_NEXT, "backfill apply PLAN --batch " + approvable.get().number());
+            Decision approve = approveNext(1);
+            return approve.allowed() ? Decision.refuse("No batch is approved. The next to approve is batch " + approvable.get().number()
+                    + ".", APPROVE_NEXT, "backfill apply PLAN --batch " + approvable.get().number())
+                    : Decision.refuse("No batch is approved, and the next, batch " + approvable.get().number() + ", cannot be approved"
+                    + " now: " + approve.refusal(), approve.hints());
         }
         Optional<BatchView> held = heldBack();
         if (held.isPresent()) {
+            Decision approve = approve(held.get().number());
+            if (!approve.allowed()) {
+                return Decision.refuse("No batch is approved. " + approve.refusal(), approve.hints());
+            }
             List<String> hints = new ArrayList<>(approveHeldBackHints(held.get()));
             hints.add("backfill apply PLAN --batch " + held.get().number());
             return Decision.refuse("No batch is approved. " + heldBackSentence(held.get()), hints);

@@ -1,8 +1,10 @@
 package dev.backfill.mapping;
 
 import java.math.BigDecimal;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Everything one user's dry run produced.
@@ -33,7 +35,7 @@ public record UserResult(
         return rows.getOrDefault(entity, List.of());
     }
 
-    /** Planned rows that reference another user's row: each waits until that row is in the target. */
+    /** Planned rows that reference another user's row: at apply, each waits until that row is in the target. */
     public int waitingRows() {
         int waiting = 0;
         for (List<PlannedRow> entityRows : rows.values()) {
@@ -48,7 +50,7 @@ public record UserResult(
 
     /** How many other users' rows this user's rows wait for. */
     public int waitsForUsers() {
-        java.util.Set<String> owners = new java.util.HashSet<>();
+        Set<String> owners = new HashSet<>();
         rows.values().forEach(entityRows -> entityRows.forEach(row -> row.refs().forEach(ref -> {
             if (ref.foreign()) {
                 owners.add(ref.owner());

@@ -51,10 +51,11 @@ public final class Parity {
             UserCounts users = store.userCounts(connection);
             boolean sharedPending = store.sharedPending(connection);
             Map<String, long[]> counts = store.plannedCounts(connection);
+            Map<String, Long> waiting = workspace.control().pending().waitingByEntity(connection);
             List<EntityParity> entities = new ArrayList<>();
             for (Entity entity : plan.entities()) {
                 entities.add(entity(connection, store, entity, shape, counts.getOrDefault(entity.name(), new long[4]),
-                        users.pending() > 0 || sharedPending));
+                        waiting.getOrDefault(entity.name(), 0L), users.pending() > 0 || sharedPending));
             }
             List<CheckParity> checks = new ArrayList<>();
             java.util.Set<String> seen = new java.util.HashSet<>();
@@ -90,26 +91,29 @@ public final class Parity {
         List<UserEntityParity> out = new ArrayList<>();
         try (Connection connection = workspace.target().getConnection()) {
             boolean migrated = store.status(connection, user).orElse(null) == UserStatus.MIGRATED;
+            Map<String, Long> waiting = workspace.control().pending().waitingOfUser(connection, user);
             for (Entity entity : plan.entities()) {
                 ParityStore.UserChecksums sums = store.user(connection, entity, shape, user);
-                ParityStatus parity = !migrated ? ParityStatus.PENDING : sums.matches() ? ParityStatus.OK : ParityStatus.MISMATCH;
-                out.add(new UserEntityParity(entity.name(), sums.writtenRows(), sums.targetRows(), parity));
+                long waitingRows = waiting.getOrDefault(entity.name(), 0L);
+                ParityStatus parity = !migrated ? ParityStatus.PENDING : !sums.matches() ? ParityStatus.MISMATCH
+                        : waitingRows > 0 ? ParityStatus.PENDING : ParityStatus.OK;
+                out.add(new UserEntityParity(entity.name(), sums.writtenRows(), sums.targetRows(), waitingRows, parity));
             }
         }
         return out;
     }
 
-    /** One user's line for one entity. */
-    public record UserEntityParity(String entity, long writtenRows, long targetRows, ParityStatus status) {}
+    /** One user's line for one entity; {@code waitingRows}: rows that wait for other users' rows (PENDING while any does). */
+    public record UserEntityParity(String entity, long writtenRows, long targetRows, long waitingRows, ParityStatus status) {}
 
     private EntityParity entity(Connection connection, ParityStore store, Entity entity, TargetShape shape, long[] counts,
-                                boolean pending) throws SQLException {
+                                long waiting, boolean pending) throws SQLException {
         ParityStore.EntityChecksums sums = store.entity(connection, entity, shape, SAMPLE);
         long duplicates = duplicates(connection, entity);
         ParityStatus status = sums.usersMismatched() > 0 || duplicates > 0 ? ParityStatus.MISMATCH
-                : pending ? ParityStatus.PENDING : ParityStatus.OK;
+                : pending || waiting > 0 ? ParityStatus.PENDING : ParityStatus.OK;
         return new EntityParity(entity.name(), entity.into(), counts[0], counts[1], counts[2], counts[3], sums.writtenRows(),
-                sums.targetRows(), sums.usersChecked(), sums.usersMismatched(), sums.sample(), duplicates, status);
+                sums.targetRows(), waiting, sums.usersChecked(), sums.usersMismatched(), sums.sample(), duplicates, status);
     }
 
     private long duplicates(Connection connection, Entity entity) throws SQLException {

@@ -67,6 +67,7 @@ public final class ParityExport {
         json.writeNumberField("migrated_planned_rows", entity.migratedPlannedRows());
         json.writeNumberField("written_rows", entity.writtenRows());
         json.writeNumberField("target_rows", entity.targetRows());
+        json.writeNumberField("waiting_rows", entity.waitingRows());
         json.writeNumberField("users_checked", entity.usersChecked());
         json.writeNumberField("users_mismatched", entity.usersMismatched());
         json.writeArrayFieldStart("mismatched_users_sample");

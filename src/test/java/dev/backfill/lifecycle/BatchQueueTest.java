@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.math.BigDecimal;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The queue's rules, on batches made up in the test: what is next, what is allowed, and the way on when not. */
@@ -30,6 +31,43 @@ class BatchQueueTest {
 
     private static BatchQueue queue(BatchView... batches) {
         return new BatchQueue("p", Arrays.asList(batches));
+    }
+
+    private static BatchQueue reviewed(String reviewedChecksum, Map<Integer, Integer> stale, BatchView... batches) {
+        return new BatchQueue("p", Arrays.asList(batches), new BatchQueue.Review(reviewedChecksum, "now-checksum-1234", stale));
+    }
+
+    @Test
+    void afterThePlanFileChangedApproveAndApplyPointAtADryRunNotAtAnApprovalThatWouldBeRefused() {
+        BatchQueue changed = reviewed("old-checksum-9876", Map.of(), batch(1, BatchState.PLANNED, 10, 0));
+
+        assertThat(changed.approveNext(1).refusal()).startsWith("The plan file changed since the last dry run (reviewed old-checksum")
+                .contains("now now-checksum");
+        assertThat(changed.approveNext(1).hints()).containsExactly("backfill dry-run PLAN");
+        assertThat(changed.approve(1).hints()).containsExactly("backfill dry-run PLAN");
+        assertThat(changed.applyNext().refusal()).startsWith("No batch is approved, and the next, batch 1, cannot be approved now:");
+        assertThat(changed.applyNext().hints()).containsExactly("backfill dry-run PLAN");
+        assertThat(changed.apply(1).hints()).containsExactly("backfill dry-run PLAN");
+        assertThat(changed.allows(BatchQueue.Action.APPROVE, changed.get(1).orElseThrow())).isFalse();
+    }
+
+    @Test
+    void usersReviewedUnderAnEarlierPlanFileKeepTheirBatchFromApprovalUntilTheFullDryRun() {
+        BatchQueue stale = reviewed("now-checksum-1234", Map.of(2, 3), batch(1, BatchState.PLANNED, 10, 0),
+                batch(2, BatchState.PLANNED, 10, 0));
+
+        assertThat(stale.approveNext(1).batch().number()).as("batch 1 was reviewed as the plan is").isEqualTo(1);
+        assertThat(stale.approveNext(2).refusal()).isEqualTo("3 user(s) of batch 2 were reviewed under an earlier version of the plan"
+                + " file. Run the dry run again (all users) so what you approve is what was reviewed.");
+        assertThat(stale.approveNext(2).hints()).containsExactly("backfill dry-run PLAN");
+    }
+
+    @Test
+    void withoutAFinishedDryRunNothingIsApproved() {
+        BatchQueue none = reviewed(null, Map.of(), batch(1, BatchState.PLANNED, 10, 0));
+
+        assertThat(none.approve(1).refusal()).isEqualTo("Plan 'p' has no finished dry run: review one before approving.");
+        assertThat(none.approve(1).hints()).containsExactly("backfill dry-run PLAN");
     }
 
     @Test

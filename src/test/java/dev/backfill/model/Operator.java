@@ -334,12 +334,6 @@ final class Operator {
         runCommand(hint);
         refresh();
         if (lastRefusal != null && !isDriftRefusal(lastRefusal)) {
-            Optional<KnownIssue> known = KnownIssue.tolerated(refusal, lastRefusal);
-            if (known.isPresent()) {
-                count("known issue tolerated: " + known.get().name(), 0);
-                transcript.add("    (known issue " + known.get().name() + ": " + known.get().summary() + ")");
-                return;
-            }
             throw failure("The hint '" + refusal.hints().get(0) + "' of the refusal \"" + refusal.getMessage() + "\" is itself refused: \""
                     + lastRefusal.getMessage() + "\" (hints " + lastRefusal.hints() + ")");
         }
@@ -555,12 +549,24 @@ final class Operator {
 
     private void approve(Integer batch, int count) {
         BatchQueue queue = queue();
+        // the queue's rules over the batches alone; the reviews (which the model tracks itself) come after them
+        BatchQueue structural = new BatchQueue(ws().plan().name(), queue.batches());
         String why;
         Class<? extends BackfillException> kind = RefusedException.class;
         String message = null;
         boolean refused;
-        Decision decision = null;
-        if (lastDryRunPlan == null) {
+        Outcome<?>[] invalid = new Outcome<?>[1];
+        Decision decision = decide(() -> batch != null ? structural.approve(batch) : structural.approveNext(count), invalid);
+        if (decision == null) {
+            refused = true;
+            kind = InvalidInputException.class;
+            why = "there is no batch " + batch;
+            message = invalid[0].refusal().getMessage();
+        } else if (!decision.allowed()) {
+            refused = true;
+            why = "the batch queue refuses it";
+            message = firstSentence(decision.refusal());
+        } else if (lastDryRunPlan == null) {
             refused = true;
             why = "no dry run finished yet";
             message = "has no finished dry run";
@@ -569,41 +575,36 @@ final class Operator {
             why = "the latest dry run reviewed another version of the plan file";
             message = "The plan file changed since the last dry run";
         } else {
-            Outcome<?>[] invalid = new Outcome<?>[1];
-            decision = decide(() -> batch != null ? queue.approve(batch) : queue.approveNext(count), invalid);
-            if (decision == null) {
-                refused = true;
-                kind = InvalidInputException.class;
-                why = "there is no batch " + batch;
-                message = invalid[0].refusal().getMessage();
-            } else if (!decision.allowed()) {
-                refused = true;
-                why = "the batch queue refuses it";
-                message = decision.refusal();
-            } else {
-                refused = false;
-                why = "the batch queue allows it and every user is reviewed under this plan";
-                for (BatchView chosen : decision.batches()) {
-                    for (UserRow user : users) {
-                        if (!Objects.equals(user.batch(), chosen.number()) || user.status() == UserStatus.MIGRATED) {
-                            continue;
-                        }
-                        Review review = reviewed.get(user.user());
-                        if (user.status().needsReview()) {
-                            refused = true;
-                            why = "user " + user.user() + " of batch " + chosen.number() + " is " + user.status() + " and not reviewed again";
-                            message = "changed after their review";
-                        } else if (review == null || review.plan() != version) {
-                            refused = true;
-                            why = "user " + user.user() + " of batch " + chosen.number() + " was reviewed under another plan version";
-                            message = "were reviewed under an earlier version";
-                        }
+            refused = false;
+            why = "the batch queue allows it and every user is reviewed under this plan";
+            for (BatchView chosen : decision.batches()) {
+                String changed = null;
+                String stale = null;
+                for (UserRow user : users) {
+                    if (!Objects.equals(user.batch(), chosen.number()) || user.status() == UserStatus.MIGRATED) {
+                        continue;
                     }
-                    if (refused) {
-                        break;
+                    Review review = reviewed.get(user.user());
+                    if (review == null || review.plan() != version) {
+                        stale = "user " + user.user() + " of batch " + chosen.number() + " was reviewed under another plan version";
+                    } else if (user.status().needsReview()) {
+                        changed = "user " + user.user() + " of batch " + chosen.number() + " is " + user.status() + " and not reviewed again";
                     }
                 }
+                // a review under an earlier plan is the first thing to put right: the full dry run reviews every user
+                if (stale != null || changed != null) {
+                    refused = true;
+                    why = stale != null ? stale : changed;
+                    message = stale != null ? "were reviewed under an earlier version" : "changed after their review";
+                    break;
+                }
             }
+        }
+        // what the workbench's Approve button shows is what approving does
+        Decision shown = decide(() -> batch != null ? queue.approve(batch) : queue.approveNext(count), new Outcome<?>[1]);
+        if (shown != null && shown.allowed() == refused) {
+            throw failure("The batch queue " + (shown.allowed() ? "allows" : "refuses (" + shown.refusal() + ")") + " this approval, yet the"
+                    + " model expects it " + (refused ? "refused: " : "allowed: ") + why);
         }
         Outcome<Approvals.Approved> outcome = attempt(() -> batch != null ? new Approvals(ws()).approve(batch, "model@test")
                 : new Approvals(ws()).approveNext(count, "model@test"));
@@ -617,6 +618,11 @@ final class Operator {
             throw failure("approve approved batches " + outcome.result().batches() + ", the batch queue chose " + expected);
         }
         recordApprovals();
+    }
+
+    private static String firstSentence(String text) {
+        int end = text.indexOf(". ");
+        return end < 0 ? text : text.substring(0, end + 1);
     }
 
     /** The approvals just given: which version of each user they cover, under which plan version. */

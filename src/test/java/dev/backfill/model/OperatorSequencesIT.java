@@ -41,9 +41,7 @@ import net.jqwik.api.state.Transformer;
  *
  * <p>The seed is fixed; the number of sequences is jqwik's {@code jqwik.tries.default}, which the pom
  * sets from {@code model.tries} (300; the profile {@code long-model} runs 10,000). A failure is shrunk
- * by {@link Minimizer} and printed as CLI commands. Open bugs the test found are tolerated as listed
- * in {@link KnownIssue}; {@code -Dmodel.strict=true} tolerates nothing, and {@code -Dmodel.print=true}
- * prints every sequence.
+ * by {@link Minimizer} and printed as CLI commands; {@code -Dmodel.print=true} prints every sequence.
  */
 class OperatorSequencesIT {
     private static final int MAX_STEPS = 20;

@@ -6,6 +6,8 @@ import dev.backfill.engine.DryRun;
 import dev.backfill.engine.Preview;
 import dev.backfill.engine.Workspace;
 import dev.backfill.mapping.FindingKind;
+import dev.backfill.parity.Parity;
+import dev.backfill.parity.ParityStatus;
 import dev.backfill.ui.AppState;
 import dev.backfill.ui.common.Formats;
 import dev.backfill.ui.task.BackgroundTask;
@@ -53,21 +55,21 @@ public final class DryRunViewModel {
     private final StringProperty userParity = new SimpleStringProperty("");
     private BackgroundTask<DryRun.Result> runningTask;
 
-    private record UserDetail(Preview.Result preview, List<dev.backfill.parity.Parity.UserEntityParity> parity) {}
+    private record UserDetail(Preview.Result preview, List<Parity.UserEntityParity> parity) {}
 
     /** "OK" / "PENDING" / "MISMATCH", then per entity: the selected user's parity. */
     public ReadOnlyStringProperty userParityProperty() {
         return userParity;
     }
 
-    static String parityText(List<dev.backfill.parity.Parity.UserEntityParity> lines) {
-        dev.backfill.parity.ParityStatus overall = lines.stream().map(dev.backfill.parity.Parity.UserEntityParity::status)
-                .reduce(dev.backfill.parity.ParityStatus.OK, (a, b) -> a == dev.backfill.parity.ParityStatus.MISMATCH
-                        || b == dev.backfill.parity.ParityStatus.MISMATCH ? dev.backfill.parity.ParityStatus.MISMATCH
-                        : a == dev.backfill.parity.ParityStatus.PENDING || b == dev.backfill.parity.ParityStatus.PENDING
-                        ? dev.backfill.parity.ParityStatus.PENDING : dev.backfill.parity.ParityStatus.OK);
-        return overall.name();
+    static String parityText(List<Parity.UserEntityParity> lines) {
+        ParityStatus overall = lines.stream().map(Parity.UserEntityParity::status)
+                .reduce(ParityStatus.OK, (a, b) -> a == ParityStatus.MISMATCH || b == ParityStatus.MISMATCH ? ParityStatus.MISMATCH
+                        : a == ParityStatus.PENDING || b == ParityStatus.PENDING ? ParityStatus.PENDING : ParityStatus.OK);
+        long waiting = lines.stream().mapToLong(Parity.UserEntityParity::waitingRows).sum();
+        return waiting == 0 ? overall.name() : overall.name() + " (" + waiting + " row(s) wait for rows of users not migrated yet)";
     }
+
     private long detailRequest;
 
     public DryRunViewModel(AppState state) {
@@ -255,7 +257,7 @@ public final class DryRunViewModel {
         }
         detailStatus.set("Reading user " + user.user() + "…");
         state.executor().execute(BackgroundTask.of("preview user", () -> new UserDetail(new Preview(workspace).of(user.user()),
-                        new dev.backfill.parity.Parity(workspace).user(user.user())))
+                        new Parity(workspace).user(user.user())))
                 .onSuccess(loaded -> {
                     if (request == detailRequest) {
                         detail.set(loaded.preview());

@@ -55,6 +55,8 @@ public final class ParityView {
     @FXML
     private TableColumn<EntityParity, String> entityTarget;
     @FXML
+    private TableColumn<EntityParity, String> entityWaiting;
+    @FXML
     private TableColumn<EntityParity, String> entityChecksum;
     @FXML
     private TableView<CheckParity> checks;
@@ -104,6 +106,7 @@ public final class ParityView {
         entityPlanned.setCellValueFactory(c -> new SimpleStringProperty(Formats.count(c.getValue().plannedRows())));
         entityWritten.setCellValueFactory(c -> new SimpleStringProperty(Formats.count(c.getValue().writtenRows())));
         entityTarget.setCellValueFactory(c -> new SimpleStringProperty(Formats.count(c.getValue().targetRows())));
+        entityWaiting.setCellValueFactory(c -> new SimpleStringProperty(Formats.count(c.getValue().waitingRows())));
         entityChecksum.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().usersChecked() == 0 ? "—"
                 : c.getValue().usersMismatched() == 0 ? "match (" + Formats.count(c.getValue().usersChecked()) + " users)"
                 : c.getValue().usersMismatched() + " user(s) differ: " + String.join(", ", c.getValue().mismatchedSample())));
