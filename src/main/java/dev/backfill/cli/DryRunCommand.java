@@ -3,6 +3,8 @@ package dev.backfill.cli;
 import dev.backfill.engine.Cancellation;
 import dev.backfill.engine.DryRun;
 import dev.backfill.engine.Workspace;
+import dev.backfill.errors.InvalidInputException;
+import java.util.Locale;
 import picocli.CommandLine;
 
 @CommandLine.Command(name = "dry-run", mixinStandardHelpOptions = true,
@@ -21,10 +23,31 @@ final class DryRunCommand extends BackfillCommand {
             description = "Users read and mapped together (default ${DEFAULT-VALUE}); memory grows with it.")
     int chunk;
 
+    @CommandLine.Option(names = "--batches-by", paramLabel = "ORDER", defaultValue = "partition",
+            converter = BatchOrderConverter.class,
+            description = "How new batches are formed: 'partition' (partition order, the default) or 'references' (users whose"
+                    + " rows reference each other most go together, so fewer rows wait for another batch).")
+    DryRun.BatchOrder batchesBy;
+
+    static final class BatchOrderConverter implements CommandLine.ITypeConverter<DryRun.BatchOrder> {
+        @Override
+        public DryRun.BatchOrder convert(String value) {
+            return switch (value.strip().toLowerCase(Locale.ROOT)) {
+                case "partition" -> DryRun.BatchOrder.PARTITION;
+                case "references" -> DryRun.BatchOrder.REFERENCES;
+                default -> throw new CommandLine.TypeConversionException("'" + value + "' is not a batch order; use partition or references");
+            };
+        }
+    }
+
     @Override
     protected int execute() throws Exception {
         try (Workspace workspace = plan.open()) {
-            DryRun.Options options = user == null ? new DryRun.Options(null, chunk) : DryRun.Options.single(user);
+            if (user != null && batchesBy != DryRun.BatchOrder.PARTITION) {
+                throw new InvalidInputException("--batches-by forms batches, which only a dry run of every user does; drop --user, or"
+                        + " drop --batches-by.");
+            }
+            DryRun.Options options = user == null ? new DryRun.Options(null, chunk, batchesBy) : DryRun.Options.single(user);
             DryRun.Result result = new DryRun(workspace).run(options, new ConsoleProgress(err()), new Cancellation());
             out().printf("Dry run %d of plan '%s': %,d users, %,d legacy rows -> %,d planned rows in %.1f s (%,.0f legacy rows/s).%n",
                     result.runId(), workspace.plan().name(), result.users(), result.legacyRows(), result.plannedRows(),

@@ -152,9 +152,18 @@ public final class BatchStore {
     }
 
     /** After a full dry run of a fresh plan, whose users already carry their batch: the batch rows are formed anew. */
-    public void formFresh(Connection connection) throws SQLException {
+    public void formFresh(Connection connection, List<String> order, int usersPerBatch) throws SQLException {
         String batches = control.table("batches");
         withdrawApprovals(connection, "the dry run was run again");
+        if (!order.isEmpty()) {
+            try (PreparedStatement statement = connection.prepareStatement("update " + control.table("users") + " u set batch_no ="
+                    + " (o.ord - 1) / ? + 1 from unnest(?::text[]) with ordinality o(user_key, ord) where u.plan = ? and u.user_key = o.user_key")) {
+                statement.setInt(1, usersPerBatch);
+                statement.setArray(2, connection.createArrayOf("text", order.toArray()));
+                statement.setString(3, plan);
+                statement.executeUpdate();
+            }
+        }
         execute(connection, "delete from " + batches + " where plan = ?");
         execute(connection, "insert into " + batches + " (plan, batch_no, position, state, users, legacy_rows, planned_rows, findings)"
                 + " select plan, batch_no, batch_no, 'PLANNED', count(*), sum(legacy_rows), sum(planned_rows), sum(findings) from "
@@ -162,12 +171,34 @@ public final class BatchStore {
     }
 
     /**
+     * The users a full dry run puts in new batches, in partition order: not migrated, not the shared rows,
+     * and not in a batch that keeps its users (one with migrated users).
+     */
+    public List<String> usersToBatch(Connection connection) throws SQLException {
+        String users = control.table("users");
+        List<String> found = new ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement("select u.user_key from " + users + " u where u.plan = ?"
+                + " and u.user_key <> ? and u.status <> " + MIGRATED + " and not exists (select 1 from " + users + " m where m.plan = u.plan"
+                + " and m.batch_no = u.batch_no and m.status = " + MIGRATED + ") order by u.position, u.user_key")) {
+            statement.setString(1, plan);
+            statement.setString(2, DryRunStore.SHARED_USER);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    found.add(rows.getString(1));
+                }
+            }
+        }
+        return found;
+    }
+
+    /**
      * After a full dry run: the review changed, so every approval in force is withdrawn. Batches none of
      * whose users is migrated are dissolved; a batch with migrated users keeps its users and, if it
      * was approved or mid-apply, now holds the others back for a new approval. Every user not in a
-     * batch then joins a new one, in partition order, {@code usersPerBatch} each; shared rows form batch 0.
+     * batch then joins a new one, {@code usersPerBatch} each, in the given order (users it does not name
+     * after, in partition order); shared rows form batch 0.
      */
-    public void reformAfterDryRun(Connection connection, int usersPerBatch) throws SQLException {
+    public void reformAfterDryRun(Connection connection, int usersPerBatch, List<String> order) throws SQLException {
         String batches = control.table("batches");
         String users = control.table("users");
         String hasMigrated = "exists (select 1 from " + users + " u where u.plan = b.plan and u.batch_no = b.batch_no and u.status = "
@@ -184,14 +215,16 @@ public final class BatchStore {
         execute(connection, "update " + users + " set batch_no = 0 where plan = ? and user_key = '" + DryRunStore.SHARED_USER
                 + "' and batch_no is null");
         String next = "(select coalesce(max(batch_no), 0) from " + batches + " where plan = ?)";
-        try (PreparedStatement statement = connection.prepareStatement("with numbered as (select user_key,"
-                + " (row_number() over (order by position, user_key) - 1) / ? as slot from " + users
-                + " where plan = ? and batch_no is null and status <> " + MIGRATED + ")"
+        try (PreparedStatement statement = connection.prepareStatement("with numbered as (select x.user_key,"
+                + " (row_number() over (order by o.ord nulls last, x.position, x.user_key) - 1) / ? as slot from " + users + " x"
+                + " left join unnest(?::text[]) with ordinality o(user_key, ord) on o.user_key = x.user_key"
+                + " where x.plan = ? and x.batch_no is null and x.status <> " + MIGRATED + ")"
                 + " update " + users + " u set batch_no = " + next + " + n.slot + 1 from numbered n where u.plan = ? and u.user_key = n.user_key")) {
             statement.setInt(1, usersPerBatch);
-            statement.setString(2, plan);
+            statement.setArray(2, connection.createArrayOf("text", order.toArray()));
             statement.setString(3, plan);
             statement.setString(4, plan);
+            statement.setString(5, plan);
             statement.executeUpdate();
         }
         execute(connection, "insert into " + batches + " (plan, batch_no, position, state, users, legacy_rows, planned_rows, findings)"

@@ -49,11 +49,18 @@ import dev.backfill.source.UserRows;
 public final class DryRun {
 
     /** @param user only this user (re-review after a change), or null for every user */
-    public record Options(String user, int chunkUsers) {
+    /** How a full run forms new batches: in partition order, or users that reference each other most together. */
+    public enum BatchOrder { PARTITION, REFERENCES }
+
+    public record Options(String user, int chunkUsers, BatchOrder batchOrder) {
         public Options {
             if (chunkUsers < 1) {
                 throw new InvalidInputException("A chunk holds at least 1 user, not " + chunkUsers + ".");
             }
+        }
+
+        public Options(String user, int chunkUsers) {
+            this(user, chunkUsers, BatchOrder.PARTITION);
         }
 
         public static Options all() {
@@ -62,6 +69,10 @@ public final class DryRun {
 
         public static Options single(String user) {
             return new Options(user, 1);
+        }
+
+        public Options withBatchOrder(BatchOrder order) {
+            return new Options(user, chunkUsers, order);
         }
     }
 
@@ -178,10 +189,12 @@ public final class DryRun {
             store.writeFindings(connection, runId, fieldsNotFound);
             fieldsNotFound.forEach(f -> counter.findings.merge(f.kind(), 1, Integer::sum));
             store.dropUsersNotSeen(connection, runId);
+            List<String> order = options.batchOrder() == BatchOrder.REFERENCES && book.active()
+                    ? ReferenceGrouping.order(batches.usersToBatch(connection), book.userEdges(connection), plan.batchUsers()) : List.of();
             if (fresh) {
-                batches.formFresh(connection);
+                batches.formFresh(connection, order, plan.batchUsers());
             } else {
-                batches.reformAfterDryRun(connection, plan.batchUsers());
+                batches.reformAfterDryRun(connection, plan.batchUsers(), order);
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;

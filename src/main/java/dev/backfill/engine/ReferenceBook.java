@@ -52,6 +52,22 @@ final class ReferenceBook {
         return !referenced.isEmpty();
     }
 
+    /** Per pair of users, how many rows of the first reference rows of the second (this run's references). */
+    List<ReferenceGrouping.Edge> userEdges(Connection connection) throws SQLException {
+        List<ReferenceGrouping.Edge> edges = new ArrayList<>();
+        if (!tablesCreated) {
+            return edges;
+        }
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("select user_key, owner, count(*) from " + REFS
+                     + " where owner is not null group by 1, 2")) {
+            while (rows.next()) {
+                edges.add(new ReferenceGrouping.Edge(rows.getString(1), rows.getString(2), rows.getLong(3)));
+            }
+        }
+        return edges;
+    }
+
     /** The page of one mapped user: its legacy rows of referenced entities (and whether each is planned), its references to others. */
     Page page(MappedUser mapped) {
         if (!active()) {

@@ -49,6 +49,12 @@ public record Plan(
         return entities.stream().anyMatch(Entity::shared);
     }
 
+    /** Whether some entity of users references an entity of users: such a reference may name another user's row. */
+    public boolean hasReferencesBetweenUsers() {
+        return entities.stream().filter(e -> !e.shared())
+                .anyMatch(e -> e.references().stream().anyMatch(ref -> !requireEntity(ref).shared()));
+    }
+
     public String shortChecksum() {
         return checksum.substring(0, 12);
     }

@@ -13,6 +13,7 @@ import javafx.collections.transformation.SortedList;
 import javafx.fxml.FXML;
 import javafx.scene.Parent;
 import javafx.scene.control.Button;
+import javafx.scene.control.CheckBox;
 import javafx.scene.control.ChoiceBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.ProgressBar;
@@ -20,6 +21,7 @@ import javafx.scene.control.TableCell;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
 import javafx.scene.control.TextField;
+import javafx.scene.control.Tooltip;
 import javafx.scene.layout.StackPane;
 
 /** Binds the dry-run screen. */
@@ -32,6 +34,8 @@ public final class DryRunView {
     private Button run;
     @FXML
     private Button cancel;
+    @FXML
+    private CheckBox groupByReferences;
     @FXML
     private ProgressBar dryRunBar;
     @FXML
@@ -84,6 +88,12 @@ public final class DryRunView {
     private void initialize() {
         run.disableProperty().bind(model.runningProperty());
         cancel.disableProperty().bind(model.runningProperty().not());
+        groupByReferences.selectedProperty().bindBidirectional(model.groupByReferencesProperty());
+        groupByReferences.visibleProperty().bind(model.planReferencesOtherUsersProperty());
+        groupByReferences.managedProperty().bind(groupByReferences.visibleProperty());
+        groupByReferences.disableProperty().bind(model.runningProperty());
+        groupByReferences.setTooltip(new Tooltip("New batches hold users whose rows reference each other's rows, so fewer rows"
+                + " wait for another batch. Off: partition order."));
         dryRunBar.progressProperty().bind(model.progressProperty());
         dryRunProgress.textProperty().bind(model.progressTextProperty());
         fieldsNotFound.textProperty().bind(model.fieldsNotFoundProperty());

@@ -71,6 +71,18 @@ public final class DryRunViewModel {
     }
 
     private long detailRequest;
+    private final BooleanProperty groupByReferences = new SimpleBooleanProperty(false);
+    private final BooleanProperty planReferencesOtherUsers = new SimpleBooleanProperty(false);
+
+    /** Form new batches along the references between users (the dry run's batch order), instead of partition order. */
+    public BooleanProperty groupByReferencesProperty() {
+        return groupByReferences;
+    }
+
+    /** Whether the plan has references that may point at another user's rows (only then does grouping mean anything). */
+    public ReadOnlyBooleanProperty planReferencesOtherUsersProperty() {
+        return planReferencesOtherUsers;
+    }
 
     public DryRunViewModel(AppState state) {
         this.state = state;
@@ -174,8 +186,10 @@ public final class DryRunViewModel {
         progressText.set("Starting the dry run…");
         fieldsNotFound.set("");
         state.activityProperty().set("Dry run of " + workspace.plan().name());
+        DryRun.Options options = DryRun.Options.all().withBatchOrder(groupByReferences.get() ? DryRun.BatchOrder.REFERENCES
+                : DryRun.BatchOrder.PARTITION);
         BackgroundTask<DryRun.Result> task = BackgroundTask.<DryRun.Result>of("dry run", (report, cancelled) ->
-                        new DryRun(workspace).run(DryRun.Options.all(), report::accept, Cancellation.when(cancelled)));
+                        new DryRun(workspace).run(options, report::accept, Cancellation.when(cancelled)));
         runningTask = task;
         state.executor().execute(task
                 .onProgress(p -> {
@@ -215,8 +229,10 @@ public final class DryRunViewModel {
         Workspace workspace = state.workspace();
         if (workspace == null) {
             users.clear();
+            planReferencesOtherUsers.set(false);
             return;
         }
+        planReferencesOtherUsers.set(workspace.plan().hasReferencesBetweenUsers());
         state.executor().execute(BackgroundTask.of("load users", () -> workspace.control().users().list()).onSuccess(loaded -> {
             UserView keep = selected.get();
             users.setAll(loaded);
