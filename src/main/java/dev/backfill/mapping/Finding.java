@@ -25,4 +25,14 @@ public record Finding(
         values = List.copyOf(values);
         legacyIds = List.copyOf(legacyIds);
     }
+
+    /** Why a row of {@code entity} is not migrated, from the findings about it: " (its own finding: KIND on FIELD)", or "". */
+    static String why(List<Finding> findings, String entity, String legacyId) {
+        for (Finding finding : findings) {
+            if (finding.entity().equals(entity) && finding.legacyIds().contains(legacyId)) {
+                return " (its own finding: " + finding.kind() + " on " + finding.field() + ")";
+            }
+        }
+        return "";
+    }
 }

@@ -83,7 +83,8 @@ final class SelfReferences {
                 findings.add(new Finding(user, entity.name(), FindingKind.ORPHAN_REFERENCE, ref.column(),
                         List.of(Json.NODES.textNode(ref.legacyId())), null, row.legacyIds(), entity.name() + " row (legacy id "
                         + row.legacyIdText() + ") points at " + entity.name() + " " + ref.legacyId() + " of this user, which is not"
-                        + " migrated" + (skip ? "; the row is not migrated" : "; " + ref.column() + " is written as NULL")));
+                        + " migrated" + Finding.why(findings, entity.name(), ref.legacyId())
+                        + (skip ? "; the row is not migrated" : "; " + ref.column() + " is written as NULL")));
                 if (skip) {
                     return null;
                 }

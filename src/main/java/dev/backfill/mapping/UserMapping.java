@@ -662,7 +662,8 @@ public final class UserMapping {
         }
         RowDirectory directory = context.directory();
         if (!directory.crossUser()) {
-            return ColumnEvaluator.Resolved.orphan("which is not among this user's migrated " + entity);
+            return ColumnEvaluator.Resolved.orphan("which is not among this user's migrated " + entity
+                    + Finding.why(findings, entity, legacyId));
         }
         RowDirectory.Lookup found = directory.owner(entity, legacyId);
         switch (found.kind()) {
@@ -676,7 +677,9 @@ public final class UserMapping {
                 break;
         }
         if (found.owner().equals(user)) {
-            return ColumnEvaluator.Resolved.orphan("which is this user's but is not migrated (its own finding says why)");
+            String why = Finding.why(findings, entity, legacyId);
+            return ColumnEvaluator.Resolved.orphan("which is this user's but is not migrated"
+                    + (why.isEmpty() ? " (its own finding says why)" : why));
         }
         Object id = foreignId(context.plan().requireEntity(entity), found.owner(), legacyId);
         if (id == null) {
