@@ -16,8 +16,8 @@ final class ApplyRun {
      * @param targetRows the rows parity compared (every row apply wrote)
      * @param peakHeap   peak heap during apply and parity
      */
-    record Result(int batches, int users, int failed, long rows, double seconds, ParityReport parity, long targetRows, long peakHeap,
-                  JvmCost cost) {
+    record Result(int batches, int users, int failed, long rows, long released, double seconds, ParityReport parity, long targetRows,
+                  long peakHeap, JvmCost cost) {
         double rowsPerSecond() {
             return rows / Math.max(seconds, 1e-3);
         }
@@ -34,6 +34,7 @@ final class ApplyRun {
         Approvals.Approved approved = new Approvals(workspace).approveNext(Integer.MAX_VALUE, "benchmark");
         Apply apply = new Apply(workspace, chunkUsers);
         long rows = 0;
+        long released = 0;
         int users = 0;
         int failed = 0;
         JvmCost.Mark mark = JvmCost.mark();
@@ -41,6 +42,7 @@ final class ApplyRun {
         for (int batch : approved.batches()) {
             Apply.Result result = apply.apply(batch, listener, new Apply.PauseSignal());
             rows += result.rows();
+            released += result.released();
             users += result.applied();
             failed += result.failed() + result.sourceChanged();
         }
@@ -48,6 +50,7 @@ final class ApplyRun {
         JvmCost cost = mark.since();
         ParityReport parity = new Parity(workspace).compute();
         long targetRows = parity.entities().stream().mapToLong(EntityParity::targetRows).sum();
-        return new Result(approved.batches().size(), users, failed, rows, seconds, parity, targetRows, HeapWatch.peakBytes(), cost);
+        return new Result(approved.batches().size(), users, failed, rows, released, seconds, parity, targetRows, HeapWatch.peakBytes(),
+                cost);
     }
 }

@@ -3,13 +3,14 @@ package dev.backfill.bench;
 import dev.backfill.db.Secrets;
 import dev.backfill.demo.DemoEnvironment;
 import dev.backfill.demo.DemoScenario;
+import dev.backfill.engine.ApplyListener;
 import dev.backfill.engine.Cancellation;
 import dev.backfill.engine.DryRun;
 import dev.backfill.engine.ProgressListener;
 import dev.backfill.engine.Workspace;
+import dev.backfill.errors.InvalidInputException;
 import dev.backfill.plan.Plan;
 import dev.backfill.plan.PlanLoader;
-import dev.backfill.engine.ApplyListener;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -45,6 +46,10 @@ public final class Benchmark {
                             + " = %.2fx the COPY rate (%.2fx the import-only rate); goal >= 0.7x%n", apply.batches(), batchUsers, chunkUsers,
                     apply.users(), apply.failed(), apply.rows(), apply.seconds(), apply.rowsPerSecond(),
                     apply.rowsPerSecond() / reference.rowsPerSecond(), apply.rowsPerSecond() / reference.importRowsPerSecond());
+            if (apply.released() > 0) {
+                out.printf("    of those rows, %,d referenced another user's row and waited for its batch (written by that batch's apply)%n",
+                        apply.released());
+            }
             out.printf("    this JVM during apply: %.1f CPU-s, of which JIT compiling %.1f s and GC pauses %.1f s (PostgreSQL's CPU comes on top)%n",
                     apply.cost().processCpuSeconds(), apply.cost().compileSeconds(), apply.cost().gcPauseSeconds());
             out.printf("  parity over every migrated user: %s, %.2f s for %,d target rows -> %.2f s per million rows; goal <= 5 s%n",
@@ -104,7 +109,7 @@ public final class Benchmark {
         String text = Files.readString(planFile, StandardCharsets.UTF_8);
         String resized = BATCH_SIZE.matcher(text).replaceFirst("batch: { users: " + users + " }");
         if (resized.equals(text) && !text.contains("batch: { users: " + users + " }")) {
-            throw new dev.backfill.errors.InvalidInputException("The demo plan " + planFile + " has no 'batch: { users: N }' line to resize");
+            throw new InvalidInputException("The demo plan " + planFile + " has no 'batch: { users: N }' line to resize");
         }
         Path copy = planFile.resolveSibling("bench.plan.yaml");
         Files.writeString(copy, resized, StandardCharsets.UTF_8);

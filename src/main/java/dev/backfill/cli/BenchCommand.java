@@ -3,7 +3,11 @@ package dev.backfill.cli;
 import dev.backfill.bench.Benchmark;
 import dev.backfill.demo.DemoScenario;
 import dev.backfill.demo.DemoScenarios;
+import dev.backfill.demo.RecipesScenario;
+import dev.backfill.errors.InvalidInputException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 
 @CommandLine.Command(name = "bench", mixinStandardHelpOptions = true,
@@ -15,7 +19,9 @@ final class BenchCommand extends BackfillCommand {
     @CommandLine.Option(names = "--users", defaultValue = "100000", paramLabel = "N", description = "Users (default ${DEFAULT-VALUE}).")
     int users;
 
-    @CommandLine.Option(names = "--scenario", defaultValue = "parts", paramLabel = "NAME", description = "Demo to run (default ${DEFAULT-VALUE}).")
+    @CommandLine.Option(names = "--scenario", defaultValue = "parts", paramLabel = "NAME",
+            description = "Demo to run (default ${DEFAULT-VALUE}), or 'recipes' (half of all rows reference another user's rows)"
+                    + " and 'recipes-own' (the same rows, none does): their ratio is the cost of rows that wait.")
     String scenario;
 
     @CommandLine.Option(names = "--batch-users", defaultValue = "10000", paramLabel = "N",
@@ -32,11 +38,12 @@ final class BenchCommand extends BackfillCommand {
 
     @Override
     protected int execute() throws Exception {
-        DemoScenario chosen = DemoScenarios.named(scenario).orElseThrow(() -> new dev.backfill.errors.InvalidInputException(
-                "There is no demo named '" + scenario + "'. Choose one of: " + String.join(", ", DemoScenarios.names())));
-        if (chosen.referenceCopies().isEmpty()) {
-            throw new dev.backfill.errors.InvalidInputException("Demo '" + scenario + "' has no benchmark reference; use --scenario parts");
-        }
+        List<DemoScenario> benchmarked = new ArrayList<>(DemoScenarios.all().stream().filter(s -> !s.referenceCopies().isEmpty()).toList());
+        benchmarked.add(RecipesScenario.acrossUsers());
+        benchmarked.add(RecipesScenario.ownRowsOnly());
+        DemoScenario chosen = benchmarked.stream().filter(s -> s.name().equals(scenario)).findFirst().orElseThrow(() ->
+                new InvalidInputException("There is no benchmark named '" + scenario + "'. Choose one of: "
+                        + String.join(", ", benchmarked.stream().map(DemoScenario::name).toList()) + "."));
         Benchmark.Report report = new Benchmark(chosen, dir, err()).run(users, batchUsers, chunk, new ConsoleProgress(err()));
         report.print(out());
         return ExitCodes.OK;

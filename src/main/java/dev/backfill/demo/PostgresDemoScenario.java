@@ -13,11 +13,18 @@ import java.sql.SQLException;
  */
 abstract class PostgresDemoScenario implements DemoScenario {
     private final String name;
+    private final String resources;
     private final String legacyDatabase;
     private final String targetDatabase;
 
     PostgresDemoScenario(String name, String legacyDatabase, String targetDatabase) {
+        this(name, name, legacyDatabase, targetDatabase);
+    }
+
+    /** {@code resources}: the folder holding the scripts and the plan, when several scenarios share it. */
+    PostgresDemoScenario(String name, String resources, String legacyDatabase, String targetDatabase) {
         this.name = name;
+        this.resources = resources;
         this.legacyDatabase = legacyDatabase;
         this.targetDatabase = targetDatabase;
     }
@@ -69,6 +76,6 @@ abstract class PostgresDemoScenario implements DemoScenario {
     }
 
     private String root() {
-        return "/dev/backfill/demo/" + name + "/";
+        return "/dev/backfill/demo/" + resources + "/";
     }
 }
