@@ -17,8 +17,11 @@ final class Minimizer {
 
     private Minimizer() {}
 
-    /** The failure, with the shortest sequence found that fails the same way, printed as CLI commands. */
-    static AssertionError shortest(ModelLab lab, List<Operator.Step> steps, Throwable failure) {
+    /**
+     * The failure, with the shortest sequence found that fails the same way, printed as CLI commands;
+     * {@code which} names the generated sequence (its seed and index), {@code replay} how to run it alone.
+     */
+    static AssertionError shortest(ModelLab lab, String which, String replay, List<Operator.Step> steps, Throwable failure) {
         String signature = signature(failure);
         long deadline = System.nanoTime() + BUDGET_NANOS;
         List<Operator.Step> current = new ArrayList<>(steps);
@@ -46,8 +49,9 @@ final class Minimizer {
             }
         }
         Throwable shortest = replay(lab, current).orElse(failure);
-        String message = "Operator sequence failed: " + firstLine(failure) + "\n\nShortest reproduction found (" + current.size() + " of "
-                + steps.size() + " generated steps kept, " + replays + " replays):\n" + ourMessage(shortest)
+        String message = "Operator " + which + " failed: " + firstLine(failure) + "\nReplay it alone: " + replay
+                + "\n\nShortest reproduction found (" + current.size() + " of " + steps.size() + " generated steps kept, " + replays
+                + " replays):\n" + ourMessage(shortest)
                 + "\n\nThe sequence as generated:\n" + ourMessage(failure);
         AssertionError error = new AssertionError(message, failure);
         return error;

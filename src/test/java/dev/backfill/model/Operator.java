@@ -103,13 +103,6 @@ final class Operator {
     /** One generated step: a command, and whether it was run as the hint of the refusal before it. */
     record Step(Command command, boolean hint) {}
 
-    /** The operator of the sequence running now (the tries run one after the other), for the minimizer. */
-    private static Operator current;
-
-    static Operator current() {
-        return current;
-    }
-
     private final List<Step> steps = new ArrayList<>();
     private boolean ending;
     private final ModelLab lab;
@@ -144,7 +137,6 @@ final class Operator {
 
     Operator(ModelLab lab) {
         this.lab = lab;
-        current = this;
         long start = System.nanoTime();
         try {
             lab.reset();
