@@ -554,10 +554,15 @@ final class Operator {
             kind = InvalidInputException.class;
             why = "there is no batch " + batch;
             message = invalid[0].refusal().getMessage();
-        } else if (!decision.allowed()) {
+        } else if (!decision.allowed() && !decision.refusal().contains("changed after their review")) {
             refused = true;
             why = "the batch queue refuses it";
             message = firstSentence(decision.refusal());
+        } else if (!decision.allowed() && Objects.equals(lastDryRunPlan, version)) {
+            // users held back for a change since their review; if some were also reviewed under an earlier plan, that comes first
+            refused = true;
+            why = "users of the batch changed after their review";
+            message = null;
         } else if (lastDryRunPlan == null) {
             refused = true;
             why = "no dry run finished yet";
