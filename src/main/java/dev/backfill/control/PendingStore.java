@@ -103,14 +103,16 @@ public final class PendingStore {
         if (values.isEmpty()) {
             return List.of();
         }
-        String sql = "select " + COLUMNS + " from " + control.table("pending_rows") + " p where p.plan = ? and p.state = ? and"
-                + " p.pending_id in (select r.pending_id from " + control.table("pending_refs") + " r join unnest(?::text[], ?::text[])"
-                + " as t(entity, id) on r.ref_entity = t.entity and r.ref_id = t.id) order by p.seq, p.pending_id";
+        // driven from the ids (each looked up in the references' index), whatever the statistics say of the tables
+        String sql = "select " + COLUMNS + " from (select distinct r.pending_id from unnest(?::text[], ?::text[]) as t(entity, id)"
+                + " cross join lateral (select r.pending_id from " + control.table("pending_refs") + " r where r.ref_entity = t.entity"
+                + " and r.ref_id = t.id) r) x join " + control.table("pending_rows") + " p on p.pending_id = x.pending_id"
+                + " where p.plan = ? and p.state = ? order by p.seq, p.pending_id";
         return query(connection, sql, statement -> {
-            statement.setString(1, plan);
-            statement.setString(2, state.sql());
-            statement.setArray(3, connection.createArrayOf("text", entities.toArray()));
-            statement.setArray(4, connection.createArrayOf("text", values.toArray()));
+            statement.setArray(1, connection.createArrayOf("text", entities.toArray()));
+            statement.setArray(2, connection.createArrayOf("text", values.toArray()));
+            statement.setString(3, plan);
+            statement.setString(4, state.sql());
         });
     }
 

@@ -10,6 +10,7 @@ import dev.backfill.mapping.ColumnType;
 import dev.backfill.mapping.Json;
 import dev.backfill.mapping.PlannedRow;
 import dev.backfill.mapping.RowHash;
+import dev.backfill.mapping.RowRef;
 import dev.backfill.mapping.TargetShape;
 import dev.backfill.mapping.UserResult;
 import dev.backfill.mapping.ValueText;
@@ -21,9 +22,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Writes the planned rows of some users and the ledger rows that record them, in the caller's
@@ -77,7 +80,14 @@ final class ChunkWriter {
     PreparedUser prepare(List<Entity> entities, MappedUser mapped, String reviewedTarget) {
         UserResult user = mapped.mapping().result();
         List<LedgerPart> parts = new ArrayList<>();
-        java.util.Set<PlannedRow> mayWait = PendingRows.mayWait(entities, user.rows());
+        Set<PlannedRow> mayWait = PendingRows.mayWait(entities, user.rows());
+        Set<String> waitingOwnRows = new HashSet<>();
+        for (Entity entity : entities) {
+            if (entity.id() != null) {
+                user.rowsOf(entity.name()).stream().filter(mayWait::contains)
+                        .forEach(row -> waitingOwnRows.add(entity.name() + "\u001f" + ValueText.plain(row.value(entity.id().column()))));
+            }
+        }
         List<PendingRows.Candidate> candidates = new ArrayList<>();
         for (int seq = 0; seq < entities.size(); seq++) {
             Entity entity = entities.get(seq);
@@ -85,7 +95,7 @@ final class ChunkWriter {
             if (!mayWait.isEmpty()) {
                 for (PlannedRow row : rows) {
                     if (mayWait.contains(row)) {
-                        candidates.add(candidate(user.user(), entity, seq, row));
+                        candidates.add(candidate(user.user(), entity, seq, row, waitingOwnRows));
                     }
                 }
                 rows = rows.stream().filter(r -> !mayWait.contains(r)).toList();
@@ -102,12 +112,22 @@ final class ChunkWriter {
         return new PreparedUser(user, parts, candidates, mapped.target(), reviewedTarget);
     }
 
-    private PendingRows.Candidate candidate(String user, Entity entity, int seq, PlannedRow row) {
+    /**
+     * A row that may wait, with what it waits for: other users' rows, and this user's rows that may wait
+     * themselves. A reference to one of the user's own rows written with it needs no record (the user's
+     * rows are written, and rolled back, together), which keeps the references to look up small.
+     */
+    private PendingRows.Candidate candidate(String user, Entity entity, int seq, PlannedRow row, Set<String> waitingOwnRows) {
         ArrayNode key = Json.NODES.arrayNode();
         row.identity().forEach(v -> key.add(ValueText.plain(v)));
         List<String> texts = hashTexts(entity, row);
         List<PendingStore.Ref> refs = new ArrayList<>(row.refs().size());
-        row.refs().forEach(ref -> refs.add(new PendingStore.Ref(ref.entity(), ValueText.plain(ref.id()))));
+        for (RowRef ref : row.refs()) {
+            String id = ValueText.plain(ref.id());
+            if (ref.foreign() || waitingOwnRows.contains(ref.entity() + "\u001f" + id)) {
+                refs.add(new PendingStore.Ref(ref.entity(), id));
+            }
+        }
         return new PendingRows.Candidate(user, entity, seq, row, Json.write(key), Copy.line(row.values()), RowHash.of(texts),
                 RowHash.columnHashes(texts), refs);
     }
@@ -146,7 +166,7 @@ final class ChunkWriter {
         List<ApplyStore.LedgerEntry> ledger = new ArrayList<>();
         Map<String, Integer> written = new LinkedHashMap<>();
         users.forEach(u -> written.put(u.user(), 0));
-        Map<String, java.util.Set<String>> writtenIds = new java.util.HashMap<>();
+        Map<String, Set<String>> writtenIds = new HashMap<>();
         int waiting = 0;
         for (Entity entity : entities) {
             List<PlannedRow> inserts = new ArrayList<>();
@@ -166,7 +186,7 @@ final class ChunkWriter {
                     copy.end();
                 }
                 if (entity.id() != null) {
-                    java.util.Set<String> ids = writtenIds.computeIfAbsent(entity.name(), k -> new java.util.HashSet<>());
+                    Set<String> ids = writtenIds.computeIfAbsent(entity.name(), k -> new HashSet<>());
                     inserts.forEach(row -> ids.add(ValueText.plain(row.value(entity.id().column()))));
                 }
             }

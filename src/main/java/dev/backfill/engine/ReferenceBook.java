@@ -142,6 +142,9 @@ final class ReferenceBook {
             statement.execute("create temp table if not exists " + DEFERRED + " (user_key text, position bigint) on commit drop");
             statement.execute("create temp table if not exists " + REFS + " (user_key text, entity text, legacy_ids text[], col text,"
                     + " ref_entity text, ref_legacy_id text, owner text) on commit drop");
+            // users mapped again are forgotten chunk by chunk: without these each chunk scans every user's rows
+            statement.execute("create index if not exists " + DEFERRED + "_user on " + DEFERRED + " (user_key)");
+            statement.execute("create index if not exists " + REFS + "_user on " + REFS + " (user_key)");
         }
         tablesCreated = true;
     }

@@ -86,6 +86,8 @@ final class UniqueCheck {
             try (Statement statement = connection.createStatement()) {
                 statement.execute("create temp table " + TABLE + " (entity text, columns text, value text, user_key text,"
                         + " position bigint, legacy_ids text[]) on commit drop");
+                // users mapped again are forgotten chunk by chunk: without it each chunk scans every user's values
+                statement.execute("create index on " + TABLE + " (user_key)");
             }
             created = true;
         }
