@@ -171,7 +171,8 @@ public final class Rollback {
                         "backfill rollback PLAN --batch " + batchNo + " --keep-drifted",
                         "backfill rollback PLAN --batch " + batchNo + " --overwrite-drifted"));
                 case KEEP_DRIFTED_USERS -> {
-                    kept.addAll(preview.driftedUsers());
+                    // only the batch's own users stay; a dependant's user is in another batch
+                    preview.drifted().forEach(row -> kept.add(row.user()));
                     // a dependant cannot stay: the row it references goes; its content is saved instead
                     store.saveOverwritten(connection, runId, batchNo, preview.dependantsDrifted());
                     overwritten = preview.dependantsDrifted().size();
