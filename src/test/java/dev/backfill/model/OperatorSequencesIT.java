@@ -53,8 +53,8 @@ import org.junit.jupiter.api.Test;
  * one; at the end, rolling every batch back restores every target table exactly, as on parts. Left out
  * there, so that the expected rows stay a function of the legacy rows: edits of a migrated member's
  * legacy rows (its waiting rows keep what apply planned), edits that change what a row references or
- * whether it can be migrated, live-app writes to rows other rows reference, and a plan edit that changes
- * the planned rows (its plan edit renames a check).
+ * whether it can be migrated, live-app deletes of rows other rows reference, and a plan edit that
+ * changes the planned rows (its plan edit renames a check).
  *
  * <p>Switches (system properties; the pom passes the first three to failsafe):
  * {@code model.tries}, the number of parts sequences (300; the profile {@code long-model} runs 10,000);
