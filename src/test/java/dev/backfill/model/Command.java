@@ -114,10 +114,10 @@ sealed interface Command {
         }
     }
 
-    /** The live app deletes a row apply wrote. */
-    record LiveDelete(String table, String id) implements Command {
+    /** The live app deletes a row apply wrote: {@code id} its identity text, {@code where} the condition naming it. */
+    record LiveDelete(String table, String id, String where) implements Command {
         public String cli() {
-            return "(live app) delete from " + table + " where id = '" + id + "';";
+            return "(live app) delete from " + table + " where " + where + ";";
         }
     }
 
@@ -142,6 +142,17 @@ sealed interface Command {
         }
     }
 
+    /**
+     * The live app creates a member with the handle a member not migrated yet will get (another id, so no
+     * natural key meets): apply fails for that member on the unique handle until the row is gone.
+     */
+    record LiveInsertMember(String user, String id, String handle) implements Command {
+        public String cli() {
+            return "(live app) insert into members_v2 (id, handle, display_name, created_at) values ('" + id + "', " + ModelLab.quote(handle)
+                    + ", 'created by the live app', '" + LIVE_CREATED_AT + "');";
+        }
+    }
+
     /** The live app deletes a row it created (and no migrated row references). */
     record LiveDeleteOwn(String table, String id) implements Command {
         public String cli() {
@@ -149,11 +160,10 @@ sealed interface Command {
         }
     }
 
-    /** The plan file is edited: the default of sessions.type, one way or back. */
-    record PlanEdit(int toVersion) implements Command {
+    /** The plan file is edited, one way or back: {@code edit} says how (the lab's one edit). */
+    record PlanEdit(int toVersion, String edit) implements Command {
         public String cli() {
-            return "(edit PLAN: sessions.type " + (toVersion == 1 ? "default: therapy -> default: session" : "default: session -> default: therapy")
-                    + ")";
+            return "(edit PLAN: " + edit + ")";
         }
     }
 

@@ -2,7 +2,6 @@ package dev.backfill.model;
 
 import dev.backfill.db.Secrets;
 import dev.backfill.demo.DemoEnvironment;
-import dev.backfill.demo.PartsScenario;
 import dev.backfill.engine.Workspace;
 import dev.backfill.plan.Plan;
 import dev.backfill.plan.PlanLoader;
@@ -19,27 +18,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The one database the operator sequences run against: the parts demo with a few users in batches
- * of two, created once on the shared embedded server, and put back as it was before each sequence:
- * the target tables and every control table emptied with DELETE (on tables this small several times
- * faster than TRUNCATE, which the server fsyncs), the target's initial rows put back, and the legacy
- * tables restored from a pristine copy when the sequence edited them. Two versions of the plan file
- * differ in one default value; each has its workspace, as a CLI command opens one on whatever the
- * plan file says now.
+ * The one database the operator sequences of a demo run against ({@link LabDemo}: the parts demo with
+ * a few users in batches of two, or the community demo's members in batches of three), created once on
+ * the shared embedded server, and put back as it was before each sequence: the target tables and every
+ * control table emptied with DELETE (on tables this small several times faster than TRUNCATE, which the
+ * server fsyncs), the target's initial rows put back, and the legacy tables restored from a pristine
+ * copy when the sequence edited them. Two versions of the plan file differ in one line; each has its
+ * workspace, as a CLI command opens one on whatever the plan file says now.
  */
 final class ModelLab implements AutoCloseable {
-    static final int USERS = 6;
-    static final int BATCH_USERS = 2;
-    static final String PLAN_NAME = "ifs-prd-backfill";
-    static final List<String> TARGET_TABLES = List.of("parts_v2", "sessions_v2", "part_relationships_v2");
-    /** Children first, for the foreign keys. */
-    static final List<String> TARGET_DELETE_ORDER = List.of("part_relationships_v2", "sessions_v2", "parts_v2");
-    static final List<String> LEGACY_TABLES = List.of("parts", "sessions", "part_relationships");
-    /** The plan edit: the default of sessions.type. */
-    static final String DEFAULT_V1 = "type:          { from: type, default: therapy }";
-    static final String DEFAULT_V2 = "type:          { from: type, default: session }";
-
+    private final LabDemo kind;
     private final DemoEnvironment demo;
+    private final String planFileName;
     private final Path[] planFiles = new Path[2];
     private final Plan[] plans = new Plan[2];
     private final Workspace[] workspaces = new Workspace[2];
@@ -49,9 +39,12 @@ final class ModelLab implements AutoCloseable {
     private final Map<String, List<String>> initialTarget;
     private final List<String> users;
     private boolean legacyChanged;
+    private CommunityOracle oracle;
 
-    private ModelLab(DemoEnvironment demo, Path v1, Path v2) throws Exception {
+    private ModelLab(LabDemo kind, DemoEnvironment demo, String planFileName, Path v1, Path v2) throws Exception {
+        this.kind = kind;
         this.demo = demo;
+        this.planFileName = planFileName;
         this.planFiles[0] = v1;
         this.planFiles[1] = v2;
         this.plans[0] = PlanLoader.load(v1);
@@ -60,37 +53,44 @@ final class ModelLab implements AutoCloseable {
             throw new IllegalStateException("the two plan versions have one checksum");
         }
         this.target = TestPostgres.connect(targetDb());
-        this.legacy = TestPostgres.connect(demo.database(PartsScenario.LEGACY_DB));
+        this.legacy = TestPostgres.connect(demo.database(kind.legacyDb()));
+        if (kind.community()) {
+            // the expected rows are jsonb built on the legacy side, compared with to_jsonb of the target's: one time zone for both
+            for (Connection connection : List.of(target, legacy)) {
+                try (Statement statement = connection.createStatement()) {
+                    statement.execute("set timezone = 'UTC'");
+                }
+            }
+        }
         workspace(0);
         workspace(1);
         this.controlTables = Tables.rows(target, "select quote_ident(table_name) from information_schema.tables where table_schema = 'backfill'"
                 + " and table_type = 'BASE TABLE' and table_name <> 'schema_version' order by 1");
         this.initialTarget = Tables.snapshot(target, "public");
-        this.users = Tables.rows(legacy, "select user_id from (select user_id from parts union select user_id from sessions"
-                + " union select user_id from part_relationships) u where user_id is not null order by user_id collate \"C\"");
+        this.users = Tables.rows(legacy, kind.usersSql());
     }
 
-    static ModelLab create() throws Exception {
+    static ModelLab create(LabDemo kind) throws Exception {
         DemoEnvironment demo = TestPostgres.demo(OperatorSequencesIT.class);
-        Path original = new PartsScenario().create(demo, USERS);
+        Path original = kind.create().create(demo, kind.users());
         String text = Files.readString(original, StandardCharsets.UTF_8);
-        String small = replaceOnce(text, "batch: { users: 10 }", "batch: { users: " + BATCH_USERS + " }");
-        Path v1 = original.resolveSibling("parts-v1.plan.yaml");
-        Path v2 = original.resolveSibling("parts-v2.plan.yaml");
+        String small = replaceOnce(text, "batch: { users: 10 }", "batch: { users: " + kind.batchUsers() + " }");
+        Path v1 = original.resolveSibling(kind.scenario() + "-v1.plan.yaml");
+        Path v2 = original.resolveSibling(kind.scenario() + "-v2.plan.yaml");
         Files.writeString(v1, small, StandardCharsets.UTF_8);
-        Files.writeString(v2, replaceOnce(small, DEFAULT_V1, DEFAULT_V2), StandardCharsets.UTF_8);
-        try (Connection legacy = TestPostgres.connect(demo.database(PartsScenario.LEGACY_DB)); Statement statement = legacy.createStatement()) {
+        Files.writeString(v2, replaceOnce(small, kind.planEditFrom(), kind.planEditTo()), StandardCharsets.UTF_8);
+        try (Connection legacy = TestPostgres.connect(demo.database(kind.legacyDb())); Statement statement = legacy.createStatement()) {
             statement.execute("create schema pristine");
-            for (String table : LEGACY_TABLES) {
+            for (String table : kind.legacyTables()) {
                 statement.execute("create table pristine." + table + " as select * from public." + table);
             }
         }
         try (Connection admin = TestPostgres.connect("postgres"); Statement statement = admin.createStatement()) {
             // commits need not wait for the disk: the sequences test the lifecycle, not durability
-            statement.execute("alter database " + demo.database(PartsScenario.TARGET_DB) + " set synchronous_commit = off");
-            statement.execute("alter database " + demo.database(PartsScenario.LEGACY_DB) + " set synchronous_commit = off");
+            statement.execute("alter database " + demo.database(kind.targetDb()) + " set synchronous_commit = off");
+            statement.execute("alter database " + demo.database(kind.legacyDb()) + " set synchronous_commit = off");
         }
-        return new ModelLab(demo, v1, v2);
+        return new ModelLab(kind, demo, original.getFileName().toString(), v1, v2);
     }
 
     private static String replaceOnce(String text, String from, String to) {
@@ -100,8 +100,32 @@ final class ModelLab implements AutoCloseable {
         return text.replace(from, to);
     }
 
+    /** What the community demo's target must hold (the community lab only). */
+    CommunityOracle oracle() {
+        if (!kind.community()) {
+            throw new IllegalStateException("the " + kind.scenario() + " demo has no oracle of expected rows");
+        }
+        if (oracle == null) {
+            oracle = new CommunityOracle(this);
+        }
+        return oracle;
+    }
+
+    LabDemo kind() {
+        return kind;
+    }
+
+    String planName() {
+        return kind.plan();
+    }
+
+    /** The plan file as the demo command writes it, for reproductions. */
+    String planFileName() {
+        return planFileName;
+    }
+
     String targetDb() {
-        return demo.database(PartsScenario.TARGET_DB);
+        return demo.database(kind.targetDb());
     }
 
     /** The users of the legacy data, in partition order. */
@@ -152,7 +176,7 @@ final class ModelLab implements AutoCloseable {
     /** Back to the demo as created: target tables as they were, an empty control schema, legacy rows as generated. */
     void reset() throws SQLException {
         try (Statement statement = target.createStatement()) {
-            for (String table : TARGET_DELETE_ORDER) {
+            for (String table : kind.deleteOrder()) {
                 statement.execute("delete from public." + table);
             }
             for (String table : controlTables) {
@@ -166,10 +190,10 @@ final class ModelLab implements AutoCloseable {
         }
         if (legacyChanged) {
             try (Statement statement = legacy.createStatement()) {
-                for (String table : LEGACY_TABLES) {
+                for (String table : kind.legacyTables()) {
                     statement.execute("delete from public." + table);
                 }
-                for (String table : LEGACY_TABLES) {
+                for (String table : kind.legacyTables()) {
                     statement.execute("insert into public." + table + " select * from pristine." + table);
                 }
             }
