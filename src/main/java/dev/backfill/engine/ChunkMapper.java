@@ -5,6 +5,7 @@ import dev.backfill.control.IdMapStore;
 import dev.backfill.mapping.Fingerprint;
 import dev.backfill.mapping.MappingContext;
 import dev.backfill.mapping.PlannedRow;
+import dev.backfill.mapping.TargetRules;
 import dev.backfill.mapping.UserMapping;
 import dev.backfill.plan.Entity;
 import dev.backfill.plan.IdSpec;
@@ -108,16 +109,25 @@ final class ChunkMapper {
             int offset = 0;
             for (int u = 0; u < mapped.size(); u++) {
                 List<PlannedRow> userCandidates = candidates.get(u);
+                UserMapping mapping = mapped.get(u).mapping();
+                List<PlannedRow> insertable = new ArrayList<>(userCandidates.size());
                 Map<Integer, List<Object>> userExisting = new HashMap<>();
                 for (int i = 0; i < userCandidates.size(); i++) {
-                    List<Object> match = matches.byKey().get(offset + i);
-                    if (match != null) {
-                        userExisting.put(i, match);
+                    List<Object> byKey = matches.byKey().get(offset + i);
+                    List<Object> byId = matches.byId().get(offset + i);
+                    if (byKey == null && byId != null) {
+                        // another row holds this id: the insert would fail (23505), so the review says so instead
+                        mapping.refuse(TargetRules.idTaken(entity, mapping.user(), userCandidates.get(i)));
+                        continue;
                     }
+                    if (byKey != null) {
+                        userExisting.put(insertable.size(), byKey);
+                    }
+                    insertable.add(userCandidates.get(i));
                 }
                 mapped.get(u).target().add(entity, userCandidates, matches, offset);
                 offset += userCandidates.size();
-                mapped.get(u).mapping().settle(entity, userCandidates, userExisting);
+                mapping.settle(entity, insertable, userExisting);
             }
         }
     }

@@ -140,6 +140,20 @@ public record TargetRules(Map<String, EntityRules> byEntity) {
                 + " or the constraint");
     }
 
+    /**
+     * The finding for a row whose id another target row already holds, one its natural key does not
+     * match (the live app's, or another plan's): inserting it would fail.
+     */
+    public static Finding idTaken(Entity entity, String user, PlannedRow row) {
+        Object id = row.value(entity.id().column());
+        return new Finding(user, entity.name(), FindingKind.EXISTING_TARGET_ROW, entity.id().column(),
+                List.of(Json.NODES.textNode(ValueText.plain(id))), null, row.legacyIds(), entity.into() + " already has a row with "
+                + entity.id().column() + " " + ValueText.plain(id) + ", and it is not this " + entity.name() + " row (legacy id "
+                + row.legacyIdText() + "): its (" + String.join(", ", entity.key()) + ") differs, so it is not matched as the same row."
+                + " Inserting this row would fail (23505); it is not migrated. If the existing row is the same thing, make the"
+                + " plan's key match it; otherwise remove or re-key one of them");
+    }
+
     /** The UTF-8 length of a text without encoding it. */
     private static final class Utf8Length {
         static int of(String text) {

@@ -163,6 +163,30 @@ class LiveAppApplyIT {
     }
 
     @Test
+    void aRowTheLiveAppCreatedWithAPlannedRowsIdUnderAnotherKeyIsAFindingNotAFailedApply() throws Exception {
+        Victim victim;
+        try (Workspace workspace = open()) {
+            victim = victimIn(workspace, 2);
+        }
+        Object partId = victim.part().value("id");
+        execute("insert into parts_v2 (id, user_id, name, status) values ('" + partId + "', '" + victim.user()
+                + "', 'Renamed by the app', 'made by the app')");
+
+        InProcessCli.Result review = InProcessCli.run("dry-run", plan.toString(), "--user", victim.user());
+        assertThat(review.exit()).as(review.printed()).isEqualTo(ExitCodes.FINDINGS);
+        assertThat(query("select message from backfill.findings where plan = '" + PLAN + "' and user_key = '" + victim.user()
+                + "' and kind = 'EXISTING_TARGET_ROW' and field = 'id'")).singleElement().asString()
+                .startsWith("parts_v2 already has a row with id " + partId + ", and it is not this parts row")
+                .contains("Inserting this row would fail (23505); it is not migrated");
+        try (Workspace workspace = open()) {
+            // apply maps with the same code: the row is left out there too, so the user's other rows are written
+            assertThat(rowsOf(new Preview(workspace).of(victim.user()), "parts")).extracting(r -> r.value("id"))
+                    .doesNotContain(partId).isNotEmpty();
+        }
+        assertThat(query("select name from parts_v2 where id = '" + partId + "'")).containsExactly("Renamed by the app");
+    }
+
+    @Test
     void aRowTheLiveAppCommitsBetweenMappingAndWritingIsCaughtInsideTheWriteTransaction() throws Exception {
         try (Workspace workspace = open()) {
             Victim victim = victimIn(workspace, 3);
