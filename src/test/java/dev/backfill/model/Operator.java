@@ -247,7 +247,7 @@ final class Operator {
         }
     }
 
-    /** A user a live-app row keeps from being migrated (it has the id of one of its sessions, or its handle). */
+    /** A user a live-app row keeps from being migrated (its handle: a live-app session with the id of one of its sessions is a finding at review instead). */
     boolean blocked(String user) {
         return liveInserted.values().stream().anyMatch(r -> r.blocks() && r.user().equals(user));
     }
@@ -456,7 +456,7 @@ final class Operator {
                     + c.startedAt() + "', 'created by the live app')");
             try {
                 liveInserted.put("sessions_v2:" + c.id(), new LiveRow(c.user(), "public.sessions_v2",
-                        Tables.rows(lab.target(), "select t::text from sessions_v2 t where id = '" + c.id() + "'").get(0), c.id(), true));
+                        Tables.rows(lab.target(), "select t::text from sessions_v2 t where id = '" + c.id() + "'").get(0), c.id(), false));
             } catch (SQLException e) {
                 throw failure("reading the live-app row back failed", e);
             }
