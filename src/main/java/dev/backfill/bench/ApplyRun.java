@@ -15,9 +15,10 @@ final class ApplyRun {
     /**
      * @param targetRows the rows parity compared (every row apply wrote)
      * @param peakHeap   peak heap during apply and parity
+     * @param postgresCpuSeconds the server's CPU during apply; NaN where it cannot be read
      */
-    record Result(int batches, int users, int failed, long rows, long released, double seconds, ParityReport parity, long targetRows,
-                  long peakHeap, JvmCost cost) {
+    record Result(int batches, int lastBatch, int users, int failed, long rows, long released, double seconds, ParityReport parity,
+                  long targetRows, long peakHeap, JvmCost cost, double postgresCpuSeconds) {
         double rowsPerSecond() {
             return rows / Math.max(seconds, 1e-3);
         }
@@ -29,7 +30,7 @@ final class ApplyRun {
 
     private ApplyRun() {}
 
-    static Result run(Workspace workspace, int chunkUsers, ApplyListener listener) throws SQLException {
+    static Result run(Workspace workspace, int chunkUsers, ApplyListener listener, PostgresCpu server) throws SQLException {
         HeapWatch.reset();
         Approvals.Approved approved = new Approvals(workspace).approveNext(Integer.MAX_VALUE, "benchmark");
         Apply apply = new Apply(workspace, chunkUsers);
@@ -38,6 +39,7 @@ final class ApplyRun {
         int users = 0;
         int failed = 0;
         JvmCost.Mark mark = JvmCost.mark();
+        double serverStart = server == null ? Double.NaN : server.seconds();
         long start = System.nanoTime();
         for (int batch : approved.batches()) {
             Apply.Result result = apply.apply(batch, listener, new Apply.PauseSignal());
@@ -48,9 +50,11 @@ final class ApplyRun {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         JvmCost cost = mark.since();
+        double serverCpu = server == null ? Double.NaN : server.seconds() - serverStart;
         ParityReport parity = new Parity(workspace).compute();
         long targetRows = parity.entities().stream().mapToLong(EntityParity::targetRows).sum();
-        return new Result(approved.batches().size(), users, failed, rows, released, seconds, parity, targetRows, HeapWatch.peakBytes(),
-                cost);
+        int last = approved.batches().stream().mapToInt(Integer::intValue).max().orElseThrow();
+        return new Result(approved.batches().size(), last, users, failed, rows, released, seconds, parity, targetRows,
+                HeapWatch.peakBytes(), cost, serverCpu);
     }
 }

@@ -5,6 +5,9 @@ import dev.backfill.demo.DemoScenario;
 import dev.backfill.demo.DemoScenarios;
 import dev.backfill.demo.RecipesScenario;
 import dev.backfill.errors.InvalidInputException;
+import dev.backfill.mapping.Json;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +39,10 @@ final class BenchCommand extends BackfillCommand {
             description = "Scratch folder for the database (default ./${DEFAULT-VALUE}); reused and overwritten.")
     Path dir;
 
+    @CommandLine.Option(names = "--json", paramLabel = "FILE",
+            description = "Also write the figures as one JSON object to FILE (for scripts and the README's table).")
+    Path json;
+
     @Override
     protected int execute() throws Exception {
         List<DemoScenario> benchmarked = new ArrayList<>(DemoScenarios.all().stream().filter(s -> !s.referenceCopies().isEmpty()).toList());
@@ -46,6 +53,10 @@ final class BenchCommand extends BackfillCommand {
                         + String.join(", ", benchmarked.stream().map(DemoScenario::name).toList()) + "."));
         Benchmark.Report report = new Benchmark(chosen, dir, err()).run(users, batchUsers, chunk, new ConsoleProgress(err()));
         report.print(out());
+        if (json != null) {
+            Files.writeString(json, Json.write(report.toJson()) + System.lineSeparator(), StandardCharsets.UTF_8);
+            out().printf("Wrote the figures to %s%n", json);
+        }
         return ExitCodes.OK;
     }
 }
