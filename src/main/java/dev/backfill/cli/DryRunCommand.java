@@ -1,5 +1,6 @@
 package dev.backfill.cli;
 
+import dev.backfill.db.UnindexedForeignKey;
 import dev.backfill.engine.Cancellation;
 import dev.backfill.engine.DryRun;
 import dev.backfill.engine.Workspace;
@@ -62,6 +63,11 @@ final class DryRunCommand extends BackfillCommand {
                     result.fieldsNotFound().forEach(f -> out().printf("  %s: %s%n", f.entity(), f.message()));
                 }
                 out().println("Review them: 'backfill export conflicts PLAN --out conflicts.json' or 'backfill preview PLAN --user ID'.");
+            }
+            // advice, not a finding: no user is held back by it, so the exit code stays what the findings say
+            if (!result.unindexedForeignKeys().isEmpty()) {
+                out().println(UnindexedForeignKey.heading(result.unindexedForeignKeys().size()));
+                result.unindexedForeignKeys().forEach(key -> out().printf("  %s%n", key.message()));
             }
             workspace.plan().skipped().forEach(skip -> out().printf("Not migrated, on purpose: %s (%s)%n", skip.table(), skip.reason()));
             out().println("Nothing was written to the target tables. Next: 'backfill batches PLAN', then approve the first batch.");

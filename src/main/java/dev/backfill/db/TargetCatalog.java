@@ -116,6 +116,87 @@ public final class TargetCatalog {
         return checks;
     }
 
+    /**
+     * The foreign keys, from any table of the target (the plan's own and the live app's), that
+     * reference a table the plan writes and that no index of the referencing table serves. Read anew
+     * on every call (one query): a DBA creates the index between two dry runs.
+     *
+     * <p>When a referenced row is deleted PostgreSQL runs {@code SELECT 1 FROM t WHERE $1 = col1 AND
+     * ...} on the referencing table. An index serves it when it is valid and not partial, is a btree
+     * (or a hash, which has one column), and its first N key columns are the foreign key's N columns
+     * in any order, each with the column's own collation and an operator family that holds the
+     * constraint's equality operator the way round the check uses it. Anything else (an expression, a
+     * GiST index, a foreign key column further right) is reported: a needless index costs less than a
+     * rollback that scans a table per row. A partitioned table's index counts once it is valid, which
+     * is when every partition has one. Foreign keys PostgreSQL does not enforce (PostgreSQL 18's NOT
+     * ENFORCED) check nothing and are left out.
+     */
+    public static List<UnindexedForeignKey> unindexedForeignKeys(Connection connection, Plan plan) throws SQLException {
+        Set<String> tables = new LinkedHashSet<>();
+        for (Entity entity : plan.entities()) {
+            tables.add(Sql.schemaOf(entity.into()) == null ? Sql.quote(entity.into()) : Sql.table(entity.into()));
+        }
+        // conenforced exists from PostgreSQL 18 on; read through to_jsonb so that older servers parse the query too
+        String sql = """
+                with fks as (
+                    select con.oid, con.conname, con.conrelid, con.confrelid, con.conkey, con.conpfeqop
+                    from pg_constraint con
+                    where con.contype = 'f' and con.conparentid = 0
+                      and coalesce((to_jsonb(con) ->> 'conenforced')::boolean, true)
+                      and con.confrelid in (select to_regclass(t) from unnest(?::text[]) t)
+                ),
+                fk_columns as (
+                    -- the check compares $1 = column: an index on the column serves it through the commutator
+                    select fks.oid as con, f.ord, f.attnum, a.attname, a.attcollation, op.oprcom as fk_eq
+                    from fks
+                    cross join lateral unnest(fks.conkey, fks.conpfeqop) with ordinality f(attnum, eqop, ord)
+                    join pg_attribute a on a.attrelid = fks.conrelid and a.attnum = f.attnum
+                    join pg_operator op on op.oid = f.eqop
+                )
+                select fks.conname, quote_ident(fn.nspname) || '.' || quote_ident(fc.relname), fc.relkind = 'p',
+                       quote_ident(rn.nspname) || '.' || quote_ident(rc.relname),
+                       array(select c.attname from fk_columns c where c.con = fks.oid order by c.ord),
+                       array(select quote_ident(c.attname) from fk_columns c where c.con = fks.oid order by c.ord)
+                from fks
+                join pg_class fc on fc.oid = fks.conrelid join pg_namespace fn on fn.oid = fc.relnamespace
+                join pg_class rc on rc.oid = fks.confrelid join pg_namespace rn on rn.oid = rc.relnamespace
+                where not exists (
+                    select 1
+                    from pg_index i
+                    join pg_class ic on ic.oid = i.indexrelid
+                    join pg_am am on am.oid = ic.relam
+                    cross join lateral (
+                        select count(distinct k.ord) as positions, count(distinct c.ord) as columns
+                        from unnest(i.indkey::int2[], i.indclass::oid[], i.indcollation::oid[])
+                            with ordinality k(attnum, opclass, coll, ord)
+                        join pg_opclass oc on oc.oid = k.opclass
+                        join fk_columns c on c.con = fks.oid and c.attnum = k.attnum and c.attcollation = k.coll
+                        where k.ord <= cardinality(fks.conkey)
+                          and exists (select 1 from pg_amop o where o.amopfamily = oc.opcfamily and o.amopopr = c.fk_eq)
+                    ) served
+                    where i.indrelid = fks.conrelid and i.indisvalid and i.indisready and i.indislive and i.indpred is null
+                      and am.amname in ('btree', 'hash') and i.indnkeyatts >= cardinality(fks.conkey)
+                      and served.positions = cardinality(fks.conkey) and served.columns = cardinality(fks.conkey)
+                )
+                order by 2, 1""";
+        List<UnindexedForeignKey> found = new ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, Sql.textArray(List.copyOf(tables)));
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    String table = rows.getString(2);
+                    boolean partitioned = rows.getBoolean(3);
+                    List<String> quoted = List.of((String[]) rows.getArray(6).getArray());
+                    String create = "CREATE INDEX " + (partitioned ? "" : "CONCURRENTLY ") + "ON " + table + " ("
+                            + String.join(", ", quoted) + ");";
+                    found.add(new UnindexedForeignKey(rows.getString(1), table, List.of((String[]) rows.getArray(5).getArray()),
+                            rows.getString(4), partitioned, create));
+                }
+            }
+        }
+        return found;
+    }
+
     private static Map<String, Column> columnsOf(Connection connection, String table) throws SQLException {
         String schema = Sql.schemaOf(table);
         String sql = "select a.attname, t.typname, "

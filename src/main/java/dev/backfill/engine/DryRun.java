@@ -1,12 +1,15 @@
 package dev.backfill.engine;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.backfill.control.BatchStore;
 import dev.backfill.control.Control;
 import dev.backfill.control.DryRunStore;
 import dev.backfill.control.IdMapStore;
 import dev.backfill.control.PlanLock;
+import dev.backfill.db.TargetCatalog;
 import dev.backfill.db.Transactions;
+import dev.backfill.db.UnindexedForeignKey;
 import dev.backfill.errors.InvalidInputException;
 import dev.backfill.errors.RefusedException;
 import dev.backfill.lifecycle.RunKind;
@@ -76,9 +79,13 @@ public final class DryRun {
         }
     }
 
-    /** @param fieldsNotFound fields the plan reads that no legacy record of the run had (also among the findings) */
+    /**
+     * @param fieldsNotFound       fields the plan reads that no legacy record of the run had (also among the findings)
+     * @param unindexedForeignKeys foreign keys into the plan's tables that rollback would check with a full scan per
+     *                             deleted row; advice, not findings: they hold no user back and leave the exit code alone
+     */
     public record Result(long runId, long users, long legacyRows, long plannedRows, Map<FindingKind, Integer> findings,
-                         double seconds, List<Finding> fieldsNotFound) {
+                         double seconds, List<Finding> fieldsNotFound, List<UnindexedForeignKey> unindexedForeignKeys) {
         public int findingCount() {
             return findings.values().stream().mapToInt(Integer::intValue).sum();
         }
@@ -130,6 +137,8 @@ public final class DryRun {
         Plan plan = workspace.plan();
         DryRunStore store = control.dryRuns();
         IdMapStore ids = control.idMap();
+        // read on every run, not with the cached catalog: the DBA creates the indexes between two dry runs
+        List<UnindexedForeignKey> unindexed = TargetCatalog.unindexedForeignKeys(connection, plan);
         Set<String> emptyTargets = new HashSet<>();
         Map<String, TargetIndex> indexes = new HashMap<>();
         for (Entity entity : plan.entities()) {
@@ -200,13 +209,14 @@ public final class DryRun {
         double seconds = (System.nanoTime() - start) / 1e9;
         progress.onProgress(Progress.of("Done", counter.users, counter.users, counter.legacyRows, start));
         if (!full) {
-            return new Result(runId, counter.users, counter.legacyRows, counter.plannedRows, counter.findings, seconds, fieldsNotFound);
+            return new Result(runId, counter.users, counter.legacyRows, counter.plannedRows, counter.findings, seconds, fieldsNotFound,
+                    unindexed);
         }
         // what the run stored (users mapped again once every user was read are counted once, as they are now)
         DryRunStore.Totals totals = store.totals(connection, runId);
         Map<FindingKind, Integer> findings = new EnumMap<>(FindingKind.class);
         totals.findings().forEach((kind, count) -> findings.put(FindingKind.valueOf(kind), count));
-        return new Result(runId, counter.users, totals.legacyRows(), totals.plannedRows(), findings, seconds, fieldsNotFound);
+        return new Result(runId, counter.users, totals.legacyRows(), totals.plannedRows(), findings, seconds, fieldsNotFound, unindexed);
     }
 
     /**
@@ -414,6 +424,15 @@ public final class DryRun {
                 .put("legacy_rows_per_second", Math.round(result.legacyRowsPerSecond()));
         ObjectNode findings = detail.putObject("findings");
         result.findings().forEach((kind, count) -> findings.put(kind.name(), count));
+        ArrayNode unindexed = detail.putArray("unindexed_foreign_keys");
+        for (UnindexedForeignKey key : result.unindexedForeignKeys()) {
+            ObjectNode entry = unindexed.addObject()
+                    .put("constraint", key.constraint())
+                    .put("table", key.table())
+                    .put("referenced_table", key.referencedTable())
+                    .put("statement", key.statement());
+            key.columns().forEach(entry.putArray("columns")::add);
+        }
         return detail;
     }
 

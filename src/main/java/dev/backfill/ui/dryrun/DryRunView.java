@@ -43,6 +43,8 @@ public final class DryRunView {
     @FXML
     private Label fieldsNotFound;
     @FXML
+    private Label unindexedForeignKeys;
+    @FXML
     private TextField search;
     @FXML
     private ChoiceBox<String> statusFilter;
@@ -99,6 +101,9 @@ public final class DryRunView {
         fieldsNotFound.textProperty().bind(model.fieldsNotFoundProperty());
         fieldsNotFound.visibleProperty().bind(model.fieldsNotFoundProperty().isNotEmpty());
         fieldsNotFound.managedProperty().bind(fieldsNotFound.visibleProperty());
+        unindexedForeignKeys.textProperty().bind(model.unindexedForeignKeysProperty());
+        unindexedForeignKeys.visibleProperty().bind(model.unindexedForeignKeysProperty().isNotEmpty());
+        unindexedForeignKeys.managedProperty().bind(unindexedForeignKeys.visibleProperty());
         search.textProperty().bindBidirectional(model.searchProperty());
         statusFilter.setItems(FXCollections.observableArrayList(model.statuses()));
         statusFilter.valueProperty().bindBidirectional(model.statusFilterProperty());

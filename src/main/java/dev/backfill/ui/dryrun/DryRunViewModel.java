@@ -48,6 +48,7 @@ public final class DryRunViewModel {
     private final DoubleProperty progress = new SimpleDoubleProperty(0);
     private final StringProperty progressText = new SimpleStringProperty("");
     private final StringProperty fieldsNotFound = new SimpleStringProperty("");
+    private final StringProperty unindexedForeignKeys = new SimpleStringProperty("");
     private final ObjectProperty<UserView> selected = new SimpleObjectProperty<>();
     private final ObjectProperty<Preview.Result> detail = new SimpleObjectProperty<>();
     private final StringProperty detailStatus = new SimpleStringProperty(
@@ -163,6 +164,20 @@ public final class DryRunViewModel {
         return text.toString();
     }
 
+    /** The last dry run's foreign keys into the plan's tables that no index serves, with the statements; empty when none. */
+    public ReadOnlyStringProperty unindexedForeignKeysProperty() {
+        return unindexedForeignKeys;
+    }
+
+    static String unindexedForeignKeysText(List<dev.backfill.db.UnindexedForeignKey> keys) {
+        if (keys.isEmpty()) {
+            return "";
+        }
+        StringBuilder text = new StringBuilder(dev.backfill.db.UnindexedForeignKey.heading(keys.size()));
+        keys.forEach(key -> text.append("\n• ").append(key.message()));
+        return text.toString();
+    }
+
     public ObjectProperty<UserView> selectedProperty() {
         return selected;
     }
@@ -185,6 +200,7 @@ public final class DryRunViewModel {
         progress.set(-1);
         progressText.set("Starting the dry run…");
         fieldsNotFound.set("");
+        unindexedForeignKeys.set("");
         state.activityProperty().set("Dry run of " + workspace.plan().name());
         DryRun.Options options = DryRun.Options.all().withBatchOrder(groupByReferences.get() ? DryRun.BatchOrder.REFERENCES
                 : DryRun.BatchOrder.PARTITION);
@@ -199,6 +215,7 @@ public final class DryRunViewModel {
                 .onSuccess(result -> {
                     progress.set(1);
                     fieldsNotFound.set(fieldsNotFoundText(result.fieldsNotFound()));
+                    unindexedForeignKeys.set(unindexedForeignKeysText(result.unindexedForeignKeys()));
                     progressText.set(String.format("Dry run %d: %s users, %s legacy → %s planned rows, %s findings, %.1f s"
                                     + " (%s rows/s); target tables untouched", result.runId(), Formats.count(result.users()),
                             Formats.count(result.legacyRows()), Formats.count(result.plannedRows()), Formats.count(result.findingCount()),

@@ -17,6 +17,9 @@ create table personas (
     created_at timestamptz not null
 );
 create index personas_user on personas (user_id);
+-- every foreign key gets an index on its referencing column: deleting a referenced row (a rollback,
+-- or the app) otherwise scans the whole referencing table once per row
+create index personas_org on personas (org_id);
 
 create table contents (
     id         uuid primary key,
@@ -29,6 +32,7 @@ create table contents (
     updated_at timestamptz
 );
 create index contents_user on contents (user_id);
+create index contents_persona on contents (persona_id);
 
 create table accounts (
     id           uuid primary key,
@@ -49,6 +53,7 @@ create table leads (
     score      int
 );
 create index leads_user on leads (user_id);
+create index leads_account on leads (account_id);
 
 -- "references" is a reserved word: every statement has to quote it.
 create table "references" (
@@ -70,3 +75,4 @@ create table inbox_items (
     received_at timestamptz not null
 );
 create index inbox_items_user on inbox_items (user_id);
+create index inbox_items_lead on inbox_items (lead_id);

@@ -28,6 +28,10 @@ create table accounts (
     expires_at          timestamptz,
     unique (provider, provider_account_id)
 );
+-- every foreign key gets an index starting with its referencing column (a unique key starting with
+-- it serves too): deleting a referenced row (a rollback, or the app) otherwise scans the whole
+-- referencing table once per row
+create index accounts_user on accounts (user_id);
 
 create table skill_definitions (
     id         uuid primary key,
@@ -58,6 +62,7 @@ create table user_skills (
     unlocked_at timestamptz,
     unique (user_id, skill_id)
 );
+create index user_skills_skill on user_skills (skill_id);
 
 create table user_achievements (
     id             uuid primary key,
@@ -66,6 +71,7 @@ create table user_achievements (
     earned_at      timestamptz not null,
     unique (user_id, achievement_id)
 );
+create index user_achievements_achievement on user_achievements (achievement_id);
 
 -- D1's user_wallet held progress and money together; the new schema keeps them apart.
 create table user_progress (
@@ -103,6 +109,7 @@ create table habit_logs (
     created_at timestamptz,
     unique (habit_id, logged_on)
 );
+create index habit_logs_user on habit_logs (user_id);
 
 create table goals (
     id          uuid primary key,

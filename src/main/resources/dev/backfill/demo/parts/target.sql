@@ -38,3 +38,6 @@ create table part_relationships_v2 (
     created_at  timestamptz,
     unique (part_a_id, part_b_id, type)
 );
+-- part_a_id is served by the unique key above; without this index every part a rollback (or the
+-- app) deletes costs a full scan of part_relationships_v2 for the part_b_id foreign key.
+create index part_relationships_v2_part_b on part_relationships_v2 (part_b_id);
