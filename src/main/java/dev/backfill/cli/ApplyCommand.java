@@ -33,7 +33,7 @@ final class ApplyCommand extends BackfillCommand {
         boolean next;
     }
 
-    @CommandLine.Option(names = "--chunk", paramLabel = "USERS", defaultValue = "100",
+    @CommandLine.Option(names = "--chunk", paramLabel = "USERS", defaultValue = "" + Apply.DEFAULT_CHUNK_USERS,
             description = "Users committed together (default ${DEFAULT-VALUE}); a failing user is isolated and failed alone.")
     int chunk;
 

@@ -2,6 +2,7 @@ package dev.backfill.cli;
 
 import dev.backfill.bench.Benchmark;
 import dev.backfill.demo.DemoScenario;
+import dev.backfill.engine.Apply;
 import dev.backfill.demo.DemoScenarios;
 import dev.backfill.demo.RecipesScenario;
 import dev.backfill.errors.InvalidInputException;
@@ -31,7 +32,7 @@ final class BenchCommand extends BackfillCommand {
             description = "Users per batch for the apply part (default ${DEFAULT-VALUE}).")
     int batchUsers;
 
-    @CommandLine.Option(names = "--chunk", defaultValue = "500", paramLabel = "USERS",
+    @CommandLine.Option(names = "--chunk", defaultValue = "" + Apply.DEFAULT_CHUNK_USERS, paramLabel = "USERS",
             description = "Users committed together during apply (default ${DEFAULT-VALUE}).")
     int chunk;
 

