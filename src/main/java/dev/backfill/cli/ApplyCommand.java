@@ -4,6 +4,8 @@ import dev.backfill.engine.Apply;
 import dev.backfill.engine.ApplyListener;
 import dev.backfill.engine.Progress;
 import dev.backfill.engine.Workspace;
+import dev.backfill.lifecycle.Decision;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,6 +33,10 @@ final class ApplyCommand extends BackfillCommand {
 
         @CommandLine.Option(names = "--next", description = "The next approved batch (or the one left mid-apply).")
         boolean next;
+
+        @CommandLine.Option(names = "--all", description = "Every approved batch in queue order, one after another; stops after a"
+                + " batch that holds users back or is paused.")
+        boolean all;
     }
 
     @CommandLine.Option(names = "--chunk", paramLabel = "USERS", defaultValue = "" + Apply.DEFAULT_CHUNK_USERS,
@@ -71,6 +77,9 @@ final class ApplyCommand extends BackfillCommand {
                 }
             };
             try {
+                if (which.all) {
+                    return reportAll(apply, apply.applyAll(listener, pause), failed.get());
+                }
                 Apply.Result result = which.batch != null ? apply.apply(which.batch, listener, pause) : apply.applyNext(listener, pause);
                 return report(result, failed.get());
             } finally {
@@ -85,6 +94,27 @@ final class ApplyCommand extends BackfillCommand {
                 err().flush();
             }
         }
+    }
+
+    private int reportAll(Apply apply, List<Apply.Result> results, int failed) throws java.sql.SQLException {
+        for (Apply.Result result : results) {
+            report(result, 0);
+        }
+        Apply.Result last = results.get(results.size() - 1);
+        long rows = results.stream().mapToLong(Apply.Result::rows).sum();
+        double seconds = results.stream().mapToDouble(Apply.Result::seconds).sum();
+        out().printf("Applied %d batch(es), %,d rows in %.1f s.", results.size(), rows, seconds);
+        if (last.paused()) {
+            out().printf(" Stopped: batch %d is paused; 'backfill apply %s --all' resumes it and goes on.%n", last.batch(), plan.file);
+        } else if (last.heldBack() > 0) {
+            out().printf(" Stopped after batch %d: it held %d user(s) back; look at them before going on.%n", last.batch(), last.heldBack());
+        } else {
+            Decision next = apply.nextAfterAll();
+            out().printf(" No approved batch is left: %s%n", next.allowed() ? "batch " + next.batch().number() + " is next."
+                    : next.refusal().replace(" PLAN", " " + plan.file));
+            next.hints().stream().findFirst().ifPresent(hint -> out().printf("Next: %s%n", hint.replace(" PLAN", " " + plan.file)));
+        }
+        return failed > 0 ? ExitCodes.FINDINGS : ExitCodes.OK;
     }
 
     private int report(Apply.Result result, int failed) {

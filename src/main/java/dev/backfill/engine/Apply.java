@@ -11,6 +11,7 @@ import dev.backfill.db.Retry;
 import dev.backfill.db.Transactions;
 import dev.backfill.lifecycle.BatchEvent;
 import dev.backfill.lifecycle.BatchState;
+import dev.backfill.lifecycle.Decision;
 import dev.backfill.lifecycle.BatchView;
 import dev.backfill.lifecycle.RunKind;
 import dev.backfill.lifecycle.RunStatus;
@@ -129,6 +130,41 @@ public final class Apply {
     public Result applyNext(ApplyListener listener, PauseSignal pause) throws SQLException {
         BatchView next = control.queue().applyNext().orRefuse().get(0);
         return apply(next.number(), listener, pause);
+    }
+
+    /**
+     * Applies every approved batch in queue order, one after another. Stops after a batch that ends
+     * with users held back or paused (the operator looks before going on), and when no approved batch is
+     * left (the decision that says so is the last element's successor: {@link #nextAfterAll()}).
+     * Refuses as {@code apply --next} does when there is nothing to apply at all.
+     */
+    public List<Result> applyAll(ApplyListener listener, PauseSignal pause) throws SQLException {
+        return applyAll(listener, pause, result -> { });
+    }
+
+    /** {@link #applyAll(ApplyListener, PauseSignal)}, telling {@code afterEach} as each batch ends (a screen refreshes its queue). */
+    public List<Result> applyAll(ApplyListener listener, PauseSignal pause, java.util.function.Consumer<Result> afterEach) throws SQLException {
+        List<Result> results = new ArrayList<>();
+        while (true) {
+            Decision next = control.queue().applyNext();
+            if (!next.allowed()) {
+                if (results.isEmpty()) {
+                    next.orRefuse();
+                }
+                return results;
+            }
+            Result result = apply(next.batch().number(), listener, pause);
+            results.add(result);
+            afterEach.accept(result);
+            if (result.nothingToDo() || result.paused() || result.heldBack() > 0 || result.state() != BatchState.APPLIED) {
+                return results;
+            }
+        }
+    }
+
+    /** Why {@link #applyAll} stopped when it ran out of approved batches: the queue's word, with its hints. */
+    public Decision nextAfterAll() throws SQLException {
+        return control.queue().applyNext();
     }
 
     public Result apply(int batchNo, ApplyListener listener, PauseSignal pause) throws SQLException {

@@ -37,6 +37,8 @@ public final class BatchesView {
     @FXML
     private Button apply;
     @FXML
+    private Button applyAll;
+    @FXML
     private Button pause;
     @FXML
     private Button rollback;
@@ -117,6 +119,7 @@ public final class BatchesView {
         approveSelected.disableProperty().bind(model.approveSelectedAllowed().not());
         apply.disableProperty().bind(model.applyAllowed().not());
         apply.textProperty().bind(Bindings.when(model.resumes()).then("Resume").otherwise("Apply approved batch"));
+        applyAll.disableProperty().bind(model.applyAllowed().not());
         rollback.disableProperty().bind(model.rollbackSelectedAllowed().not());
         pause.disableProperty().bind(model.applyingProperty().not().or(model.pausingProperty()));
         applyBar.progressProperty().bind(model.progressProperty());
@@ -187,6 +190,11 @@ public final class BatchesView {
     @FXML
     private void onApply() {
         model.apply();
+    }
+
+    @FXML
+    private void onApplyAll() {
+        model.applyAll();
     }
 
     @FXML

@@ -261,6 +261,15 @@ public final class BatchesViewModel {
 
     /** Applies the next approved batch, or resumes the one left mid-apply. */
     public void apply() {
+        apply(false);
+    }
+
+    /** Applies every approved batch in queue order; stops after a batch that holds users back or is paused. */
+    public void applyAll() {
+        apply(true);
+    }
+
+    private void apply(boolean all) {
         Workspace workspace = state.workspace();
         if (workspace == null || applying.get()) {
             return;
@@ -271,10 +280,10 @@ public final class BatchesViewModel {
         progress.set(-1);
         progressText.set("Starting…");
         state.runningApplyProperty().set(pause);
-        state.activityProperty().set("Applying a batch of " + workspace.plan().name());
-        line("Apply started", false);
-        state.executor().execute(BackgroundTask.<Apply.Result>of("apply", (report, cancelled) ->
-                        new Apply(workspace).applyNext(new ApplyListener() {
+        state.activityProperty().set((all ? "Applying every approved batch of " : "Applying a batch of ") + workspace.plan().name());
+        line(all ? "Apply of every approved batch started" : "Apply started", false);
+        state.executor().execute(BackgroundTask.<List<Apply.Result>>of("apply", (report, cancelled) -> {
+                    ApplyListener listener = new ApplyListener() {
                             @Override
                             public void onProgress(Progress p) {
                                 report.accept(p);
@@ -290,23 +299,28 @@ public final class BatchesViewModel {
                             public void onNote(String message) {
                                 state.executor().onUiThread(() -> line(message, false));
                             }
-                        }, pause))
+                        };
+                    Apply apply = new Apply(workspace);
+                    if (!all) {
+                        return List.of(apply.applyNext(listener, pause));
+                    }
+                    // each batch's end shows in the queue at once, not only when the last one is done
+                    return apply.applyAll(listener, pause, result -> state.executor().onUiThread(() -> {
+                        line(summary(result), result.heldBack() > 0);
+                        state.dataChanged();
+                    }));
+                })
                 .onProgress(p -> {
                     progress.set(p.fraction());
                     progressText.set(Formats.progress(p));
                     state.activityProperty().set(p.phase() + ": " + p.usersDone() + " / " + p.usersTotal() + " users");
                 })
-                .onSuccess(result -> {
-                    progress.set(result.paused() ? progress.get() : 1);
-                    String text = result.nothingToDo() ? "Batch " + result.batch() + " was already applied; nothing to do."
-                            : String.format("Batch %d %s: %d applied, %d failed, %d with changed source, %d with changed target rows;"
-                                    + " %s rows in %.1f s (%s rows/s)",
-                            result.batch(), result.paused() ? "paused (Resume continues it)" : "is " + result.state().name().replace('_', ' '),
-                            result.applied(), result.failed(), result.sourceChanged(), result.targetChanged(), Formats.count(result.rows()),
-                            result.seconds(), Formats.count((long) result.rowsPerSecond()))
-                            + result.referencesNote().map(note -> ". " + note).orElse("");
+                .onSuccess(results -> {
+                    Apply.Result last = results.get(results.size() - 1);
+                    progress.set(last.paused() ? progress.get() : 1);
+                    String text = all ? allSummary(results) : summary(last);
                     progressText.set(text);
-                    line(text, result.heldBack() > 0);
+                    line(text, results.stream().anyMatch(r -> r.heldBack() > 0));
                 })
                 .onFailure(error -> {
                     progressText.set("Apply stopped: " + Errors.describe(error));
@@ -320,6 +334,26 @@ public final class BatchesViewModel {
                     state.activityProperty().set("");
                     state.dataChanged();
                 }));
+    }
+
+    private static String summary(Apply.Result result) {
+        return result.nothingToDo() ? "Batch " + result.batch() + " was already applied; nothing to do."
+                : String.format("Batch %d %s: %d applied, %d failed, %d with changed source, %d with changed target rows;"
+                        + " %s rows in %.1f s (%s rows/s)",
+                result.batch(), result.paused() ? "paused (Resume continues it)" : "is " + result.state().name().replace('_', ' '),
+                result.applied(), result.failed(), result.sourceChanged(), result.targetChanged(), Formats.count(result.rows()),
+                result.seconds(), Formats.count((long) result.rowsPerSecond()))
+                + result.referencesNote().map(note -> ". " + note).orElse("");
+    }
+
+    private static String allSummary(List<Apply.Result> results) {
+        Apply.Result last = results.get(results.size() - 1);
+        String stop = last.paused() ? "; batch " + last.batch() + " is paused (Resume continues it)"
+                : last.heldBack() > 0 ? "; stopped after batch " + last.batch() + ", which held " + last.heldBack() + " user(s) back"
+                : "; no approved batch is left";
+        return String.format("Applied %d batch(es), %s rows in %.1f s%s", results.size(),
+                Formats.count(results.stream().mapToLong(Apply.Result::rows).sum()), results.stream().mapToDouble(Apply.Result::seconds).sum(),
+                stop);
     }
 
     /** Finishes the users being written, then stops; the batch stays resumable. */
