@@ -15,8 +15,8 @@ import java.util.List;
 import picocli.CommandLine;
 
 @CommandLine.Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure the engine on a generated demo at scale, against a plain server-side COPY of the same rows",
-                "into the same target tables, in the same run. Run with -Xmx512m to hold it to the memory goal."},
+        description = {"Measure the engine on a generated demo at scale, against a plain server-side COPY of the same rows"
+                + " into the same target tables, in the same run. Run with -Xmx512m to hold it to the memory goal."},
         footer = ExitCodes.HELP)
 final class BenchCommand extends BackfillCommand {
 

@@ -13,8 +13,8 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 
 @CommandLine.Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Start the built-in demo: an embedded PostgreSQL (from a Maven artifact) with generated legacy data,",
-                "messy cases planted, the empty target schema, and the plan that migrates one into the other."},
+        description = {"Start the built-in demo: an embedded PostgreSQL (from a Maven artifact) with generated legacy data"
+                + " with messy cases planted, the empty target schema, and the plan that migrates one into the other."},
         footer = ExitCodes.HELP)
 final class DemoCommand extends BackfillCommand {
 
@@ -32,8 +32,8 @@ final class DemoCommand extends BackfillCommand {
     @CommandLine.Option(names = "--keep-running", description = "Keep the database running and print its JDBC URL until Ctrl-C.")
     boolean keepRunning;
 
-    @CommandLine.Option(names = "--reset", description = {"Start over even if batches were applied in this folder's demo:",
-            "its databases are dropped with everything applied, approved and recorded in them."})
+    @CommandLine.Option(names = "--reset", description = {"Start over even if batches were applied in this folder's demo:"
+            + " its databases are dropped with everything applied, approved and recorded in them."})
     boolean reset;
 
     static final class Names implements Iterable<String> {

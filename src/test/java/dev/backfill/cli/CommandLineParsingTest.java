@@ -52,6 +52,7 @@ class CommandLineParsingTest {
         int exit = commandLine.execute("apply", "parts.plan.yaml", "--batches", "4");
 
         assertThat(exit).isEqualTo(ExitCodes.BAD_PLAN);
-        assertThat(err.toString()).contains("Unknown options: '--batches', '4'").contains("See 'backfill apply --help'.");
+        assertThat(err.toString()).contains("'--batches' is not an option of 'backfill apply'. Did you mean '--batch'?")
+                .contains("See 'backfill apply --help'.");
     }
 }
