@@ -22,11 +22,15 @@ final class ConsoleProgress implements ProgressListener {
             return;
         }
         lastPrinted = now;
-        StringBuilder line = new StringBuilder(p.phase()).append(": ").append(String.format("%,d", p.usersDone()));
-        if (p.usersTotal() > 0) {
-            line.append(" / ").append(String.format("%,d", p.usersTotal()));
+        StringBuilder line = new StringBuilder(p.phase()).append(": ");
+        if (p.countsUsers()) {
+            line.append(String.format("%,d", p.usersDone()));
+            if (p.usersTotal() > 0) {
+                line.append(" / ").append(String.format("%,d", p.usersTotal()));
+            }
+            line.append(" users, ");
         }
-        line.append(" users, ").append(String.format("%,d", p.rowsDone())).append(" rows, ")
+        line.append(String.format("%,d", p.rowsDone())).append(" rows, ")
                 .append(String.format("%,.0f", p.rowsPerSecond())).append(" rows/s");
         if (p.eta() != null && !done) {
             line.append(", about ").append(format(p.eta())).append(" left");

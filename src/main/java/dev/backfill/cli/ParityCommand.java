@@ -36,11 +36,13 @@ final class ParityCommand extends BackfillCommand {
             ParityReport report = parity.compute();
             out().printf("Parity of plan '%s': %s (%,d of %,d users migrated; computed in %.2f s)%n", workspace.plan().name(),
                     report.overall(), report.users().migrated(), report.users().total(), report.seconds());
-            out().printf("%-9s %-20s %10s %10s %10s %10s %10s %10s%n", "status", "entity", "legacy", "planned", "written", "in target",
-                    "waiting", "mismatch");
+            // the entity column is as wide as the longest name, so the numbers stay in their columns
+            String entityWidth = "%-" + Math.max(20, report.entities().stream().mapToInt(e -> e.entity().length()).max().orElse(0)) + "s";
+            out().printf("%-9s " + entityWidth + " %10s %10s %10s %10s %10s %10s%n", "status", "entity", "legacy", "planned", "written",
+                    "in target", "waiting", "mismatch");
             for (EntityParity e : report.entities()) {
-                out().printf("%-9s %-20s %,10d %,10d %,10d %,10d %,10d %,10d%n", e.status(), e.entity(), e.legacyRows(), e.plannedRows(),
-                        e.writtenRows(), e.targetRows(), e.waitingRows(), e.usersMismatched());
+                out().printf("%-9s " + entityWidth + " %,10d %,10d %,10d %,10d %,10d %,10d%n", e.status(), e.entity(), e.legacyRows(),
+                        e.plannedRows(), e.writtenRows(), e.targetRows(), e.waitingRows(), e.usersMismatched());
                 if (!e.mismatchedSample().isEmpty()) {
                     out().println("          users with differing rows: " + String.join(", ", e.mismatchedSample()));
                 }

@@ -44,8 +44,10 @@ final class RollbackCommand extends BackfillCommand {
             Rollback rollback = new Rollback(workspace);
             Rollback.Preview preview = rollback.preview(batch);
             out().printf("Rolling back batch %d (%s, %d migrated user(s)) would:%n", batch, preview.state(), preview.users());
+            int width = preview.changes().stream().mapToInt(change -> change.label(preview.changes()).length()).max().orElse(0);
             for (RollbackStore.TableChange change : preview.changes()) {
-                out().printf("  %-28s delete %,d row(s), restore %,d row(s)%n", change.table(), change.rowsToDelete(), change.rowsToRestore());
+                out().printf("  %-" + Math.max(28, width) + "s delete %,d row(s), restore %,d row(s)%n", change.label(preview.changes()),
+                        change.rowsToDelete(), change.rowsToRestore());
             }
             if (!preview.allowed()) {
                 preview.blockers().forEach((b, reason) -> out().printf("  blocked by batch %d: %s%n", b, reason));

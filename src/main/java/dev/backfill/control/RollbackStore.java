@@ -26,7 +26,12 @@ import java.util.Map;
  */
 public final class RollbackStore {
     /** What a rollback will do (or did) to one target table. */
-    public record TableChange(String entity, String table, int rowsToDelete, int rowsToRestore) {}
+    public record TableChange(String entity, String table, int rowsToDelete, int rowsToRestore) {
+        /** The table, or "table (entity)" when other entities among {@code all} write the same table. */
+        public String label(List<TableChange> all) {
+            return all.stream().filter(other -> other.table().equals(table)).count() > 1 ? table + " (" + entity + ")" : table;
+        }
+    }
 
     /**
      * A row the batch wrote that is not as apply left it: the live app changed it (these columns) or

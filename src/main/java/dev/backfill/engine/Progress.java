@@ -9,6 +9,11 @@ import java.time.Duration;
  */
 public record Progress(String phase, long usersDone, long usersTotal, long rowsDone, double rowsPerSecond, Duration eta) {
 
+    /** Whether this operation goes user by user (a rollback goes table by table and counts rows only). */
+    public boolean countsUsers() {
+        return usersTotal >= 0 || usersDone > 0;
+    }
+
     public double fraction() {
         return usersTotal <= 0 ? -1 : Math.min(1.0, (double) usersDone / usersTotal);
     }

@@ -189,9 +189,10 @@ public final class Rollback {
         List<Long> dependants = store.dependants(connection, batchNo, kept);
         List<Entity> reverse = reversedEntities();
         int done = 0;
+        long rows = 0;
         for (Entity entity : reverse) {
             try {
-                store.deleteInserted(connection, batchNo, dependants, entity, shape, kept);
+                rows += store.deleteInserted(connection, batchNo, dependants, entity, shape, kept);
                 store.restoreUpdated(connection, batchNo, entity, shape, kept);
             } catch (SQLException e) {
                 if ("23503".equals(e.getSQLState())) {
@@ -201,7 +202,8 @@ public final class Rollback {
                 }
                 throw e;
             }
-            progress.onProgress(Progress.of("Rolling back batch " + batchNo, ++done, reverse.size(), 0, start));
+            progress.onProgress(Progress.of("Rolling back batch " + batchNo + ", table " + ++done + " of " + reverse.size() + " ("
+                    + entity.into() + ")", 0, -1, rows, start));
         }
         int users = store.finish(connection, runId, batchNo, kept);
         store.returnToWaiting(connection, runId, dependants);

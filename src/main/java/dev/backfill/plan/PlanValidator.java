@@ -161,7 +161,8 @@ final class PlanValidator {
             errors.add(new PlanError(from.at(), "'document' reads a JSON-lines source; this plan's source is "
                     + source.describe() + ": use table or query"));
         }
-        if (!entity.shared() && from.partition() == null) {
+        // without the plan's own partition (its missing or misspelt key is reported once), each entity would repeat it
+        if (!entity.shared() && from.partition() == null && draft.partition() != null) {
             errors.add(new PlanError(from.at(), "no partition: set the plan's 'partition' or this source's 'partition'"));
         }
         if (!documents && from.partition() != null && !isSimpleName(from.partition())) {

@@ -29,6 +29,8 @@ final class YamlFields {
 
     private final Map<String, Node> values = new LinkedHashMap<>();
     private final Map<String, Location> locations = new LinkedHashMap<>();
+    /** Allowed keys an unknown key of this mapping looks like a misspelling of: already reported with that key's name. */
+    private final java.util.Set<String> misspelt = new java.util.HashSet<>();
     private final Location at;
     private final List<PlanError> errors;
 
@@ -56,6 +58,7 @@ final class YamlFields {
             if (!allowed.isEmpty() && !allowed.contains(key)) {
                 errors.add(new PlanError(keyAt, "unknown key '" + key + "'" + suggestion(key, allowed)
                         + "; allowed here: " + String.join(", ", allowed)));
+                closest(key, allowed).ifPresent(fields.misspelt::add);
                 continue;
             }
             if (fields.values.containsKey(key)) {
@@ -96,7 +99,9 @@ final class YamlFields {
     /** A required plain value. Reports and returns null when absent or not a scalar. */
     String requireText(String key) {
         if (!has(key)) {
-            errors.add(new PlanError(at, "missing required key '" + key + "'"));
+            if (!misspelt.contains(key)) { // a misspelt key already said "did you mean"
+                errors.add(new PlanError(at, "missing required key '" + key + "'"));
+            }
             return null;
         }
         return text(key);
@@ -242,11 +247,13 @@ final class YamlFields {
     }
 
     static String suggestion(String given, List<String> candidates) {
+        return closest(given, candidates).map(best -> " (did you mean '" + best + "'?)").orElse("");
+    }
+
+    private static java.util.Optional<String> closest(String given, List<String> candidates) {
         return candidates.stream()
                 .min(Comparator.comparingInt(c -> editDistance(given, c)))
-                .filter(best -> editDistance(given, best) <= Math.max(2, given.length() / 3))
-                .map(best -> " (did you mean '" + best + "'?)")
-                .orElse("");
+                .filter(best -> editDistance(given, best) <= Math.max(2, given.length() / 3));
     }
 
     static int editDistance(String a, String b) {

@@ -39,6 +39,33 @@ class PlanLoaderTest {
     }
 
     @Test
+    void aMisspeltPartitionIsOneErrorNotOneMorePerEntity() {
+        List<PlanError> errors = errors("""
+                version: 1
+                plan: ifs
+                source: { jdbc: "jdbc:postgresql://localhost/legacy" }
+                target: { jdbc: "jdbc:postgresql://localhost/app" }
+                partiton: user_id
+                entities:
+                  - name: parts
+                    from: { table: parts }
+                    into: parts_v2
+                    key: [name]
+                    columns:
+                      name: name
+                  - name: sessions
+                    from: { table: sessions }
+                    into: sessions_v2
+                    key: [name]
+                    columns:
+                      name: name
+                """);
+
+        assertThat(errors).hasSize(1);
+        assertError(errors.get(0), 5, "partiton", "unknown key 'partiton'", "(did you mean 'partition'?)");
+    }
+
+    @Test
     void columnWithTwoValueSourcesIsMappedTwice() {
         List<PlanError> errors = errors("""
                 version: 1

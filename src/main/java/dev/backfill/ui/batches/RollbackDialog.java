@@ -92,7 +92,7 @@ final class RollbackDialog {
         TableView<RollbackStore.TableChange> table = new TableView<>(FXCollections.observableArrayList(changes));
         table.setId("rollbackChanges");
         TableColumn<RollbackStore.TableChange, String> name = new TableColumn<>("Table");
-        name.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().table()));
+        name.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().label(changes)));
         name.setPrefWidth(260);
         TableColumn<RollbackStore.TableChange, Number> delete = new TableColumn<>("Rows deleted");
         delete.setCellValueFactory(c -> new SimpleIntegerProperty(c.getValue().rowsToDelete()));

@@ -30,11 +30,15 @@ public final class Formats {
 
     /** "Mapping users: 12,000 / 100,000 users · 85,000 rows/s · about 0:42 min left" */
     public static String progress(Progress p) {
-        StringBuilder text = new StringBuilder(p.phase()).append(": ").append(count(p.usersDone()));
-        if (p.usersTotal() > 0) {
-            text.append(" / ").append(count(p.usersTotal()));
+        StringBuilder text = new StringBuilder(p.phase()).append(": ");
+        if (p.countsUsers()) {
+            text.append(count(p.usersDone()));
+            if (p.usersTotal() > 0) {
+                text.append(" / ").append(count(p.usersTotal()));
+            }
+            text.append(" users · ");
         }
-        text.append(" users · ").append(count(p.rowsDone())).append(" rows · ").append(count((long) p.rowsPerSecond())).append(" rows/s");
+        text.append(count(p.rowsDone())).append(" rows · ").append(count((long) p.rowsPerSecond())).append(" rows/s");
         if (p.eta() != null && p.usersDone() < p.usersTotal()) {
             text.append(" · about ").append(duration(p.eta())).append(" left");
         }
