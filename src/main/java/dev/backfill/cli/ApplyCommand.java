@@ -96,7 +96,7 @@ final class ApplyCommand extends BackfillCommand {
         }
     }
 
-    private int reportAll(Apply apply, List<Apply.Result> results, int failed) throws java.sql.SQLException {
+    private int reportAll(Apply apply, List<Apply.Result> results, int failed) throws Exception {
         for (Apply.Result result : results) {
             report(result, 0);
         }
