@@ -92,7 +92,7 @@ public final class UserStore {
         try {
             JsonNode node = Json.parse(json);
             Map<String, Integer> kinds = new LinkedHashMap<>();
-            node.fields().forEachRemaining(e -> kinds.put(e.getKey(), e.getValue().asInt()));
+            node.properties().iterator().forEachRemaining(e -> kinds.put(e.getKey(), e.getValue().asInt()));
             return kinds;
         } catch (JsonProcessingException e) {
             throw new SQLException("a user's finding counts are not JSON: " + e.getMessage(), e);

@@ -2,7 +2,6 @@ package dev.backfill.demo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.backfill.mapping.FindingKind;
 import java.io.BufferedWriter;
@@ -51,7 +50,7 @@ public final class JobsScenario implements DemoScenario {
     private static final String[] GENRES = {"Fantasy", "sci-fi", "Literary", "MYSTERY", "romance"};
     private static final String[] MODELS = {"gpt-4o", "claude-3-5-sonnet", "gpt-4o-mini"};
     private static final Instant START = Instant.parse("2024-03-01T08:00:00Z");
-    private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
+    private static final com.fasterxml.jackson.databind.node.JsonNodeFactory NODES = dev.backfill.mapping.Json.NODES;
     private static final ObjectMapper WRITER = new ObjectMapper();
 
     @Override

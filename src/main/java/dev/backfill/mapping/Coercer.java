@@ -535,7 +535,7 @@ public final class Coercer {
                     + " the limit of this tool", true);
         }
         if (node.isObject()) {
-            var fields = node.fields();
+            var fields = node.properties().iterator();
             while (fields.hasNext()) {
                 var field = fields.next();
                 Invalid problem = textProblem(field.getKey(), nulEscaped);

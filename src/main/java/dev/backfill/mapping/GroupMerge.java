@@ -78,7 +78,7 @@ final class GroupMerge {
     private static JsonNode mergeInto(JsonNode base, JsonNode later, String path, Conflicts conflicts) {
         if (base.isObject() && later.isObject()) {
             ObjectNode out = ((ObjectNode) base).deepCopy();
-            Iterator<Map.Entry<String, JsonNode>> fields = later.fields();
+            Iterator<Map.Entry<String, JsonNode>> fields = later.properties().iterator();
             while (fields.hasNext()) {
                 Map.Entry<String, JsonNode> field = fields.next();
                 String childPath = path.isEmpty() ? field.getKey() : path + "." + field.getKey();

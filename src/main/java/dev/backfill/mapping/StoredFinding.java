@@ -68,7 +68,7 @@ public final class StoredFinding {
             return copy == null ? node : copy;
         }
         ObjectNode copy = null;
-        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+        Iterator<Map.Entry<String, JsonNode>> fields = node.properties().iterator();
         List<Map.Entry<String, JsonNode>> seen = new ArrayList<>();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> field = fields.next();

@@ -143,7 +143,7 @@ final class UnmappedFields {
         if (!node.isObject()) {
             return;
         }
-        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+        Iterator<Map.Entry<String, JsonNode>> fields = node.properties().iterator();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> field = fields.next();
             List<FieldPath.Segment> path = append(at, new FieldPath.Field(field.getKey()));

@@ -374,7 +374,7 @@ public final class UserMapping {
             ObjectNode kept = best;
             List<String> dropped = streamRows.stream().filter(r -> r != kept).map(UserMapping::rowId).toList();
             findings.add(new Finding(user, entity.name(), FindingKind.SUPERSEDED_ROW, field,
-                    streamRows.stream().filter(r -> r != kept).map(r -> (JsonNode) r.path(field)).toList(), kept.path(field),
+                    streamRows.stream().filter(r -> r != kept).<JsonNode>map(r -> r.path(field)).toList(), kept.path(field),
                     dropped, "this user has " + streamRows.size() + " rows in " + entity.from().label() + "; the latest ("
                     + field + " " + Coercer.show(kept.path(field)) + ", id " + rowId(kept) + ") is migrated, the "
                     + dropped.size() + " older one(s) (" + String.join(", ", dropped) + ") are not"));

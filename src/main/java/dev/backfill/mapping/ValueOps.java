@@ -73,7 +73,7 @@ final class ValueOps {
     static JsonNode sortKeys(JsonNode node) {
         if (node.isObject()) {
             TreeMap<String, JsonNode> sorted = new TreeMap<>();
-            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+            Iterator<Map.Entry<String, JsonNode>> fields = node.properties().iterator();
             fields.forEachRemaining(e -> sorted.put(e.getKey(), sortKeys(e.getValue())));
             ObjectNode out = Json.NODES.objectNode();
             sorted.forEach(out::set);

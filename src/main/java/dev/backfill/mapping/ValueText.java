@@ -186,7 +186,7 @@ public final class ValueText {
     private static void appendJsonb(StringBuilder out, JsonNode node) {
         if (node.isObject()) {
             List<Map.Entry<String, JsonNode>> fields = new ArrayList<>();
-            Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+            Iterator<Map.Entry<String, JsonNode>> it = node.properties().iterator();
             it.forEachRemaining(fields::add);
             fields.sort((a, b) -> compareJsonbKeys(a.getKey(), b.getKey()));
             out.append('{');

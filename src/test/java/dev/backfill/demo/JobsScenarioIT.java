@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.backfill.lifecycle.BatchState;
 import dev.backfill.control.BatchStore;
@@ -64,7 +63,7 @@ class JobsScenarioIT {
     private static final String PLAN = JobsScenario.PLAN_NAME;
     private static final JobsScenario SCENARIO = new JobsScenario();
     private static final ObjectMapper JSON = JsonMapper.builder().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true)).build();
+            .nodeFactory(dev.backfill.mapping.Json.NODES).build();
     /** Every spelling of a status in the file, and the status the new table must hold. */
     private static final Map<String, String> STATUS = Map.of("queued", "queued", "In Progress", "in_progress",
             "IN_PROGRESS", "in_progress", "inProgress", "in_progress", "COMPLETED", "completed", "completed", "completed",
@@ -327,7 +326,7 @@ class JobsScenarioIT {
         }
         if (node.isObject()) {
             ObjectNode out = JSON.createObjectNode();
-            node.fields().forEachRemaining(e -> out.set(e.getKey(), plain(e.getValue())));
+            node.properties().iterator().forEachRemaining(e -> out.set(e.getKey(), plain(e.getValue())));
             return out;
         }
         if (node.isArray()) {

@@ -74,7 +74,7 @@ class ReportsGoldenIT {
     private static JsonNode normalized(JsonNode node) {
         if (node instanceof ObjectNode object) {
             TreeMap<String, JsonNode> fields = new TreeMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = object.properties().iterator(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> field = it.next();
                 fields.put(field.getKey(), VOLATILE.contains(field.getKey()) && !field.getValue().isNull()
                         ? Json.NODES.textNode("~") : normalized(field.getValue()));

@@ -66,7 +66,8 @@ class WorkbenchFlowIT {
 
     @Test
     void aDbaAndAnOperatorGoFromTheDemoToARollback(FxRobot robot) throws Exception {
-        robot.interact(() -> robot.lookup("#demoUsers").queryAs(Spinner.class).getValueFactory().setValue(30));
+        Spinner<Integer> demoUsers = robot.lookup("#demoUsers").query();
+        robot.interact(() -> demoUsers.getValueFactory().setValue(30));
         robot.clickOn("Start the demo");
         waitFor(() -> state.workspace() != null && robot.lookup("#" + MainWindow.TABS_ID).tryQuery().isPresent(), 60);
         assertThat(robot.lookup("#" + MainWindow.TABS_ID).queryAs(TabPane.class).getSelectionModel().getSelectedItem().getText())
@@ -79,7 +80,8 @@ class WorkbenchFlowIT {
 
         @SuppressWarnings("unchecked")
         TableView<UserView> users = robot.lookup("#userTable").queryAs(TableView.class);
-        robot.interact(() -> robot.lookup("#kindFilter").queryAs(ChoiceBox.class).setValue("DUPLICATE_KEY"));
+        ChoiceBox<String> kindFilter = robot.lookup("#kindFilter").query();
+        robot.interact(() -> kindFilter.setValue("DUPLICATE_KEY"));
         waitFor(() -> users.getItems().size() == 2, 10);
         UserView duplicate = users.getItems().stream().filter(u -> u.findingKinds().size() == 1).findFirst().orElseThrow();
         robot.interact(() -> users.getSelectionModel().select(duplicate));
@@ -116,7 +118,8 @@ class WorkbenchFlowIT {
         robot.clickOn("Batches");
         robot.clickOn("Approve next batch…");
         waitFor(() -> robot.lookup("#approvalUsers").tryQuery().isPresent(), 20);
-        assertThat(robot.lookup("#approvalUsers").queryAs(TableView.class).getItems()).hasSize(10);
+        TableView<?> approvalUsers = robot.lookup("#approvalUsers").query();
+        assertThat(approvalUsers.getItems()).hasSize(10);
         robot.clickOn("Approve batch");
         @SuppressWarnings("unchecked")
         TableView<BatchView> batches = robot.lookup("#batches").queryAs(TableView.class);
@@ -125,7 +128,7 @@ class WorkbenchFlowIT {
         waitFor(() -> state(batches, 1).equals("APPLIED"), 60);
 
         robot.clickOn("Dry run");
-        robot.interact(() -> robot.lookup("#kindFilter").queryAs(ChoiceBox.class).setValue("any"));
+        robot.interact(() -> kindFilter.setValue("any"));
         UserView applied = users.getItems().stream().filter(u -> u.batch() != null && u.batch() == 1).findFirst().orElseThrow();
         robot.interact(() -> users.getSelectionModel().select(applied));
         Label parity = robot.lookup("#userParity").queryAs(Label.class);
