@@ -77,6 +77,8 @@ class WorkbenchFlowIT {
         Label progress = robot.lookup("#dryRunProgress").queryAs(Label.class);
         waitFor(() -> progress.getText().contains("target tables untouched"), 60);
         assertThat(progress.getText()).contains("30 users", "7 findings");
+        TableView<?> userTable = robot.lookup("#userTable").query();
+        assertThat(userTable.getItems()).as("the users are on screen with the status line, not seconds later").hasSize(30);
 
         @SuppressWarnings("unchecked")
         TableView<UserView> users = robot.lookup("#userTable").queryAs(TableView.class);

@@ -282,7 +282,7 @@ public final class BatchesViewModel {
         state.runningApplyProperty().set(pause);
         state.activityProperty().set((all ? "Applying every approved batch of " : "Applying a batch of ") + workspace.plan().name());
         line(all ? "Apply of every approved batch started" : "Apply started", false);
-        state.executor().execute(BackgroundTask.<List<Apply.Result>>of("apply", (report, cancelled) -> {
+        state.executor().execute(BackgroundTask.<Applied>of("apply", (report, cancelled) -> {
                     ApplyListener listener = new ApplyListener() {
                             @Override
                             public void onProgress(Progress p) {
@@ -301,21 +301,21 @@ public final class BatchesViewModel {
                             }
                         };
                     Apply apply = new Apply(workspace);
-                    if (!all) {
-                        return List.of(apply.applyNext(listener, pause));
-                    }
-                    // each batch's end shows in the queue at once, not only when the last one is done
-                    return apply.applyAll(listener, pause, result -> state.executor().onUiThread(() -> {
-                        line(summary(result), result.heldBack() > 0);
-                        state.dataChanged();
-                    }));
+                    List<Apply.Result> results = all
+                            // each batch's end shows in the queue at once, not only when the last one is done
+                            ? apply.applyAll(listener, pause, result -> showBatchEnd(workspace, result))
+                            : List.of(apply.applyNext(listener, pause));
+                    // the queue is read before the outcome is shown, so the table and the status line agree at once
+                    return new Applied(results, workspace.control().queue());
                 })
                 .onProgress(p -> {
                     progress.set(p.fraction());
                     progressText.set(Formats.progress(p));
                     state.activityProperty().set(p.phase() + ": " + p.usersDone() + " / " + p.usersTotal() + " users");
                 })
-                .onSuccess(results -> {
+                .onSuccess(applied -> {
+                    show(applied.queue());
+                    List<Apply.Result> results = applied.results();
                     Apply.Result last = results.get(results.size() - 1);
                     progress.set(last.paused() ? progress.get() : 1);
                     String text = all ? allSummary(results) : summary(last);
@@ -334,6 +334,25 @@ public final class BatchesViewModel {
                     state.activityProperty().set("");
                     state.dataChanged();
                 }));
+    }
+
+    private record Applied(List<Apply.Result> results, BatchQueue queue) {}
+
+    /** On the worker thread, as one batch of an apply-all ends: the queue as it is now, then the batch's line. */
+    private void showBatchEnd(Workspace workspace, Apply.Result result) {
+        BatchQueue now;
+        try {
+            now = workspace.control().queue();
+        } catch (Exception e) {
+            now = null; // best effort: the reload when the whole apply ends shows it
+        }
+        BatchQueue queueNow = now;
+        state.executor().onUiThread(() -> {
+            if (queueNow != null) {
+                show(queueNow);
+            }
+            line(summary(result), result.heldBack() > 0);
+        });
     }
 
     private static String summary(Apply.Result result) {

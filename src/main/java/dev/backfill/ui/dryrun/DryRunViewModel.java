@@ -54,7 +54,7 @@ public final class DryRunViewModel {
     private final StringProperty detailStatus = new SimpleStringProperty(
             "Select a user to see their legacy rows, planned rows, findings and SQL.");
     private final StringProperty userParity = new SimpleStringProperty("");
-    private BackgroundTask<DryRun.Result> runningTask;
+    private BackgroundTask<Finished> runningTask;
 
     private record UserDetail(Preview.Result preview, List<Parity.UserEntityParity> parity) {}
 
@@ -204,15 +204,20 @@ public final class DryRunViewModel {
         state.activityProperty().set("Dry run of " + workspace.plan().name());
         DryRun.Options options = DryRun.Options.all().withBatchOrder(groupByReferences.get() ? DryRun.BatchOrder.REFERENCES
                 : DryRun.BatchOrder.PARTITION);
-        BackgroundTask<DryRun.Result> task = BackgroundTask.<DryRun.Result>of("dry run", (report, cancelled) ->
-                        new DryRun(workspace).run(options, report::accept, Cancellation.when(cancelled)));
+        BackgroundTask<Finished> task = BackgroundTask.<Finished>of("dry run", (report, cancelled) -> {
+            DryRun.Result result = new DryRun(workspace).run(options, report::accept, Cancellation.when(cancelled));
+            // the users are read before the outcome is shown: the table never says "no dry run yet" under a finished one
+            return new Finished(result, workspace.control().users().list());
+        });
         runningTask = task;
         state.executor().execute(task
                 .onProgress(p -> {
                     progress.set(p.fraction());
                     progressText.set(Formats.progress(p));
                 })
-                .onSuccess(result -> {
+                .onSuccess(finished -> {
+                    DryRun.Result result = finished.result();
+                    showUsers(finished.users());
                     progress.set(1);
                     fieldsNotFound.set(fieldsNotFoundText(result.fieldsNotFound()));
                     unindexedForeignKeys.set(unindexedForeignKeysText(result.unindexedForeignKeys()));
@@ -250,18 +255,23 @@ public final class DryRunViewModel {
             return;
         }
         planReferencesOtherUsers.set(workspace.plan().hasReferencesBetweenUsers());
-        state.executor().execute(BackgroundTask.of("load users", () -> workspace.control().users().list()).onSuccess(loaded -> {
-            UserView keep = selected.get();
-            users.setAll(loaded);
-            if (runStarted != 0) {
-                LOG.info("Dry run shown: {} users in the table {} s after Run", loaded.size(),
-                        String.format("%.1f", (System.nanoTime() - runStarted) / 1e9));
-                runStarted = 0;
-            }
-            if (keep != null) {
-                loaded.stream().filter(u -> u.user().equals(keep.user())).findFirst().ifPresent(selected::set);
-            }
-        }).onFailure(error -> state.fail("Could not read the dry-run results", error)));
+        state.executor().execute(BackgroundTask.of("load users", () -> workspace.control().users().list()).onSuccess(this::showUsers)
+                .onFailure(error -> state.fail("Could not read the dry-run results", error)));
+    }
+
+    private record Finished(DryRun.Result result, List<UserView> users) {}
+
+    private void showUsers(List<UserView> loaded) {
+        UserView keep = selected.get();
+        users.setAll(loaded);
+        if (runStarted != 0) {
+            LOG.info("Dry run shown: {} users in the table {} s after Run", loaded.size(),
+                    String.format("%.1f", (System.nanoTime() - runStarted) / 1e9));
+            runStarted = 0;
+        }
+        if (keep != null) {
+            loaded.stream().filter(u -> u.user().equals(keep.user())).findFirst().ifPresent(selected::set);
+        }
     }
 
     private void applyFilter() {
