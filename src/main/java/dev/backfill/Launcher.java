@@ -14,7 +14,9 @@ public final class Launcher {
     private Launcher() {}
 
     public static void main(String[] args) {
-        if (args.length == 0 || args[0].startsWith("--plan=") || args[0].startsWith("--demo")) {
+        // the app image's 'backfill' launcher sets backfill.cli: it is the command line even without arguments
+        boolean commandLine = Boolean.getBoolean("backfill.cli");
+        if (!commandLine && (args.length == 0 || args[0].startsWith("--plan=") || args[0].startsWith("--demo"))) {
             if (!GuiLauncher.launch(args, System.err)) {
                 System.exit(ExitCodes.FAILED);
             }
