@@ -32,13 +32,35 @@ public final class ApplyStore {
      */
     public record LedgerEntry(String user, String entity, String table, int seq, LedgerOp op, String rowKeysJson,
                               String beforeImagesJson, int rowCount, BigInteger checksum, long[] rowHashes, String[] columnHashes,
-                              Long pendingId, Integer releasedByBatch) {
+                              Long pendingId, Integer releasedByBatch, Proof proof) {
         /** A ledger row of rows written with their user (not through the pending mechanism). */
         public LedgerEntry(String user, String entity, String table, int seq, LedgerOp op, String rowKeysJson, String beforeImagesJson,
                            int rowCount, BigInteger checksum, long[] rowHashes, String[] columnHashes) {
-            this(user, entity, table, seq, op, rowKeysJson, beforeImagesJson, rowCount, checksum, rowHashes, columnHashes, null, null);
+            this(user, entity, table, seq, op, rowKeysJson, beforeImagesJson, rowCount, checksum, rowHashes, columnHashes, null, null, null);
+        }
+
+        /** A ledger row written through the pending mechanism, before apply has checked its rows. */
+        public LedgerEntry(String user, String entity, String table, int seq, LedgerOp op, String rowKeysJson, String beforeImagesJson,
+                           int rowCount, BigInteger checksum, long[] rowHashes, String[] columnHashes, Long pendingId,
+                           Integer releasedByBatch) {
+            this(user, entity, table, seq, op, rowKeysJson, beforeImagesJson, rowCount, checksum, rowHashes, columnHashes, pendingId,
+                    releasedByBatch, null);
+        }
+
+        /** The same ledger row with what apply proved about its rows. */
+        public LedgerEntry withProof(Proof proof) {
+            return new LedgerEntry(user, entity, table, seq, op, rowKeysJson, beforeImagesJson, rowCount, checksum, rowHashes,
+                    columnHashes, pendingId, releasedByBatch, proof);
         }
     }
+
+    /**
+     * What apply found when it read the rows back in their writing transaction, each equal to its planned
+     * row: that transaction's id (xid8, as text) and the cluster's system identifier, which the rows carry
+     * as xmin until they are rewritten, and the sum of the rows' identity hashes. Parity trusts rows still
+     * carrying that xmin without hashing them again (V4 of the control schema).
+     */
+    public record Proof(String writtenXid, long writtenSystem, BigInteger keyHash) {}
 
     ApplyStore(ControlSchema control, String plan, DryRunStore dryRuns) {
         this.control = control;
@@ -131,7 +153,8 @@ public final class ApplyStore {
     }
 
     private static final String LEDGER_COLUMNS = "plan, run_id, batch_no, user_key, entity, target_table, seq, op, row_keys,"
-            + " before_images, row_count, checksum, row_hashes, column_hashes, pending_id, released_by_batch";
+            + " before_images, row_count, checksum, row_hashes, column_hashes, pending_id, released_by_batch, written_xid, written_system,"
+            + " key_hash";
 
     /** The ledger's COPY statement, as the preview shows it. */
     public String ledgerCopyStatement() {
@@ -152,7 +175,9 @@ public final class ApplyStore {
             for (LedgerEntry e : entries) {
                 copy.row(Arrays.asList(plan, runId, batchOf.applyAsInt(e), e.user(), e.entity(), e.table(), e.seq(), e.op().sql(),
                         e.rowKeysJson(), e.beforeImagesJson(), e.rowCount(), new BigDecimal(e.checksum()), Copy.array(e.rowHashes()),
-                        Copy.array(e.columnHashes()), e.pendingId(), e.releasedByBatch()));
+                        Copy.array(e.columnHashes()), e.pendingId(), e.releasedByBatch(),
+                        e.proof() == null ? null : e.proof().writtenXid(), e.proof() == null ? null : e.proof().writtenSystem(),
+                        e.proof() == null ? null : new BigDecimal(e.proof().keyHash())));
             }
             copy.end();
         }
