@@ -13,3 +13,7 @@ alter table ledger add column written_xid xid8;
 alter table ledger add column written_system bigint;
 alter table ledger add column key_hash numeric;
 
+-- Parity's totals per entity, user and writing transaction, read from this narrow index alone (apply vacuums
+-- the ledger after each batch so that the index suffices) instead of from the wide ledger rows.
+create index ledger_parity on ledger (plan, entity, user_key)
+    include (target_table, written_xid, written_system, row_count, key_hash) where rolled_back_at is null;
