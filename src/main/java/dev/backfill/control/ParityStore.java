@@ -7,27 +7,23 @@ import dev.backfill.lifecycle.UserStatus;
 import dev.backfill.mapping.TargetShape;
 import dev.backfill.plan.Entity;
 import java.math.BigDecimal;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * Parity's reads of the control schema: user counts, the dry run's planned counts, and, per user,
- * the rows and checksum the ledger recorded next to those PostgreSQL computes from the target rows
- * with those keys now. Nothing is pulled into Java but the totals.
+ * Parity's reads of the control schema: user counts, the dry run's planned counts, the ledger's totals
+ * per writing transaction (what apply proved), and, per user, the rows and checksum the ledger recorded
+ * next to those PostgreSQL computes from the target rows with those keys now. Nothing is pulled into
+ * Java but the totals.
  */
 public final class ParityStore {
     private static final String MIGRATED = "'" + UserStatus.MIGRATED.sql() + "'";
-
-    /** One entity's comparison over every migrated user. */
-    public record EntityChecksums(long usersChecked, long usersMismatched, long writtenRows, long targetRows, List<String> sample) {}
 
     /** One user's comparison for one entity. */
     public record UserChecksums(long writtenRows, long targetRows, boolean matches) {}
