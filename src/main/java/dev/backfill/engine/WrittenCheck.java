@@ -114,7 +114,8 @@ final class WrittenCheck {
         Map<Entity, List<Integer>> differing = new LinkedHashMap<>();
         for (int i = 0; i < written.size(); i++) {
             Found f = found.get(i);
-            if (f.rows() != written.get(i).entry().rowCount() || f.differing() > 0) {
+            int planned = written.get(i).entry().rowCount();
+            if (f.rows() != planned || f.missing() > 0 || f.differing() > 0) {
                 differing.computeIfAbsent(written.get(i).entity(), e -> new ArrayList<>()).add(i);
             }
         }
@@ -133,8 +134,12 @@ final class WrittenCheck {
         return proven;
     }
 
-    /** What the target holds now for one ledger row: how many rows its keys find, how many differ from the plan, and the proof's parts. */
-    private record Found(long rows, long differing, BigInteger keyHash, boolean own) {}
+    /**
+     * What the target holds now for one ledger row: how many rows its keys find, how many of its keys find
+     * none (a key found twice and another not at all must not pass as the right count), how many rows
+     * differ from the plan, and the proof's parts.
+     */
+    private record Found(long rows, long missing, long differing, BigInteger keyHash, boolean own) {}
 
     private Map<Integer, Found> found(Connection connection, Entity entity, List<Written> written, List<Integer> indexes)
             throws SQLException {
@@ -142,31 +147,32 @@ final class WrittenCheck {
         List<ColumnType> types = columns.stream().map(c -> stored.type(entity, c)).toList();
         List<String> identity = entity.identityColumns();
         String first = "t." + Sql.quote(identity.get(0));
-        String sql = "select k.entry, count(" + first + "), count(*) filter (where " + first + " is not null and "
+        String sql = "select k.entry, count(" + first + "), count(*) filter (where " + first + " is null),"
+                + " count(*) filter (where " + first + " is not null and "
                 + ChecksumSql.rowHash("t", columns, types) + " <> k.planned)"
                 + (proofs ? ", coalesce(sum(" + ChecksumSql.keyHash("t", identity, identity.stream().map(c -> stored.type(entity, c)).toList())
                 + "), 0)::text, coalesce(bool_and(t.xmin = xid(pg_current_xact_id())), false)" : "")
-                + " from " + keys(entity, false) + " group by k.entry";
+                + " from " + keys(entity) + " group by k.entry";
         Map<Integer, Found> found = new LinkedHashMap<>();
-        indexes.forEach(i -> found.put(i, new Found(0, 0, BigInteger.ZERO, false)));
+        indexes.forEach(i -> found.put(i, new Found(0, 0, 0, BigInteger.ZERO, false)));
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            bindKeys(connection, statement, entity, written, indexes, false);
+            bindKeys(connection, statement, entity, written, indexes);
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    found.put(rows.getInt(1), new Found(rows.getLong(2), rows.getLong(3),
-                            proofs ? new BigInteger(rows.getString(4)) : BigInteger.ZERO, proofs && rows.getBoolean(5)));
+                    found.put(rows.getInt(1), new Found(rows.getLong(2), rows.getLong(3), rows.getLong(4),
+                            proofs ? new BigInteger(rows.getString(5)) : BigInteger.ZERO, proofs && rows.getBoolean(6)));
                 }
             }
         }
         return found;
     }
 
-    /** The keys of some ledger rows as a relation {@code k(entry, [ord,] planned, k0, k1, ...)}, left-joined to the target rows they name. */
-    private String keys(Entity entity, boolean ordinals) {
+    /** The keys of some ledger rows as a relation {@code k(entry, ord, planned, k0, k1, ...)}, left-joined to the target rows they name. */
+    private String keys(Entity entity) {
         List<String> identity = entity.identityColumns();
-        StringBuilder sql = new StringBuilder("unnest(?::int4[], ").append(ordinals ? "?::int4[], " : "").append("?::int8[]");
+        StringBuilder sql = new StringBuilder("unnest(?::int4[], ?::int4[], ?::int8[]");
         identity.forEach(c -> sql.append(", ?::text[]"));
-        sql.append(") as k(entry, ").append(ordinals ? "ord, " : "").append("planned");
+        sql.append(") as k(entry, ord, planned");
         for (int i = 0; i < identity.size(); i++) {
             sql.append(", k").append(i);
         }
@@ -180,7 +186,7 @@ final class WrittenCheck {
     }
 
     private static void bindKeys(Connection connection, PreparedStatement statement, Entity entity, List<Written> written,
-                                 List<Integer> indexes, boolean ordinals) throws SQLException {
+                                 List<Integer> indexes) throws SQLException {
         int identity = entity.identityColumns().size();
         List<Integer> entry = new ArrayList<>();
         List<Integer> ord = new ArrayList<>();
@@ -205,9 +211,7 @@ final class WrittenCheck {
         }
         int p = 1;
         statement.setArray(p++, connection.createArrayOf("int4", entry.toArray()));
-        if (ordinals) {
-            statement.setArray(p++, connection.createArrayOf("int4", ord.toArray()));
-        }
+        statement.setArray(p++, connection.createArrayOf("int4", ord.toArray()));
         statement.setArray(p++, connection.createArrayOf("int8", planned.toArray()));
         for (List<String> column : keys) {
             statement.setArray(p++, connection.createArrayOf("text", column.toArray()));
@@ -259,11 +263,11 @@ final class WrittenCheck {
         String first = "t." + Sql.quote(entity.identityColumns().get(0));
         String sql = "select k.entry, k.ord, count(" + first + "), (array_agg(" + ChecksumSql.columnHashes("t", columns, types) + ") filter"
                 + " (where " + first + " is not null and " + ChecksumSql.rowHash("t", columns, types) + " <> k.planned))[1]"
-                + " from " + keys(entity, true) + " group by k.entry, k.ord having count(" + first + ") <> 1 or bool_or(" + first
+                + " from " + keys(entity) + " group by k.entry, k.ord having count(" + first + ") <> 1 or bool_or(" + first
                 + " is not null and " + ChecksumSql.rowHash("t", columns, types) + " <> k.planned) order by 1, 2";
         Map<Integer, List<String>> ordered = new LinkedHashMap<>();
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            bindKeys(connection, statement, entity, written, indexes, true);
+            bindKeys(connection, statement, entity, written, indexes);
             try (ResultSet result = statement.executeQuery()) {
                 while (result.next()) {
                     Written w = written.get(result.getInt(1));
