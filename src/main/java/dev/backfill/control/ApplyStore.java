@@ -33,13 +33,35 @@ public final class ApplyStore {
      */
     public record LedgerEntry(String user, String entity, String table, int seq, LedgerOp op, String rowKeysJson,
                               String beforeImagesJson, int rowCount, BigInteger checksum, long[] rowHashes, String[] columnHashes,
-                              Long pendingId, Integer releasedByBatch) {
+                              Long pendingId, Integer releasedByBatch, Proof proof) {
         /** A ledger row of rows written with their user (not through the pending mechanism). */
         public LedgerEntry(String user, String entity, String table, int seq, LedgerOp op, String rowKeysJson, String beforeImagesJson,
                            int rowCount, BigInteger checksum, long[] rowHashes, String[] columnHashes) {
-            this(user, entity, table, seq, op, rowKeysJson, beforeImagesJson, rowCount, checksum, rowHashes, columnHashes, null, null);
+            this(user, entity, table, seq, op, rowKeysJson, beforeImagesJson, rowCount, checksum, rowHashes, columnHashes, null, null, null);
+        }
+
+        /** A ledger row written through the pending mechanism, before apply has checked its rows. */
+        public LedgerEntry(String user, String entity, String table, int seq, LedgerOp op, String rowKeysJson, String beforeImagesJson,
+                           int rowCount, BigInteger checksum, long[] rowHashes, String[] columnHashes, Long pendingId,
+                           Integer releasedByBatch) {
+            this(user, entity, table, seq, op, rowKeysJson, beforeImagesJson, rowCount, checksum, rowHashes, columnHashes, pendingId,
+                    releasedByBatch, null);
+        }
+
+        /** The same ledger row with what apply proved about its rows. */
+        public LedgerEntry withProof(Proof proof) {
+            return new LedgerEntry(user, entity, table, seq, op, rowKeysJson, beforeImagesJson, rowCount, checksum, rowHashes,
+                    columnHashes, pendingId, releasedByBatch, proof);
         }
     }
+
+    /**
+     * What apply found when it read the rows back in their writing transaction, each equal to its planned
+     * row: that transaction's id (xid8, as text) and the cluster's system identifier, which the rows carry
+     * as xmin until they are rewritten, and the sum of the rows' identity hashes. Parity trusts rows still
+     * carrying that xmin without hashing them again (V4 of the control schema).
+     */
+    public record Proof(String writtenXid, long writtenSystem, BigInteger keyHash) {}
 
     ApplyStore(ControlSchema control, String plan, DryRunStore dryRuns) {
         this.control = control;
@@ -125,27 +147,29 @@ public final class ApplyStore {
      * Keeps the planner's statistics of the ledger and the users table in step with a bulk apply, which
      * outruns autovacuum (parity and rollback plan their joins from these numbers). Whole-table
      * {@code analyze} after every batch cost up to 1.4 s, growing with the ledger: it sampled the wide
-     * jsonb and array columns no query filters on. So a table is analyzed only when the rows it gained
-     * (the ledger: its ids, which only grow, against the row count of its last analyze) or changed (the
-     * users: the server's count, which may lag a second) reach a fifth of its size, autovacuum's rule
-     * applied at once, and only on the columns queries filter, join and group on.
+     * jsonb and array columns no query filters on. So a table is analyzed only when the rows it gained or
+     * changed since its last analyze (the server's count, which may lag a second; the vacuum below leaves
+     * it alone) reach a fifth of its size, autovacuum's rule applied at once, and only on the columns
+     * queries filter, join and group on. The ledger is vacuumed
+     * after every batch (only its new pages are read, about 10 ms): that marks them all-visible, so
+     * parity's totals come from the narrow {@code ledger_parity} index alone. Needs autocommit.
      */
     public void refreshStatistics(Connection connection) throws SQLException {
         String ledger = control.table("ledger");
         String users = control.table("users");
         String sql = "select (select reltuples from pg_class where oid = to_regclass(?)),"
-                + " (select coalesce(max(ledger_id), 0) from " + ledger + "),"
+                + " (select coalesce(n_mod_since_analyze, 0) from pg_stat_all_tables where relid = to_regclass(?)),"
                 + " (select reltuples from pg_class where oid = to_regclass(?)),"
                 + " (select coalesce(n_mod_since_analyze, 0) from pg_stat_all_tables where relid = to_regclass(?))";
         List<String> stale = new ArrayList<>();
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setString(1, ledger);
-            statement.setString(2, users);
+            statement.setString(2, ledger);
             statement.setString(3, users);
+            statement.setString(4, users);
             try (ResultSet rows = statement.executeQuery()) {
                 rows.next();
-                double ledgerRows = Math.max(rows.getDouble(1), 0);
-                if (stale(rows.getLong(2) - ledgerRows, ledgerRows)) {
+                if (stale(rows.getLong(2), Math.max(rows.getDouble(1), 0))) {
                     stale.add("analyze " + ledger + " (" + LEDGER_FILTER_COLUMNS + ")");
                 }
                 if (stale(rows.getLong(4), Math.max(rows.getDouble(3), 0))) {
@@ -154,6 +178,7 @@ public final class ApplyStore {
             }
         }
         try (java.sql.Statement statement = connection.createStatement()) {
+            statement.execute("vacuum " + ledger);
             for (String analyze : stale) {
                 statement.execute(analyze);
             }
@@ -168,11 +193,12 @@ public final class ApplyStore {
     private static final double STALE_FRACTION = 0.2;
     private static final long STALE_ROWS = 1000;
     private static final String LEDGER_FILTER_COLUMNS = "plan, run_id, batch_no, user_key, entity, target_table, op, rolled_back_at,"
-            + " pending_id, released_by_batch";
+            + " pending_id, released_by_batch, written_xid, written_system";
     private static final String USERS_FILTER_COLUMNS = "plan, user_key, status, batch_no, position";
 
     private static final String LEDGER_COLUMNS = "plan, run_id, batch_no, user_key, entity, target_table, seq, op, row_keys,"
-            + " before_images, row_count, checksum, row_hashes, column_hashes, pending_id, released_by_batch";
+            + " before_images, row_count, checksum, row_hashes, column_hashes, pending_id, released_by_batch, written_xid, written_system,"
+            + " key_hash";
 
     /** The ledger's COPY statement, as the preview shows it. */
     public String ledgerCopyStatement() {
@@ -193,7 +219,9 @@ public final class ApplyStore {
             for (LedgerEntry e : entries) {
                 copy.row(Arrays.asList(plan, runId, batchOf.applyAsInt(e), e.user(), e.entity(), e.table(), e.seq(), e.op().sql(),
                         e.rowKeysJson(), e.beforeImagesJson(), e.rowCount(), new BigDecimal(e.checksum()), Copy.array(e.rowHashes()),
-                        Copy.array(e.columnHashes()), e.pendingId(), e.releasedByBatch()));
+                        Copy.array(e.columnHashes()), e.pendingId(), e.releasedByBatch(),
+                        e.proof() == null ? null : e.proof().writtenXid(), e.proof() == null ? null : e.proof().writtenSystem(),
+                        e.proof() == null ? null : new BigDecimal(e.proof().keyHash())));
             }
             copy.end();
         }

@@ -51,6 +51,37 @@ public final class ChecksumSql {
         return "concat(" + String.join(", ", parts) + ")";
     }
 
+    /**
+     * A bigint expression: a 64-bit hash of the row's identity values, with PostgreSQL's own hash functions
+     * ({@code hash_record_extended}). Apply records the sum over the rows it wrote; parity compares it with
+     * the sum over the rows that still carry apply's transaction id, so an extra or a missing row shows.
+     */
+    public static String keyHash(String alias, List<String> columns, List<ColumnType> types) {
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < columns.size(); i++) {
+            parts.add(hashable(alias, columns.get(i), types.get(i)));
+        }
+        return "hash_record_extended(row(" + String.join(", ", parts) + "), 0)";
+    }
+
+    /**
+     * The column as a value PostgreSQL can hash: itself for the types the tool converts to (each has a hash
+     * function), its text for the others (json has none; enums, domains and other types are compared as
+     * the text the tool wrote).
+     */
+    private static String hashable(String alias, String column, ColumnType type) {
+        String ref = alias + "." + Sql.quote(column);
+        if (type == null || type.coercion() == Coercion.JSON) {
+            return ref + "::text";
+        }
+        if (type.coercion() == Coercion.TEXT) {
+            String sql = type.sqlType().toLowerCase(java.util.Locale.ROOT);
+            boolean text = sql.equals("text") || sql.startsWith("character varying") || sql.startsWith("varchar");
+            return text ? ref : ref + "::text";
+        }
+        return ref;
+    }
+
     private static String literalChar(char c) {
         return "chr(" + (int) c + ")";
     }

@@ -262,8 +262,10 @@ public final class Apply {
             MappingContext context = new MappingContext(plan, shape, ids, sharedIds, new PathCoverage(plan),
                     new ChunkDirectory(plan, control.directory(), true));
             ChunkMapper mapper = new ChunkMapper(context, ids, Set.of());
-            ChunkWriter writer = new ChunkWriter(new ApplyStatements(store, shape), shape, workspace.catalog().storedShape(), store,
-                    new PendingRows(plan, shape, control.pending(), store));
+            TargetShape stored = workspace.catalog().storedShape();
+            WrittenCheck check = withConnection(connection -> WrittenCheck.forServer(connection, stored));
+            ChunkWriter writer = new ChunkWriter(new ApplyStatements(store, shape), shape, stored, store,
+                    new PendingRows(plan, shape, control.pending()), check);
             List<String> users = new ArrayList<>(approved.keySet());
             int total = users.size();
             boolean paused = applyChunks(users, approved, shared, entities, mapper, ids, writer);
@@ -491,6 +493,12 @@ public final class Apply {
             }
             try {
                 retry.run(() -> writeOnce(writer, entities, users), listener::onNote);
+            } catch (WrittenCheck.RowsDiffer differ) {
+                // the check named the users whose rows the target changed: they fail alone, the others are written again
+                for (Map.Entry<String, String> user : differ.users().entrySet()) {
+                    markFailed(user.getKey(), user.getValue());
+                }
+                writeIsolated(writer, entities, users.stream().filter(u -> !differ.users().containsKey(u.user())).toList());
             } catch (SQLException | RuntimeException e) {
                 if (e instanceof SQLException sql && Retry.isTransient(sql)) {
                     throw sql;

@@ -40,14 +40,20 @@ final class ChunkWriter {
     private final TargetShape stored;
     private final ApplyStore store;
     private final PendingRows pendingRows;
+    private final WrittenCheck check;
 
-    /** {@code stored}: the target's own column types, which parity's checksums are computed in. */
-    ChunkWriter(ApplyStatements statements, TargetShape shape, TargetShape stored, ApplyStore store, PendingRows pendingRows) {
+    /**
+     * {@code stored}: the target's own column types, which parity's checksums are computed in; {@code check}
+     * reads every written row back before the ledger records it.
+     */
+    ChunkWriter(ApplyStatements statements, TargetShape shape, TargetShape stored, ApplyStore store, PendingRows pendingRows,
+                WrittenCheck check) {
         this.statements = statements;
         this.shape = shape;
         this.stored = stored;
         this.store = store;
         this.pendingRows = pendingRows;
+        this.check = check;
     }
 
     /** One user's planned rows for one table and operation, with the ledger's keys and checksum already worked out. */
@@ -158,12 +164,14 @@ final class ChunkWriter {
 
     /**
      * Writes prepared users in the caller's transaction, but those whose rows now meet other target
-     * rows than were reviewed.
+     * rows than were reviewed. Every row written is then read back and compared with its planned row
+     * before the ledger records it: a user whose rows differ fails the transaction
+     * ({@link WrittenCheck.RowsDiffer} names them).
      */
     Written write(Connection connection, long runId, int batch, List<Entity> entities, List<PreparedUser> chunk) throws SQLException {
         Map<String, List<TargetFingerprint.Meeting>> changed = targetChanged(connection, entities, chunk);
         List<PreparedUser> users = changed.isEmpty() ? chunk : chunk.stream().filter(u -> !changed.containsKey(u.user())).toList();
-        List<ApplyStore.LedgerEntry> ledger = new ArrayList<>();
+        List<WrittenCheck.Written> ledger = new ArrayList<>();
         Map<String, Integer> written = new LinkedHashMap<>();
         users.forEach(u -> written.put(u.user(), 0));
         Map<String, Set<String>> writtenIds = new HashMap<>();
@@ -193,14 +201,14 @@ final class ChunkWriter {
             if (!updates.isEmpty()) {
                 Map<String, String> beforeImages = beforeImages(connection, entity, updates);
                 update(connection, entity, updates);
-                addLedger(ledger, users, entity, beforeImages);
+                addLedger(ledger, users, entity, beforeImages, batch);
             } else {
-                addLedger(ledger, users, entity, null);
+                addLedger(ledger, users, entity, null, batch);
             }
             List<PendingRows.Candidate> candidates = new ArrayList<>();
             users.forEach(u -> u.mayWait().stream().filter(c -> c.entity() == entity).forEach(candidates::add));
             if (!candidates.isEmpty()) {
-                Map<String, Integer> now = pendingRows.writeOrWait(connection, runId, batch, entity, candidates, writtenIds);
+                Map<String, Integer> now = pendingRows.writeOrWait(connection, runId, batch, entity, candidates, writtenIds, ledger);
                 now.forEach((user, rows) -> written.merge(user, rows, Integer::sum));
                 waiting += candidates.size() - now.values().stream().mapToInt(Integer::intValue).sum();
             }
@@ -208,10 +216,14 @@ final class ChunkWriter {
         for (PreparedUser user : users) {
             user.parts().forEach(part -> written.merge(user.user(), part.rows().size(), Integer::sum));
         }
-        if (!ledger.isEmpty()) {
-            store.writeLedger(connection, runId, batch, ledger);
+        int released = writtenIds.isEmpty() ? 0 : pendingRows.release(connection, runId, batch, entities, writtenIds, ledger);
+        // after the last write to the target: what the ledger records is what the target holds, or nothing commits
+        List<WrittenCheck.Written> proven = check.check(connection, ledger);
+        if (!proven.isEmpty()) {
+            Map<ApplyStore.LedgerEntry, Integer> batches = new java.util.IdentityHashMap<>();
+            proven.forEach(w -> batches.put(w.entry(), w.batch()));
+            store.writeLedger(connection, runId, proven.stream().map(WrittenCheck.Written::entry).toList(), batches::get);
         }
-        int released = writtenIds.isEmpty() ? 0 : pendingRows.release(connection, runId, batch, entities, writtenIds);
         return new Written(written, changed, waiting, released);
     }
 
@@ -268,8 +280,8 @@ final class ChunkWriter {
     }
 
     /** The ledger rows of one entity: one per user and operation; an update's carries the rows it overwrote. */
-    private static void addLedger(List<ApplyStore.LedgerEntry> ledger, List<PreparedUser> users, Entity entity,
-                                  Map<String, String> beforeImages) {
+    private static void addLedger(List<WrittenCheck.Written> ledger, List<PreparedUser> users, Entity entity,
+                                  Map<String, String> beforeImages, int batch) {
         for (PreparedUser user : users) {
             for (LedgerPart part : user.parts()) {
                 if (part.entity() != entity) {
@@ -288,8 +300,9 @@ final class ChunkWriter {
                     }
                     images = Json.write(array);
                 }
-                ledger.add(new ApplyStore.LedgerEntry(user.user(), entity.name(), entity.into(), part.seq(), part.op(),
-                        Json.write(part.keys()), images, part.rows().size(), part.checksum(), part.rowHashes(), part.columnHashes()));
+                ledger.add(new WrittenCheck.Written(entity, new ApplyStore.LedgerEntry(user.user(), entity.name(), entity.into(),
+                        part.seq(), part.op(), Json.write(part.keys()), images, part.rows().size(), part.checksum(), part.rowHashes(),
+                        part.columnHashes()), part.keys(), batch, false));
             }
         }
     }

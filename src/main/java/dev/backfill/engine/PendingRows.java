@@ -47,13 +47,11 @@ final class PendingRows {
     private final Plan plan;
     private final TargetShape shape;
     private final PendingStore store;
-    private final ApplyStore ledger;
 
-    PendingRows(Plan plan, TargetShape shape, PendingStore store, ApplyStore ledger) {
+    PendingRows(Plan plan, TargetShape shape, PendingStore store) {
         this.plan = plan;
         this.shape = shape;
         this.store = store;
-        this.ledger = ledger;
     }
 
     /**
@@ -95,11 +93,11 @@ final class PendingRows {
 
     /**
      * Writes the candidates of one entity whose references all resolve now (marking them written, with a
-     * ledger row each), stores the others as waiting. {@code written}: entity → ids written in this
-     * transaction, grown with what this writes.
+     * ledger row each, added to {@code ledger} for the caller to check and write), stores the others as
+     * waiting. {@code written}: entity → ids written in this transaction, grown with what this writes.
      */
     Map<String, Integer> writeOrWait(Connection connection, long runId, int batch, Entity entity, List<Candidate> candidates,
-                                     Map<String, Set<String>> written) throws SQLException {
+                                     Map<String, Set<String>> written, List<WrittenCheck.Written> ledger) throws SQLException {
         Map<String, Integer> byUser = new LinkedHashMap<>();
         if (candidates.isEmpty()) {
             return byUser;
@@ -108,7 +106,6 @@ final class PendingRows {
         Set<Candidate> readySet = new HashSet<>(ready);
         long[] ids = store.allocate(connection, candidates.size());
         List<PendingStore.PendingRow> pending = new ArrayList<>(candidates.size());
-        List<ApplyStore.LedgerEntry> entries = new ArrayList<>();
         for (int i = 0; i < candidates.size(); i++) {
             Candidate candidate = candidates.get(i);
             boolean now = readySet.contains(candidate);
@@ -116,24 +113,24 @@ final class PendingRows {
                     candidate.keyJson(), candidate.copyLine(), candidate.hash(), candidate.columnHashes(),
                     now ? PendingStore.State.WRITTEN : PendingStore.State.WAITING, null, candidate.refs()));
             if (now) {
-                entries.add(entry(candidate.user(), entity, candidate.seq(), candidate.keyJson(), candidate.hash(), candidate.columnHashes(),
-                        ids[i], null));
+                ledger.add(new WrittenCheck.Written(entity, entry(candidate.user(), entity, candidate.seq(), candidate.keyJson(),
+                        candidate.hash(), candidate.columnHashes(), ids[i], null), keys(candidate.keyJson()), batch, false));
                 byUser.merge(candidate.user(), 1, Integer::sum);
             }
         }
         copyLines(connection, entity, ready.stream().map(Candidate::copyLine).toList());
         store.insert(connection, runId, runId, pending);
-        ledger.writeLedger(connection, runId, batch, entries);
         ready.forEach(c -> markWritten(written, entity, c.id()));
         return byUser;
     }
 
     /**
      * Writes, in dependency order and as long as any is, the waiting rows (of any user) whose references
-     * all resolve now that this transaction wrote {@code written}. Returns how many were released.
+     * all resolve now that this transaction wrote {@code written}; their ledger rows (each in its own user's
+     * batch) go to {@code ledger}. Returns how many were released.
      */
-    int release(Connection connection, long runId, int batch, List<Entity> entities, Map<String, Set<String>> written)
-            throws SQLException {
+    int release(Connection connection, long runId, int batch, List<Entity> entities, Map<String, Set<String>> written,
+                List<WrittenCheck.Written> ledger) throws SQLException {
         int released = 0;
         Map<String, Set<String>> fresh = copy(written);
         while (!fresh.isEmpty()) {
@@ -149,18 +146,13 @@ final class PendingRows {
                     continue;
                 }
                 copyLines(connection, entity, ready.stream().map(PendingStore.PendingRow::copyLine).toList());
-                List<ApplyStore.LedgerEntry> entries = new ArrayList<>();
                 for (PendingStore.PendingRow row : ready) {
-                    entries.add(entry(row.user(), entity, row.seq(), row.keyJson(), row.rowHash(), row.columnHashes(), row.id(), batch));
+                    ledger.add(new WrittenCheck.Written(entity, entry(row.user(), entity, row.seq(), row.keyJson(), row.rowHash(),
+                            row.columnHashes(), row.id(), batch), keys(row.keyJson()), row.batch(), true));
                     String id = idOf(entity, row.keyJson());
                     markWritten(written, entity, id);
                     markWritten(fresh, entity, id);
                 }
-                Map<ApplyStore.LedgerEntry, Integer> batches = new HashMap<>();
-                for (int i = 0; i < ready.size(); i++) {
-                    batches.put(entries.get(i), ready.get(i).batch());
-                }
-                ledger.writeLedger(connection, runId, entries, batches::get);
                 store.markWritten(connection, ready.stream().map(PendingStore.PendingRow::id).toList(), runId, batch);
                 released += ready.size();
             }
@@ -263,6 +255,15 @@ final class PendingRows {
                                                 long pendingId, Integer releasedBy) {
         return new ApplyStore.LedgerEntry(user, entity.name(), entity.into(), seq, LedgerOp.INSERT, "[" + keyJson + "]", null, 1,
                 BigInteger.valueOf(hash), new long[] {hash}, new String[] {columnHashes}, pendingId, releasedBy);
+    }
+
+    /** A pending row's key as the ledger's {@code row_keys}: an array holding its one key. */
+    private static com.fasterxml.jackson.databind.JsonNode keys(String keyJson) {
+        try {
+            return dev.backfill.mapping.Json.parse("[" + keyJson + "]");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a pending row's key is not JSON: " + keyJson, e);
+        }
     }
 
     /** The id a row's ledger key holds (the id column is the identity of a referenced entity). */

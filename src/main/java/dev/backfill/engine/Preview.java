@@ -113,7 +113,9 @@ public final class Preview {
             updates.forEach(row -> sql.append(statements.updateWithValues(entity, row)).append(";\n"));
         }
         long tables = previews.stream().filter(p -> !p.planned().isEmpty()).count();
-        sql.append("\n-- In the same transaction the tool also writes its control schema (not run when pasted by hand):\n")
+        sql.append("\n-- In the same transaction the tool also reads every row written above back and compares it with the row\n")
+                .append("-- planned here (a trigger, rule or default that changed it fails the user), and writes its control schema\n")
+                .append("-- (neither is run when pasted by hand):\n")
                 .append("--   ").append(statements.ledgerCopy()).append(" -- ").append(tables)
                 .append(" ledger row(s): the ids written above, for rollback\n")
                 .append("--   ").append(statements.markMigrated()).append('\n')

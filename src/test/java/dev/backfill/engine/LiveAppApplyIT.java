@@ -195,11 +195,13 @@ class LiveAppApplyIT {
             IdMapStore ids = workspace.control().idMap();
             MappingContext context = new MappingContext(workspace.plan(), workspace.catalog().shape(), ids, Map.of());
             List<Entity> entities = workspace.plan().entities();
-            ChunkWriter writer = new ChunkWriter(new ApplyStatements(store, workspace.catalog().shape()), workspace.catalog().shape(),
-                    workspace.catalog().storedShape(), store,
-                    new PendingRows(workspace.plan(), workspace.catalog().shape(), workspace.control().pending(), store));
             List<ChunkWriter.PreparedUser> prepared = new ArrayList<>();
+            ChunkWriter writer;
             try (Connection connection = workspace.target().getConnection()) {
+                writer = new ChunkWriter(new ApplyStatements(store, workspace.catalog().shape()), workspace.catalog().shape(),
+                        workspace.catalog().storedShape(), store,
+                        new PendingRows(workspace.plan(), workspace.catalog().shape(), workspace.control().pending()),
+                        WrittenCheck.forServer(connection, workspace.catalog().storedShape()));
                 for (MappedUser mapped : new ChunkMapper(context, ids, Set.of()).map(connection, users,
                         new SourceChunks(workspace).users(users), entities)) {
                     prepared.add(writer.prepare(entities, mapped, mapped.target().value()));

@@ -1,0 +1,213 @@
+package dev.backfill.parity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.backfill.control.ParityStore;
+import dev.backfill.db.Secrets;
+import dev.backfill.demo.DemoEnvironment;
+import dev.backfill.demo.PartsScenario;
+import dev.backfill.engine.Apply;
+import dev.backfill.engine.ApplyListener;
+import dev.backfill.engine.Approvals;
+import dev.backfill.engine.Cancellation;
+import dev.backfill.engine.DryRun;
+import dev.backfill.engine.ProgressListener;
+import dev.backfill.engine.Workspace;
+import dev.backfill.lifecycle.BatchState;
+import dev.backfill.plan.Entity;
+import dev.backfill.plan.Plan;
+import dev.backfill.plan.PlanLoader;
+import dev.backfill.testing.Tables;
+import dev.backfill.testing.TestPostgres;
+import java.sql.Connection;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Parity no longer hashes every row: apply reads its rows back in its own transaction and proves them
+ * equal to the planned rows, and parity clears the rows still carrying that transaction's xmin from one
+ * pass over each table. These tests change the target the ways that must still show: a row the live app
+ * changed after apply, a row it deleted, rows written before V4 (no proof), and rows a target trigger
+ * changed while apply wrote them, at once or at commit (a deferred trigger).
+ */
+class ParityProofsIT {
+    private static final String PLAN = "ifs-prd-backfill";
+
+    /** Names the first demo's databases. */
+    private static final class LiveApp {}
+
+    /** Names the second demo's databases. */
+    private static final class Triggers {}
+
+    /** Names the third demo's databases. */
+    private static final class Constraints {}
+
+    @Test
+    void whatTheLiveAppChangesOrDeletesAfterApplyIsAMismatchWhatItLeavesAsItWasIsNot() throws Exception {
+        DemoEnvironment demo = TestPostgres.demo(LiveApp.class);
+        Plan plan = PlanLoader.load(new PartsScenario().create(demo, 20));
+        // a column the plan does not write, as the live app's own columns are: parity does not compare it
+        execute(demo, "alter table parts_v2 add column app_note text");
+        try (Workspace workspace = Workspace.open(plan, new Secrets(Map.of()))) {
+            new DryRun(workspace).run(DryRun.Options.all(), ProgressListener.NONE, new Cancellation());
+            new Approvals(workspace).approve(1, "t");
+            // 3 users per transaction: several writing transactions per table
+            assertThat(new Apply(workspace, 3).apply(1, ApplyListener.NONE, new Apply.PauseSignal()).state()).isEqualTo(BatchState.APPLIED);
+            assertThat(query(demo, "select count(*) filter (where written_xid is null or written_system is null or key_hash is null)"
+                    + " || ' ' || count(distinct written_xid) from backfill.ledger where plan = '" + PLAN + "'").get(0))
+                    .as("every ledger row carries apply's proof; 10 users in 4 transactions").isEqualTo("0 4");
+            // what makes parity cheap: each writing transaction's rows, found by their xmin alone, total what its ledger rows say
+            try (Connection connection = workspace.target().getConnection()) {
+                Entity parts = plan.requireEntity("parts");
+                for (ParityStore.Bucket bucket : workspace.control().parity().buckets(connection)) {
+                    if (bucket.entity().equals("parts")) {
+                        long xid = Long.parseLong(bucket.xid()) & 0xFFFFFFFFL;
+                        WriterTotals.Totals found = WriterTotals.of(connection, "parts_v2", List.of("id"),
+                                List.of(workspace.catalog().storedShape().type(parts, "id")), List.of(xid)).get(xid);
+                        assertThat(found).isEqualTo(new WriterTotals.Totals(bucket.rows(), bucket.keyHash()));
+                    }
+                }
+            }
+            Parity parity = new Parity(workspace);
+            assertThat(mismatched(parity.compute())).isEmpty();
+
+            List<String> users = query(demo, "select user_key from backfill.users where plan = '" + PLAN + "' and batch_no = 1 order by position");
+            String edited = users.get(0);
+            String deleted = users.get(4);
+            String unproved = users.get(8);
+            // the live app touches every migrated part's own column and rewrites one session as it was: nothing the plan wrote changes
+            execute(demo, "update parts_v2 set app_note = 'seen by the app'");
+            execute(demo, "update sessions_v2 set summary = summary where id = (select id from sessions_v2 order by id limit 1)");
+            assertThat(mismatched(parity.compute())).as("rows rewritten with the planned values are still what apply wrote").isEmpty();
+
+            // (a) a value the app changed, (b) a row it deleted
+            execute(demo, "update parts_v2 set status = 'edited by the app' where id = (select id from parts_v2 where user_id = '"
+                    + edited + "' order by id limit 1)");
+            execute(demo, "delete from sessions_v2 where id = (select id from sessions_v2 where user_id = '" + deleted + "' order by id limit 1)");
+            // ledger rows written before V4 have no proof: their rows are hashed as before, a change to them shows too
+            execute(demo, "update backfill.ledger set written_xid = null, written_system = null, key_hash = null where user_key = '"
+                    + unproved + "'");
+            ParityReport report = parity.compute();
+            assertThat(mismatched(report)).containsExactly(
+                    Map.entry("parts", List.of(edited)), Map.entry("sessions", List.of(deleted)));
+            EntityParity sessions = report.entities().stream().filter(e -> e.entity().equals("sessions")).findFirst().orElseThrow();
+            assertThat(sessions.targetRows()).isEqualTo(sessions.writtenRows() - 1);
+            assertThat(sessions.usersChecked()).isEqualTo(10);
+            assertThat(parity.user(edited)).filteredOn(p -> p.entity().equals("parts")).extracting(Parity.UserEntityParity::status)
+                    .containsExactly(ParityStatus.MISMATCH);
+            assertThat(parity.user(deleted)).filteredOn(p -> p.entity().equals("sessions")).extracting(Parity.UserEntityParity::status)
+                    .containsExactly(ParityStatus.MISMATCH);
+
+            execute(demo, "update parts_v2 set data = data || '{\"age\": \"changed\"}' where user_id = '" + unproved + "'");
+            assertThat(mismatched(parity.compute())).containsEntry("parts", List.of(edited, unproved).stream().sorted().toList());
+        }
+    }
+
+    @Test
+    void aTargetTriggerThatChangesWhatApplyWritesFailsThatUserAtApplyEvenWhenItFiresAtCommit() throws Exception {
+        DemoEnvironment demo = TestPostgres.demo(Triggers.class);
+        Plan plan = PlanLoader.load(new PartsScenario().create(demo, 20));
+        try (Workspace workspace = Workspace.open(plan, new Secrets(Map.of()))) {
+            new DryRun(workspace).run(DryRun.Options.all(), ProgressListener.NONE, new Cancellation());
+            List<String> users = query(demo, "select user_key from backfill.users where plan = '" + PLAN + "' and batch_no = 1 order by position");
+            String rewritten = users.get(2);
+            String atCommit = users.get(6);
+            // (c) a trigger changing a value as it is inserted...
+            execute(demo, "create function edit_summary() returns trigger language plpgsql as $$ begin"
+                    + " if new.user_id = '" + rewritten + "' then new.summary := coalesce(new.summary, '') || ' (edited by a trigger)'; end if;"
+                    + " return new; end $$");
+            execute(demo, "create trigger edit_summary before insert on sessions_v2 for each row execute function edit_summary()");
+            // ...and one that changes the row only when the transaction commits, after apply would have looked at it
+            execute(demo, "create function edit_status() returns trigger language plpgsql as $$ begin"
+                    + " if new.user_id = '" + atCommit + "' then update parts_v2 set status = 'edited at commit' where id = new.id; end if;"
+                    + " return null; end $$");
+            execute(demo, "create constraint trigger edit_status after insert on parts_v2 deferrable initially deferred"
+                    + " for each row execute function edit_status()");
+
+            new Approvals(workspace).approve(1, "t");
+            Apply.Result result = new Apply(workspace, 5).apply(1, ApplyListener.NONE, new Apply.PauseSignal());
+            assertThat(result.failed()).isEqualTo(2);
+            assertThat(result.applied()).isEqualTo(8);
+            assertThat(result.state()).isEqualTo(BatchState.HELD_BACK);
+            assertThat(query(demo, "select user_key || ': ' || last_error from backfill.users where plan = '" + PLAN
+                    + "' and status = 'failed' order by position")).satisfiesExactly(
+                    first -> assertThat(first).startsWith(rewritten + ": the target does not hold what was written for this user")
+                            .contains("sessions_v2 [\"").contains("summary differ from the reviewed row")
+                            .contains("nothing of this user was written"),
+                    second -> assertThat(second).startsWith(atCommit + ": ").contains("parts_v2 [\"")
+                            .contains("status differ from the reviewed row"));
+            assertThat(query(demo, "select count(*) from sessions_v2 where user_id in ('" + rewritten + "', '" + atCommit + "')"))
+                    .as("a failed user's rows are not written").containsExactly("0");
+            assertThat(query(demo, "select count(*) from parts_v2 where user_id in ('" + rewritten + "', '" + atCommit + "')"))
+                    .containsExactly("0");
+            assertThat(mismatched(new Parity(workspace).compute())).as("what was written is what was reviewed").isEmpty();
+
+            execute(demo, "drop trigger edit_summary on sessions_v2");
+            execute(demo, "drop trigger edit_status on parts_v2");
+            new Approvals(workspace).approve(1, "t");
+            assertThat(new Apply(workspace, 5).apply(1, ApplyListener.NONE, new Apply.PauseSignal()).state()).isEqualTo(BatchState.APPLIED);
+            assertThat(mismatched(new Parity(workspace).compute())).isEmpty();
+        }
+    }
+
+    @Test
+    void checksTheTargetsConstraintsGuaranteeAreNotCountedAndOthersAre() throws Exception {
+        DemoEnvironment demo = TestPostgres.demo(Constraints.class);
+        Plan plan = PlanLoader.load(new PartsScenario().create(demo, 20));
+        try (Workspace workspace = Workspace.open(plan, new Secrets(Map.of()))) {
+            new DryRun(workspace).run(DryRun.Options.all(), ProgressListener.NONE, new Cancellation());
+            new Approvals(workspace).approve(1, "t");
+            new Apply(workspace).apply(1, ApplyListener.NONE, new Apply.PauseSignal());
+            Map<String, CheckParity> checks = checks(new Parity(workspace).compute());
+            assertThat(checks.get("no orphan part_relationships_v2.part_a_id -> parts_v2").detail())
+                    .isEqualTo("0 row(s) point at no parts_v2 row (guaranteed by foreign key part_relationships_v2_part_a_id_fkey)");
+            assertThat(checks.get("no duplicate [user_id, name] in parts_v2").detail())
+                    .isEqualTo("0 natural key(s) occur more than once (guaranteed by unique index parts_v2_user_id_name_key)");
+            assertThat(checks.get("no part name twice for one user").detail())
+                    .isEqualTo("actual 0, expected 0 (the built-in duplicate check's query: its value)");
+
+            // without the unique index, and with the foreign key's triggers off, both are counted again and see the rows
+            execute(demo, "alter table parts_v2 drop constraint parts_v2_user_id_name_key");
+            execute(demo, "insert into parts_v2 (id, user_id, name, charge) select gen_random_uuid(), user_id, name, charge from parts_v2"
+                    + " order by id limit 1");
+            execute(demo, "alter table part_relationships_v2 disable trigger all");
+            execute(demo, "insert into part_relationships_v2 (id, user_id, part_a_id, part_b_id, type)"
+                    + " select gen_random_uuid(), user_id, gen_random_uuid(), part_b_id, 'protects' from part_relationships_v2 limit 1");
+            ParityReport report = new Parity(workspace).compute();
+            checks = checks(report);
+            assertThat(checks.get("no orphan part_relationships_v2.part_a_id -> parts_v2").detail())
+                    .isEqualTo("1 row(s) point at no parts_v2 row");
+            assertThat(checks.get("no duplicate [user_id, name] in parts_v2").detail()).isEqualTo("1 natural key(s) occur more than once");
+            assertThat(checks.get("no part name twice for one user").detail())
+                    .isEqualTo("actual 1, expected 0 (the built-in duplicate check's query: its value)");
+            assertThat(checks.get("no orphan relationships").actual()).isEqualByComparingTo("1");
+            assertThat(report.overall()).isEqualTo(ParityStatus.MISMATCH);
+        }
+    }
+
+    private static Map<String, CheckParity> checks(ParityReport report) {
+        Map<String, CheckParity> byName = new java.util.LinkedHashMap<>();
+        report.checks().forEach(c -> byName.put(c.name(), c));
+        return byName;
+    }
+
+    /** Entity → its sample of mismatched users, for the entities that have any. */
+    private static Map<String, List<String>> mismatched(ParityReport report) {
+        Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+        report.entities().stream().filter(e -> e.usersMismatched() > 0).forEach(e -> out.put(e.entity(), e.mismatchedSample()));
+        return out;
+    }
+
+    private static void execute(DemoEnvironment demo, String sql) throws Exception {
+        try (Connection connection = TestPostgres.connect(demo.database(PartsScenario.TARGET_DB))) {
+            connection.createStatement().execute(sql);
+        }
+    }
+
+    private static List<String> query(DemoEnvironment demo, String sql) throws Exception {
+        try (Connection connection = TestPostgres.connect(demo.database(PartsScenario.TARGET_DB))) {
+            return Tables.rows(connection, sql);
+        }
+    }
+}
