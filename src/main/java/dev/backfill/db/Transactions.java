@@ -73,6 +73,46 @@ public final class Transactions {
         }
     }
 
+    /**
+     * A read-only, repeatable-read transaction whose snapshot other connections join with
+     * {@link #readInSnapshot}, so reads side by side see one moment. Closing it rolls it back.
+     */
+    public record Snapshot(Cursor cursor, String id) implements AutoCloseable {
+        public Connection connection() {
+            return cursor.connection();
+        }
+
+        @Override
+        public void close() {
+            cursor.close();
+        }
+    }
+
+    public static Snapshot exportSnapshot(DataSource dataSource) throws SQLException {
+        Cursor cursor = cursor(dataSource);
+        try (java.sql.Statement statement = cursor.connection().createStatement()) {
+            statement.execute("set transaction isolation level repeatable read");
+            try (java.sql.ResultSet rows = statement.executeQuery("select pg_export_snapshot()")) {
+                rows.next();
+                return new Snapshot(cursor, rows.getString(1));
+            }
+        } catch (SQLException | RuntimeException e) {
+            cursor.close();
+            throw e;
+        }
+    }
+
+    /** A read on a connection of its own, inside the snapshot another transaction exported. */
+    public static <T> T readInSnapshot(DataSource dataSource, String snapshotId, Work<T> work) throws SQLException {
+        return read(dataSource, connection -> {
+            try (java.sql.Statement statement = connection.createStatement()) {
+                statement.execute("set transaction isolation level repeatable read");
+                statement.execute("set transaction snapshot '" + snapshotId.replace("'", "''") + "'");
+            }
+            return work.run(connection);
+        });
+    }
+
     public static <T> T inTransaction(Connection connection, Work<T> work) throws SQLException {
         boolean autoCommit = connection.getAutoCommit();
         connection.setAutoCommit(false);

@@ -11,12 +11,12 @@ import java.util.concurrent.Future;
  * One stage of a pipeline: a daemon thread that runs one piece of work at a time, so reading,
  * mapping and writing overlap. A failure in the stage surfaces, unchanged, where the caller waits.
  */
-final class Stage implements AutoCloseable {
+public final class Stage implements AutoCloseable {
     private final ExecutorService executor;
     private final String interrupted;
 
     /** {@code interrupted}: what to tell the operator if the waiting thread is interrupted. */
-    Stage(String threadName, String interrupted) {
+    public Stage(String threadName, String interrupted) {
         this.executor = Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, threadName);
             thread.setDaemon(true);
@@ -25,12 +25,12 @@ final class Stage implements AutoCloseable {
         this.interrupted = interrupted;
     }
 
-    <T> Future<T> submit(Callable<T> work) {
+    public <T> Future<T> submit(Callable<T> work) {
         return executor.submit(work);
     }
 
     /** The work's result, or its exception as thrown (SQL and runtime exceptions pass through). */
-    <T> T await(Future<T> future) throws SQLException {
+    public <T> T await(Future<T> future) throws SQLException {
         try {
             return future.get();
         } catch (InterruptedException e) {

@@ -62,11 +62,12 @@ public final class Parity {
             });
             Map<String, Checksums> checksums = checksums(snapshot.connection(), store, shape);
             counts.runIfUnclaimed(snapshot.connection());
-            Checks other = SharedSnapshot.await(checks);
-            UserCounts users = counts.result().users();
-            boolean sharedPending = counts.result().sharedPending();
-            Map<String, long[]> plannedCounts = counts.result().planned();
-            Map<String, Long> waitingRows = counts.result().waiting();
+            Checks other = snapshot.await(checks);
+            Counts counted = snapshot.await(counts.result());
+            UserCounts users = counted.users();
+            boolean sharedPending = counted.sharedPending();
+            Map<String, long[]> plannedCounts = counted.planned();
+            Map<String, Long> waitingRows = counted.waiting();
             List<EntityParity> entities = new ArrayList<>();
             for (Entity entity : plan.entities()) {
                 Checksums sums = checksums.get(entity.name());
@@ -97,11 +98,11 @@ public final class Parity {
 
     /** Work that whichever of two threads gets to it first runs; the other goes on. */
     private static final class Claim<T> {
-        private final SharedSnapshot.Work<T> work;
+        private final dev.backfill.db.Transactions.Work<T> work;
         private final java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
         private final java.util.concurrent.CompletableFuture<T> result = new java.util.concurrent.CompletableFuture<>();
 
-        Claim(SharedSnapshot.Work<T> work) {
+        Claim(dev.backfill.db.Transactions.Work<T> work) {
             this.work = work;
         }
 
@@ -117,9 +118,9 @@ public final class Parity {
             }
         }
 
-        /** Waits for the thread that claimed it (both threads have tried by the time this is called). */
-        T result() throws SQLException {
-            return SharedSnapshot.await(result);
+        /** What the thread that claimed it computes (both threads have tried by the time it is awaited). */
+        Future<T> result() {
+            return result;
         }
     }
 
