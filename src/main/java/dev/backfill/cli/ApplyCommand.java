@@ -15,7 +15,8 @@ import picocli.CommandLine;
         description = {"Apply an approved batch: each user's rows and their ledger rows in one transaction.",
                 "Run it again to resume after a pause, crash or lost connection; nothing is written twice.",
                 "Users whose legacy rows or met target rows changed since review are held back, not applied.",
-                "Ctrl-C, or 'backfill pause' from another shell, stops after the users being written."},
+                "Ctrl-C, or 'backfill pause' from another shell, stops after the users being written.",
+                "Several connections write chunks of users at once (--writers); 'backfill worker' on other machines joins in."},
         footer = ExitCodes.HELP)
 final class ApplyCommand extends BackfillCommand {
 
@@ -47,10 +48,13 @@ final class ApplyCommand extends BackfillCommand {
             description = "Wait this long between commits, to leave a live database room (default ${DEFAULT-VALUE}).")
     long throttle;
 
+    @CommandLine.Mixin
+    WriterOptions writerOptions = new WriterOptions();
+
     @Override
     protected int execute() throws Exception {
         try (Workspace workspace = plan.open()) {
-            Apply apply = new Apply(workspace, chunk, throttle);
+            Apply apply = new Apply(workspace, chunk, throttle, writerOptions.writers(), writerOptions.leaseSeconds);
             Apply.PauseSignal pause = new Apply.PauseSignal();
             CountDownLatch finished = new CountDownLatch(1);
             Thread hook = new Thread(() -> pauseAndWait(pause, finished), "apply-pause-on-interrupt");
@@ -123,9 +127,10 @@ final class ApplyCommand extends BackfillCommand {
             return ExitCodes.OK;
         }
         out().printf("Batch %d: %s. %d user(s) applied, %d failed, %d with changed source, %d with changed target rows;"
-                        + " %,d rows in %.1f s (%,.0f rows/s).%n",
+                        + " %,d rows in %.1f s (%,.0f rows/s, %d writer(s) here).%n",
                 result.batch(), result.paused() ? "paused (apply again to resume)" : result.state().name(), result.applied(),
-                result.failed(), result.sourceChanged(), result.targetChanged(), result.rows(), result.seconds(), result.rowsPerSecond());
+                result.failed(), result.sourceChanged(), result.targetChanged(), result.rows(), result.seconds(), result.rowsPerSecond(),
+                result.writers());
         result.referencesNote().ifPresent(out()::println);
         if (result.heldBack() > 0) {
             out().println("Held-back users keep their reason ('backfill batches " + plan.file + " --batch " + result.batch() + "' lists"

@@ -8,7 +8,7 @@ import picocli.CommandLine;
         description = {"Backfill Workbench: move legacy data into a new PostgreSQL schema one reviewed, approved batch of users"
                 + " at a time, with a ledger that makes every batch reversible. Dry run is the default everywhere."},
         subcommands = {DemoCommand.class, ValidateCommand.class, DryRunCommand.class, PreviewCommand.class, ExportCommand.class,
-                BatchesCommand.class, FormBatchCommand.class, ApproveCommand.class, ApplyCommand.class, PauseCommand.class,
+                BatchesCommand.class, FormBatchCommand.class, ApproveCommand.class, ApplyCommand.class, WorkerCommand.class, PauseCommand.class,
                 ParityCommand.class, RollbackCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class},
         footer = ExitCodes.HELP)

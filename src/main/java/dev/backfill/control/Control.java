@@ -63,7 +63,16 @@ public final class Control {
 
     /** Takes the plan's lock (one writer per plan); runs a dead process left running are marked interrupted. */
     public PlanLock lock(String holder) throws SQLException {
-        return PlanLock.acquire(target, schema, plan, holder);
+        return PlanLock.acquire(target, schema, plan, holder, false);
+    }
+
+    /** Takes the plan's lock together with the other writers of a batch (a worker); refused while an operator holds it alone. */
+    public PlanLock sharedLock(String holder) throws SQLException {
+        return PlanLock.acquire(target, schema, plan, holder, true);
+    }
+
+    public ChunkStore chunks() {
+        return new ChunkStore(schema, plan);
     }
 
     public BatchStore batches() {

@@ -49,6 +49,20 @@ public final class PendingStore {
         this.plan = plan;
     }
 
+    /**
+     * Takes, until the caller's transaction ends, the plan's lock on rows waiting for other users' rows.
+     * Writers of different chunks take it before they decide whether a row waits or is written, and
+     * before they release rows waiting for theirs: without it, a row could be stored as waiting by one
+     * transaction while another, unseen, writes and releases what it waits for, and it would wait forever.
+     */
+    public void lockWaiting(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("select pg_advisory_xact_lock(hashtext(?), hashtext(?))")) {
+            statement.setString(1, "backfill-workbench:" + control.name());
+            statement.setString(2, plan + ":waiting-rows");
+            statement.execute();
+        }
+    }
+
     /** Ids for new pending rows, in order. */
     public long[] allocate(Connection connection, int count) throws SQLException {
         long[] ids = new long[count];

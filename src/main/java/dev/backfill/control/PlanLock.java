@@ -5,47 +5,55 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.List;
 import javax.sql.DataSource;
 
 /**
- * One writer per plan: a PostgreSQL session advisory lock held on a dedicated connection. If the
- * process dies, the server drops the connection and the lock with it, so a crash never leaves a
- * plan locked.
+ * One operator per plan: a PostgreSQL session advisory lock held on a dedicated connection. An
+ * operator's command holds it alone (exclusive); the writers of one batch (the applying process after
+ * it started the batch, and any {@code backfill worker}) hold it together (shared), so a second
+ * operator is refused while any of them writes. If a process dies, the server drops the connection
+ * and the lock with it, so a crash never leaves a plan locked.
  */
 public final class PlanLock implements AutoCloseable {
     private final Connection connection;
     private final String plan;
     private final ControlSchema control;
     private final int interruptedRuns;
+    private volatile boolean shared;
 
-    private PlanLock(Connection connection, String plan, ControlSchema control, int interruptedRuns) {
+    private PlanLock(Connection connection, String plan, ControlSchema control, int interruptedRuns, boolean shared) {
         this.connection = connection;
         this.plan = plan;
         this.control = control;
         this.interruptedRuns = interruptedRuns;
+        this.shared = shared;
     }
 
     /**
      * Takes the plan's lock, or throws {@link PlanBusyException} naming who holds it. A pooled
      * connection that died meanwhile (server restart, terminated backend) is replaced once.
      */
-    static PlanLock acquire(DataSource target, ControlSchema control, String plan, String holder) throws SQLException {
+    static PlanLock acquire(DataSource target, ControlSchema control, String plan, String holder, boolean shared) throws SQLException {
         try {
-            return acquireOnce(target, control, plan, holder);
+            return acquireOnce(target, control, plan, holder, shared);
         } catch (SQLException e) {
             if (!dev.backfill.db.Retry.isTransient(e)) {
                 throw e;
             }
-            return acquireOnce(target, control, plan, holder);
+            return acquireOnce(target, control, plan, holder, shared);
         }
     }
 
-    private static PlanLock acquireOnce(DataSource target, ControlSchema control, String plan, String holder) throws SQLException {
+    private static PlanLock acquireOnce(DataSource target, ControlSchema control, String plan, String holder, boolean shared)
+            throws SQLException {
         Connection connection = target.getConnection();
         try {
             connection.setAutoCommit(true);
             boolean locked;
-            try (PreparedStatement lock = connection.prepareStatement("select pg_try_advisory_lock(hashtext(?), hashtext(?))")) {
+            String function = shared ? "pg_try_advisory_lock_shared" : "pg_try_advisory_lock";
+            try (PreparedStatement lock = connection.prepareStatement("select " + function + "(hashtext(?), hashtext(?))")) {
                 lock.setString(1, "backfill-workbench:" + control.name());
                 lock.setString(2, plan);
                 try (ResultSet result = lock.executeQuery()) {
@@ -59,15 +67,18 @@ public final class PlanLock implements AutoCloseable {
                 throw new PlanBusyException("Plan '" + plan + "' is busy: " + who
                         + ". Wait for it to finish (or pause it with 'backfill pause'), then try again.");
             }
-            try (PreparedStatement record = connection.prepareStatement("insert into " + control.table("lock_holders")
-                    + " (plan, holder, pid, since) values (?, ?, pg_backend_pid(), now()) on conflict (plan) do update"
-                    + " set holder = excluded.holder, pid = excluded.pid, since = excluded.since")) {
-                record.setString(1, plan);
-                record.setString(2, holder);
-                record.executeUpdate();
+            int interrupted = 0;
+            if (!shared) {
+                // alone on the plan: holders listed by processes that died are stale, and so are their running runs
+                try (PreparedStatement stale = connection.prepareStatement("delete from " + control.table("lock_holders")
+                        + " where plan = ?")) {
+                    stale.setString(1, plan);
+                    stale.executeUpdate();
+                }
+                interrupted = new RunStore(target, control, plan).markInterrupted(connection);
             }
-            int interrupted = new RunStore(target, control, plan).markInterrupted(connection);
-            return new PlanLock(connection, plan, control, interrupted);
+            record(connection, control, plan, holder, shared);
+            return new PlanLock(connection, plan, control, interrupted, shared);
         } catch (SQLException | RuntimeException e) {
             if (!connection.isClosed()) {
                 connection.close();
@@ -76,18 +87,55 @@ public final class PlanLock implements AutoCloseable {
         }
     }
 
+    private static void record(Connection connection, ControlSchema control, String plan, String holder, boolean shared)
+            throws SQLException {
+        try (PreparedStatement record = connection.prepareStatement("insert into " + control.table("lock_holders")
+                + " (plan, holder, pid, since, mode) values (?, ?, pg_backend_pid(), now(), ?) on conflict (plan, pid) do update"
+                + " set holder = excluded.holder, since = excluded.since, mode = excluded.mode")) {
+            record.setString(1, plan);
+            record.setString(2, holder);
+            record.setString(3, shared ? "shared" : "exclusive");
+            record.executeUpdate();
+        }
+    }
+
+    /** Who holds the lock, from the holders whose sessions are alive (a killed holder's row may linger). */
     private static String describeHolder(Connection connection, ControlSchema control, String plan) throws SQLException {
-        String sql = "select holder, since from " + control.table("lock_holders") + " where plan = ?";
+        String sql = "select h.holder, h.since from " + control.table("lock_holders") + " h where h.plan = ?"
+                + " and exists (select 1 from pg_stat_activity a where a.pid = h.pid) order by h.since";
+        List<String> holders = new ArrayList<>();
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setString(1, plan);
             try (ResultSet result = statement.executeQuery()) {
-                if (result.next()) {
+                while (result.next()) {
                     Timestamp since = result.getTimestamp(2);
-                    return result.getString(1) + " has held it since " + since.toInstant();
+                    holders.add(result.getString(1) + " has held it since " + since.toInstant());
                 }
             }
         }
-        return "another process holds its lock";
+        return holders.isEmpty() ? "another process holds its lock" : String.join("; ", holders);
+    }
+
+    /**
+     * Keeps holding the lock, but shared: the batch this process started may now be written by workers
+     * too, while any other operator stays refused.
+     */
+    public void share(String holder) throws SQLException {
+        if (shared) {
+            return;
+        }
+        try (PreparedStatement lock = connection.prepareStatement("select pg_advisory_lock_shared(hashtext(?), hashtext(?))")) {
+            lock.setString(1, "backfill-workbench:" + control.name());
+            lock.setString(2, plan);
+            lock.execute();
+        }
+        try (PreparedStatement unlock = connection.prepareStatement("select pg_advisory_unlock(hashtext(?), hashtext(?))")) {
+            unlock.setString(1, "backfill-workbench:" + control.name());
+            unlock.setString(2, plan);
+            unlock.execute();
+        }
+        shared = true;
+        record(connection, control, plan, holder, true);
     }
 
     /** How many runs of the plan were found left running by a process that died, and marked interrupted. */
@@ -113,7 +161,8 @@ public final class PlanLock implements AutoCloseable {
                     forget.setString(1, plan);
                     forget.executeUpdate();
                 }
-                try (PreparedStatement unlock = connection.prepareStatement("select pg_advisory_unlock(hashtext(?), hashtext(?))")) {
+                String function = shared ? "pg_advisory_unlock_shared" : "pg_advisory_unlock";
+                try (PreparedStatement unlock = connection.prepareStatement("select " + function + "(hashtext(?), hashtext(?))")) {
                     unlock.setString(1, "backfill-workbench:" + control.name());
                     unlock.setString(2, plan);
                     unlock.execute();

@@ -3,6 +3,7 @@ package dev.backfill.engine;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.backfill.control.ApplyStore;
 import dev.backfill.control.BatchStore;
+import dev.backfill.control.ChunkStore;
 import dev.backfill.control.Control;
 import dev.backfill.control.DryRunStore;
 import dev.backfill.control.IdMapStore;
@@ -50,7 +51,7 @@ public final class Apply {
     private static final int MEETINGS_SHOWN = 20;
 
     public record Result(int batch, BatchState state, int applied, int failed, int sourceChanged, int targetChanged, long rows,
-                         double seconds, boolean paused, boolean nothingToDo, int waiting, int released) {
+                         double seconds, boolean paused, boolean nothingToDo, int waiting, int released, int writers) {
         public double rowsPerSecond() {
             return rows / Math.max(seconds, 1e-3);
         }
@@ -92,11 +93,20 @@ public final class Apply {
     private final Control control;
     private final int chunkUsers;
     private final long throttleMillis;
+    private final int writers;
+    private final double leaseSeconds;
 
     /**
-     * @param chunkUsers     users committed together
-     * @param throttleMillis pause between commits, to leave a live database room
+     * Writers of one process, unless the operator says otherwise: one per core of this machine, at most 4.
+     * PostgreSQL does not tell a client its cores; with the JVM and the target on one machine (the demo,
+     * the bench) they are the same cores, and beyond 4 the writers wait on each other's locks more than
+     * they write. Measured on the parts demo: see the README's performance section.
      */
+    public static final int DEFAULT_WRITERS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+
+    /** How long a writer's claim on a chunk lasts without a heartbeat before another writer may take the chunk over. */
+    public static final double DEFAULT_LEASE_SECONDS = 30;
+
     /**
      * Users committed together unless the operator says otherwise. Measured on the parts demo: 100 users
      * a commit cost 31 s per 100,000 rows, 500 about 24 s, 2,000 about 22 s; a failing user is found
@@ -105,6 +115,22 @@ public final class Apply {
     public static final int DEFAULT_CHUNK_USERS = 500;
 
     public Apply(Workspace workspace, int chunkUsers, long throttleMillis) {
+        this(workspace, chunkUsers, throttleMillis, DEFAULT_WRITERS, DEFAULT_LEASE_SECONDS);
+    }
+
+    /**
+     * @param chunkUsers     users committed together
+     * @param throttleMillis pause between commits (per writer), to leave a live database room
+     * @param writers        chunks written at once by this process, each on its own connection
+     * @param leaseSeconds   how long a claim on a chunk outlives its writer's last heartbeat
+     */
+    public Apply(Workspace workspace, int chunkUsers, long throttleMillis, int writers, double leaseSeconds) {
+        if (writers < 1 || writers > 64) {
+            throw new dev.backfill.errors.InvalidInputException("Writers are 1 to 64 connections writing at once, not " + writers + ".");
+        }
+        if (!(leaseSeconds >= 1 && leaseSeconds <= 3600)) {
+            throw new dev.backfill.errors.InvalidInputException("A lease lasts 1 to 3,600 seconds, not " + leaseSeconds + ".");
+        }
         if (chunkUsers < 1) {
             throw new dev.backfill.errors.InvalidInputException("A chunk holds at least 1 user, not " + chunkUsers + ".");
         }
@@ -116,6 +142,8 @@ public final class Apply {
         this.control = workspace.control();
         this.chunkUsers = chunkUsers;
         this.throttleMillis = throttleMillis;
+        this.writers = writers;
+        this.leaseSeconds = leaseSeconds;
     }
 
     public Apply(Workspace workspace, int chunkUsers) {
@@ -167,6 +195,106 @@ public final class Apply {
         return control.queue().applyNext();
     }
 
+    /** What a worker did before it stopped. */
+    public record WorkReport(String worker, int batches, int applied, int heldBack, long rows, double seconds) {
+        public double rowsPerSecond() {
+            return rows / Math.max(seconds, 1e-3);
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicInteger WRITER_SETS = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** This process's name in the chunks it claims and in the workers table: host, process id, and which Apply of the process. */
+    private static String writerName() {
+        return Workspace.host() + ":" + ProcessHandle.current().pid() + ":" + WRITER_SETS.incrementAndGet();
+    }
+
+    /**
+     * Works as a worker ({@code backfill worker}): helps write every batch an operator's apply has started,
+     * claiming its chunks alongside the applying process and other workers, until {@code stop} is requested
+     * (after the chunks it is writing), or, with {@code untilIdle}, until no started batch has a chunk left
+     * to claim. An operator's pause stops it after its chunks too; it then waits for the next started batch.
+     * A worker never starts or finishes a batch: the operator's apply does.
+     */
+    public WorkReport work(ApplyListener listener, PauseSignal stop, double pollSeconds, boolean untilIdle) throws SQLException {
+        long start = System.nanoTime();
+        String name = writerName();
+        Plan plan = workspace.plan();
+        int batchesHelped = 0;
+        int applied = 0;
+        int heldBack = 0;
+        long rows = 0;
+        while (!stop.isRequested()) {
+            List<Integer> started = Transactions.read(workspace.target(), connection -> control.chunks().batchesToHelp(connection));
+            if (started.isEmpty()) {
+                if (untilIdle) {
+                    break;
+                }
+                idle(pollSeconds, stop);
+                continue;
+            }
+            int batchNo = started.get(0);
+            PlanLock lock;
+            try {
+                lock = control.sharedLock("worker " + name + " (" + Workspace.actor() + ")");
+            } catch (dev.backfill.control.PlanBusyException busy) {
+                idle(pollSeconds, stop); // the operator holds the plan alone for a moment (starting the batch, a rollback)
+                continue;
+            }
+            try (lock) {
+                BatchStore.Approval approval = Transactions.read(workspace.target(), connection -> {
+                    BatchView batch = control.batches().get(connection, batchNo).orElseThrow();
+                    return batch.state() == BatchState.APPLYING ? control.batches().approvalOf(connection, batchNo).orElse(null) : null;
+                });
+                if (approval == null) {
+                    continue;
+                }
+                if (!approval.planChecksum().equals(plan.checksum())) {
+                    throw new dev.backfill.errors.InvalidInputException("Batch " + batchNo + " was approved under plan checksum "
+                            + approval.planChecksum() + ", but this worker's plan file has checksum " + plan.checksum()
+                            + ": a worker writes only what was reviewed. Give the worker the same plan file as the operator's.");
+                }
+                long runId = control.runs().start(RunKind.APPLY, batchNo, plan.checksum(), System.getProperty("user.name", "unknown"),
+                        Workspace.host());
+                Execution execution = new Execution(runId, batchNo, approval, lock, listener, stop, System.nanoTime(), name, false);
+                try {
+                    Result result = execution.help();
+                    control.runs().finish(runId, result.paused() ? RunStatus.PAUSED : RunStatus.DONE, detail(result).put("worker", name));
+                    batchesHelped++;
+                    applied += result.applied();
+                    heldBack += result.heldBack();
+                    rows += result.rows();
+                } catch (SQLException | RuntimeException e) {
+                    try {
+                        control.runs().finish(runId, RunStatus.FAILED, Json.NODES.objectNode().put("error", String.valueOf(e.getMessage()))
+                                .put("worker", name));
+                    } catch (SQLException | RuntimeException notRecorded) {
+                        e.addSuppressed(notRecorded);
+                    }
+                    if (e instanceof Cancellation.CancelledException) {
+                        throw e;
+                    }
+                    listener.onNote("Writing batch " + batchNo + " failed: " + describe(e) + ". Its chunks go to the other writers when"
+                            + " this worker's lease runs out; trying again in " + Math.round(pollSeconds) + " s.");
+                    idle(pollSeconds, stop);
+                }
+            }
+        }
+        return new WorkReport(name, batchesHelped, applied, heldBack, rows, (System.nanoTime() - start) / 1e9);
+    }
+
+    private static void idle(double seconds, PauseSignal stop) {
+        long until = System.nanoTime() + (long) (seconds * 1e9);
+        while (!stop.isRequested() && System.nanoTime() < until) {
+            try {
+                Thread.sleep(Math.min(200, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stop.request();
+            }
+        }
+    }
+
     public Result apply(int batchNo, ApplyListener listener, PauseSignal pause) throws SQLException {
         Plan plan = workspace.plan();
         long start = System.nanoTime();
@@ -188,11 +316,11 @@ public final class Apply {
                 return valid;
             });
             if (approval == null) {
-                return new Result(batchNo, BatchState.APPLIED, 0, 0, 0, 0, 0, 0, false, true, 0, 0);
+                return new Result(batchNo, BatchState.APPLIED, 0, 0, 0, 0, 0, 0, false, true, 0, 0, writers);
             }
             long runId = control.runs().start(RunKind.APPLY, batchNo, plan.checksum(), System.getProperty("user.name", "unknown"),
                     Workspace.host());
-            Execution execution = new Execution(runId, batchNo, approval, lock, listener, pause, start);
+            Execution execution = new Execution(runId, batchNo, approval, lock, listener, pause, start, writerName(), true);
             try {
                 Result result = execution.run();
                 control.runs().finish(runId, result.paused() ? RunStatus.PAUSED : RunStatus.DONE, detail(result));
@@ -217,7 +345,11 @@ public final class Apply {
                 .put("rows_per_second", Math.round(result.rowsPerSecond())).put("paused", result.paused());
     }
 
-    /** One run of apply over one batch. */
+    /** What every writer of one run shares: the approved users with what was reviewed, and how to map and write them. */
+    private record Prepared(Map<String, ApplyStore.Reviewed> approved, boolean shared, List<Entity> entities, TargetShape shape,
+                            TargetShape stored, Map<String, Map<String, Object>> sharedIds) {}
+
+    /** One run of apply over one batch: the run that starts it (and finishes it), or a worker's help with it. */
     private final class Execution {
         private final long runId;
         private final int batchNo;
@@ -226,11 +358,15 @@ public final class Apply {
         private final ApplyListener listener;
         private final PauseSignal pause;
         private final long start;
+        private final String writerName;
+        private final boolean startedIt;
         private final Plan plan = workspace.plan();
         private final ApplyStore store = control.applies();
         private final BatchStore batches = control.batches();
+        private final ChunkStore chunks = control.chunks();
         private final Retry retry = new Retry(workspace.plan().retry().attempts(), workspace.plan().retry().backoffMillis());
         private final String interrupted;
+        private final AtomicBoolean stopLanes = new AtomicBoolean();
         private int applied;
         private int failed;
         private int sourceChanged;
@@ -238,38 +374,47 @@ public final class Apply {
         private long rows;
         private int waiting;
         private int released;
+        private int chunksDone;
+        private int totalUsers;
 
         Execution(long runId, int batchNo, BatchStore.Approval approval, PlanLock lock, ApplyListener listener, PauseSignal pause,
-                  long start) {
+                  long start, String writerName, boolean startedIt) {
             this.runId = runId;
             this.batchNo = batchNo;
             this.approval = approval;
             this.lock = lock;
-            this.listener = listener;
+            this.listener = ApplyListener.serial(listener);
             this.pause = pause;
             this.start = start;
+            this.writerName = writerName;
+            this.startedIt = startedIt;
             this.interrupted = "The apply of batch " + batchNo + " was interrupted; every user is either wholly applied or not at all."
                     + " Apply again to resume.";
         }
 
+        /** Starts the batch: cuts its approved users into chunks, writes them with this process's writers (and any workers), finishes it. */
         Result run() throws SQLException {
-            TargetShape shape = workspace.catalog().shape();
-            IdMapStore ids = control.idMap();
-            Map<String, ApplyStore.Reviewed> approved = withConnection(connection -> store.approvedUsers(connection, batchNo, approval.id()));
-            boolean shared = batchNo == 0 && approved.containsKey(DryRunStore.SHARED_USER);
-            List<Entity> entities = plan.entities().stream().filter(e -> e.shared() == shared).toList();
-            Map<String, Map<String, Object>> sharedIds = shared || !plan.hasSharedEntities() ? Map.of() : sharedIds(shape, ids);
-            MappingContext context = new MappingContext(plan, shape, ids, sharedIds, new PathCoverage(plan),
-                    new ChunkDirectory(plan, control.directory(), true));
-            ChunkMapper mapper = new ChunkMapper(context, ids, Set.of());
-            TargetShape stored = workspace.catalog().storedShape();
-            WrittenCheck check = withConnection(connection -> WrittenCheck.forServer(connection, stored));
-            ChunkWriter writer = new ChunkWriter(new ApplyStatements(store, shape), shape, stored, store,
-                    new PendingRows(plan, shape, control.pending()), check);
-            List<String> users = new ArrayList<>(approved.keySet());
-            int total = users.size();
-            boolean paused = applyChunks(users, approved, shared, entities, mapper, ids, writer);
+            Prepared prepared = prepare();
+            List<String> users = new ArrayList<>(prepared.approved().keySet());
+            totalUsers = users.size();
+            List<List<String>> cut = new ArrayList<>();
+            for (int from = 0; from < users.size(); from += chunkUsers) {
+                cut.add(List.copyOf(users.subList(from, Math.min(users.size(), from + chunkUsers))));
+            }
+            retry.run(() -> Transactions.inTransaction(workspace.target(), connection -> {
+                chunks.replace(connection, batchNo, approval.id(), cut);
+                return null;
+            }), listener::onNote);
+            lock.share("apply of batch " + batchNo + " by " + Workspace.actor() + " (with any workers)");
+            boolean paused;
+            try (Heartbeat heartbeat = new Heartbeat("apply")) {
+                paused = writeAll(prepared, heartbeat);
+                if (paused) {
+                    awaitOtherWriters();
+                }
+            }
             BatchState state = Transactions.inTransaction(workspace.target(), connection -> {
+                batches.lockQueue(connection);
                 BatchView batch = batches.get(connection, batchNo).orElseThrow();
                 BatchEvent end = paused ? BatchEvent.PAUSE_APPLY
                         : batch.usersMigrated() == batch.users() ? BatchEvent.FINISH_ALL_MIGRATED : BatchEvent.FINISH_SOME_HELD_BACK;
@@ -281,60 +426,323 @@ public final class Apply {
                 store.refreshStatistics(connection);
                 return null;
             });
-            recordProgress(Progress.of(paused ? "Paused" : "Done", applied + failed + sourceChanged + targetChanged, total, rows, start),
-                    paused);
+            ChunkStore.Totals totals = withConnection(connection -> chunks.totals(connection, batchNo));
+            recordProgress(Progress.of(paused ? "Paused" : "Done", (int) totals.usersDone(), totalUsers, totals.rowsDone(), start), paused);
+            return result(state, paused);
+        }
+
+        /** A worker's part: writes chunks of the batch while there are any to claim; the run that started the batch finishes it. */
+        Result help() throws SQLException {
+            Prepared prepared = prepare();
+            try (Heartbeat heartbeat = new Heartbeat("worker")) {
+                boolean paused = runLanes(prepared, heartbeat);
+                BatchState state = withConnection(connection -> batches.get(connection, batchNo).orElseThrow().state());
+                return result(state, paused);
+            }
+        }
+
+        private synchronized Result result(BatchState state, boolean paused) {
             return new Result(batchNo, state, applied, failed, sourceChanged, targetChanged, rows, (System.nanoTime() - start) / 1e9,
-                    paused, false, waiting, released);
+                    paused, false, waiting, released, writers);
+        }
+
+        private Prepared prepare() throws SQLException {
+            TargetShape shape = workspace.catalog().shape();
+            Map<String, ApplyStore.Reviewed> approved = withConnection(connection -> store.approvedUsers(connection, batchNo, approval.id()));
+            boolean shared = batchNo == 0 && approved.containsKey(DryRunStore.SHARED_USER);
+            List<Entity> entities = plan.entities().stream().filter(e -> e.shared() == shared).toList();
+            Map<String, Map<String, Object>> sharedIds = shared || !plan.hasSharedEntities() ? Map.of() : sharedIds(shape, control.idMap());
+            return new Prepared(approved, shared, entities, shape, workspace.catalog().storedShape(), sharedIds);
         }
 
         /**
-         * Three overlapping stages: the reader fetches the next chunk's legacy rows, this thread maps and
-         * hashes the current one, the writer commits the previous one. The writer is at most one chunk
-         * behind, so a pause or a lost lock stops after the chunk being written. Returns whether it paused.
+         * Writes until every chunk of the batch is done, by this process or another: when the chunks left are
+         * held by other writers, waits for them, and takes over any whose holder's lease runs out. Returns
+         * whether it paused.
          */
-        private boolean applyChunks(List<String> users, Map<String, ApplyStore.Reviewed> approved, boolean shared, List<Entity> entities,
-                                    ChunkMapper mapper, IdMapStore ids, ChunkWriter writer) throws SQLException {
-            int total = users.size();
-            try (Stage reader = new Stage("backfill-apply-reader", interrupted);
-                 Stage writing = new Stage("backfill-apply-writer", interrupted)) {
-                Future<Map<String, Map<String, UserRows>>> next = users.isEmpty() ? null
-                        : reader.submit(() -> read(chunkAt(users, 0), shared));
-                Future<?> written = CompletableFuture.completedFuture(null);
-                try {
-                    for (int from = 0; from < users.size(); from += chunkUsers) {
-                        if (!lock.isHeld()) {
-                            throw new ApplyInterruptedException("Lost the plan's lock (its database connection was closed); stopped after "
-                                    + from + " users. Apply again to resume: nothing is written twice.", batchNo);
-                        }
-                        List<String> chunk = chunkAt(users, from);
-                        Map<String, Map<String, UserRows>> legacy = reader.await(next);
-                        int following = from + chunkUsers;
-                        next = following < users.size() ? reader.submit(() -> read(chunkAt(users, following), shared)) : null;
-                        List<ChunkWriter.PreparedUser> ready = mapChunk(mapper, ids, chunk, legacy, approved, entities, writer);
-                        writing.await(written);
-                        if (pause.isRequested() || pauseRequestedInDatabase()) {
-                            // the chunk just mapped is dropped unwritten; resuming maps it again
-                            listener.onNote("Paused after " + from + " of " + total + " users; apply again to resume.");
-                            return true;
-                        }
-                        int done = from + chunk.size();
-                        written = writing.submit(() -> {
-                            writeIsolated(writer, entities, ready);
-                            Progress progress = Progress.of("Applying batch " + batchNo, done, total, rows, start);
-                            listener.onProgress(progress);
-                            recordProgress(progress, false);
-                            throttle();
-                            return null;
-                        });
-                    }
-                    writing.await(written);
+        private boolean writeAll(Prepared prepared, Heartbeat heartbeat) throws SQLException {
+            while (true) {
+                if (runLanes(prepared, heartbeat)) {
+                    return true;
+                }
+                ChunkStore.Totals totals = withConnection(connection -> chunks.totals(connection, batchNo));
+                if (totals.open() == 0) {
                     return false;
-                } catch (SQLException | RuntimeException | Error e) {
-                    // Never return (and release the plan's lock) while a chunk may still be committing.
-                    awaitQuietly(writing, written, e);
-                    throw e;
+                }
+                if (pause.isRequested() || pauseRequestedInDatabase()) {
+                    return true;
+                }
+                requireLock(totals.usersDone());
+                sleep(200);
+            }
+        }
+
+        /** After a pause, the batch changes state only once the other writers finished the chunks they hold (their leases say). */
+        private void awaitOtherWriters() throws SQLException {
+            long deadline = System.nanoTime() + (long) (leaseSeconds * 2e9);
+            while (System.nanoTime() < deadline && withConnection(connection -> chunks.heldByOthers(connection, batchNo, writerName)) > 0) {
+                sleep(200);
+            }
+        }
+
+        /** Runs this process's writers until none finds a chunk to claim; returns whether they stopped for a pause. */
+        private boolean runLanes(Prepared prepared, Heartbeat heartbeat) throws SQLException {
+            if (writers == 1) {
+                return new Lane(prepared, heartbeat, 1).run();
+            }
+            List<Lane> lanes = new ArrayList<>();
+            for (int i = 1; i <= writers; i++) {
+                lanes.add(new Lane(prepared, heartbeat, i));
+            }
+            List<Stage> stages = new ArrayList<>();
+            try {
+                List<Future<Boolean>> running = new ArrayList<>();
+                for (Lane lane : lanes) {
+                    Stage stage = new Stage("backfill-apply-writer-" + stages.size(), interrupted);
+                    stages.add(stage);
+                    running.add(stage.submit(lane::run));
+                }
+                boolean paused = false;
+                Throwable failure = null;
+                for (int i = 0; i < running.size(); i++) {
+                    try {
+                        paused |= stages.get(i).await(running.get(i));
+                    } catch (SQLException | RuntimeException | Error e) {
+                        stopLanes.set(true); // the other writers stop after the chunk they are writing
+                        if (failure == null) {
+                            failure = e;
+                        } else if (failure != e) {
+                            failure.addSuppressed(e);
+                        }
+                    }
+                }
+                if (failure instanceof SQLException sql) {
+                    throw sql;
+                }
+                if (failure instanceof RuntimeException runtime) {
+                    throw runtime;
+                }
+                if (failure instanceof Error error) {
+                    throw error;
+                }
+                return paused;
+            } finally {
+                stages.forEach(Stage::close);
+            }
+        }
+
+        private void requireLock(long usersDone) {
+            if (!lock.isHeld()) {
+                throw new ApplyInterruptedException("Lost the plan's lock (its database connection was closed); stopped after "
+                        + usersDone + " users. Apply again to resume: nothing is written twice.", batchNo);
+            }
+        }
+
+        private boolean stopRequested() throws SQLException {
+            if (stopLanes.get()) {
+                return true;
+            }
+            if (pause.isRequested()) {
+                if (startedIt) {
+                    // the operator paused: every writer of the batch, in any process, stops after its chunk
+                    withConnection(connection -> batches.requestPause(connection, batchNo));
+                }
+                return true;
+            }
+            return pauseRequestedInDatabase();
+        }
+
+        /** Keeps this process's leases and its line in the workers table fresh while it writes. */
+        private final class Heartbeat implements AutoCloseable {
+            private final java.util.concurrent.ScheduledExecutorService beats;
+
+            Heartbeat(String role) throws SQLException {
+                withConnection(connection -> {
+                    chunks.register(connection, writerName, Workspace.host(), ProcessHandle.current().pid(), role, writers);
+                    return null;
+                });
+                beats = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
+                    Thread thread = new Thread(runnable, "backfill-apply-heartbeat");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+                long every = Math.max(100, (long) (leaseSeconds * 1000 / 3));
+                beats.scheduleWithFixedDelay(this::beat, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+
+            private void beat() {
+                try (Connection connection = workspace.target().getConnection()) {
+                    chunks.renew(connection, writerName, leaseSeconds);
+                    report(connection, batchNo);
+                } catch (SQLException | RuntimeException e) {
+                    // the next beat tries again; a lease that runs out meanwhile only lets another writer take the chunk over
                 }
             }
+
+            private void report(Connection connection, Integer batch) throws SQLException {
+                double seconds = Math.max((System.nanoTime() - start) / 1e9, 1e-3);
+                int chunksNow;
+                int usersNow;
+                long rowsNow;
+                synchronized (Execution.this) {
+                    chunksNow = chunksDone;
+                    usersNow = applied + failed + sourceChanged + targetChanged;
+                    rowsNow = rows;
+                }
+                chunks.heartbeat(connection, writerName, batch, chunksNow, usersNow, rowsNow, rowsNow / seconds);
+            }
+
+            @Override
+            public void close() {
+                beats.shutdownNow();
+                try (Connection connection = workspace.target().getConnection()) {
+                    report(connection, null);
+                } catch (SQLException | RuntimeException e) {
+                    // the workers table shows it silent, then not alive
+                }
+            }
+        }
+
+        /**
+         * One writer: claims a chunk, and overlaps three stages over its chunks: the reader fetches the next
+         * chunk's legacy rows, this thread maps and hashes the current one, the writer commits the previous
+         * one. The writer is at most one chunk behind, so a pause or a lost lock stops after the chunk being
+         * written. Returns whether it stopped for a pause.
+         */
+        private final class Lane {
+            private final Prepared prepared;
+            private final Heartbeat heartbeat;
+            private final int number;
+            private final IdMapStore ids = control.idMap();
+            private final ChunkMapper mapper;
+            private final ChunkWriter writer;
+
+            Lane(Prepared prepared, Heartbeat heartbeat, int number) throws SQLException {
+                this.prepared = prepared;
+                this.heartbeat = heartbeat;
+                this.number = number;
+                MappingContext context = new MappingContext(plan, prepared.shape(), ids, prepared.sharedIds(), new PathCoverage(plan),
+                        new ChunkDirectory(plan, control.directory(), true));
+                this.mapper = new ChunkMapper(context, ids, Set.of());
+                WrittenCheck check = withConnection(connection -> WrittenCheck.forServer(connection, prepared.stored()));
+                this.writer = new ChunkWriter(new ApplyStatements(store, prepared.shape()), prepared.shape(), prepared.stored(), store,
+                        new PendingRows(plan, prepared.shape(), control.pending()), check);
+            }
+
+            /** A chunk's users still to write, and their legacy rows. */
+            private record Loaded(ChunkStore.Claim claim, List<String> users, Map<String, Map<String, UserRows>> legacy) {}
+
+            boolean run() throws SQLException {
+                try (Stage reader = new Stage("backfill-apply-reader-" + number, interrupted);
+                     Stage writing = new Stage("backfill-apply-writer-" + number, interrupted)) {
+                    ChunkStore.Claim current = stopRequested() ? null : claim();
+                    if (current == null) {
+                        return stopRequested() && !stopLanes.get();
+                    }
+                    ChunkStore.Claim first = current;
+                    Future<Loaded> next = reader.submit(() -> load(first));
+                    Future<?> written = CompletableFuture.completedFuture(null);
+                    ChunkStore.Claim following = null;
+                    try {
+                        while (current != null) {
+                            requireLock(progressUsers());
+                            Loaded loaded = reader.await(next);
+                            following = stopRequested() ? null : claim();
+                            ChunkStore.Claim toRead = following;
+                            next = toRead == null ? null : reader.submit(() -> load(toRead));
+                            List<ChunkWriter.PreparedUser> ready = mapChunk(mapper, ids, loaded.users(), loaded.legacy(), prepared.approved(),
+                                    prepared.entities(), writer);
+                            writing.await(written);
+                            if (stopRequested()) {
+                                // the chunk just mapped is given back unwritten; whoever resumes maps it again
+                                giveBack(current);
+                                giveBack(following);
+                                listener.onNote("Paused after " + progressUsers() + " of " + totalUsersKnown()
+                                        + " users; apply again to resume.");
+                                return !stopLanes.get();
+                            }
+                            ChunkStore.Claim claim = current;
+                            written = writing.submit(() -> {
+                                long chunkRows = writeIsolated(writer, prepared.entities(), ready);
+                                finish(claim, loaded.claim().users().size(), chunkRows);
+                                throttle();
+                                return null;
+                            });
+                            current = following;
+                        }
+                        writing.await(written);
+                        return false;
+                    } catch (SQLException | RuntimeException | Error e) {
+                        // Never return (and release the plan's lock) while a chunk may still be committing.
+                        awaitQuietly(writing, written, e);
+                        giveBackQuietly(current, e);
+                        giveBackQuietly(following, e);
+                        throw e;
+                    }
+                }
+            }
+
+            private ChunkStore.Claim claim() throws SQLException {
+                return withConnection(connection -> chunks.claim(connection, batchNo, writerName, leaseSeconds)).orElse(null);
+            }
+
+            /**
+             * Runs on the reader thread: the claim's users this run still has to write (a chunk taken over
+             * from a writer that died may hold users it wrote), and their legacy rows.
+             */
+            private Loaded load(ChunkStore.Claim claim) throws SQLException {
+                List<String> approved = claim.users().stream().filter(prepared.approved()::containsKey).toList();
+                Set<String> done = claim.claims() > 1 && !approved.isEmpty()
+                        ? withConnection(connection -> store.notApproved(connection, approved)) : Set.of();
+                List<String> users = approved.stream().filter(u -> !done.contains(u)).toList();
+                SourceChunks source = new SourceChunks(workspace);
+                Map<String, Map<String, UserRows>> legacy = users.isEmpty() ? Map.of() : prepared.shared() ? source.shared() : source.users(users);
+                return new Loaded(claim, users, legacy);
+            }
+
+            private void finish(ChunkStore.Claim claim, int users, long chunkRows) throws SQLException {
+                withConnection(connection -> {
+                    chunks.done(connection, claim, users, chunkRows);
+                    return null;
+                });
+                synchronized (Execution.this) {
+                    chunksDone++;
+                }
+                ChunkStore.Totals totals = withConnection(connection -> chunks.totals(connection, batchNo));
+                Progress progress = Progress.of("Applying batch " + batchNo, (int) totals.usersDone(), (int) totals.usersTotal(),
+                        totals.rowsDone(), start);
+                listener.onProgress(progress);
+                recordProgress(progress, false);
+            }
+
+            private void giveBack(ChunkStore.Claim claim) throws SQLException {
+                if (claim != null) {
+                    withConnection(connection -> {
+                        chunks.release(connection, claim, writerName);
+                        return null;
+                    });
+                }
+            }
+
+            private void giveBackQuietly(ChunkStore.Claim claim, Throwable failure) {
+                try {
+                    giveBack(claim);
+                } catch (SQLException | RuntimeException e) {
+                    failure.addSuppressed(e); // its lease runs out, and another writer takes it over
+                }
+            }
+        }
+
+        private synchronized long progressUsers() {
+            return applied + failed + sourceChanged + targetChanged;
+        }
+
+        private int totalUsersKnown() {
+            return totalUsers > 0 ? totalUsers : progressUsersInt();
+        }
+
+        private int progressUsersInt() {
+            return (int) progressUsers();
         }
 
         private Map<String, Map<String, Object>> sharedIds(TargetShape shape, IdMapStore ids) throws SQLException {
@@ -352,17 +760,6 @@ public final class Apply {
                 }
             }
         }
-
-        private List<String> chunkAt(List<String> users, int from) {
-            return users.subList(from, Math.min(users.size(), from + chunkUsers));
-        }
-
-        /** Runs on the reader thread: the chunk's legacy rows (or the shared catalog rows). */
-        private Map<String, Map<String, UserRows>> read(List<String> chunk, boolean shared) {
-            SourceChunks chunks = new SourceChunks(workspace);
-            return shared ? chunks.shared() : chunks.users(chunk);
-        }
-
         /**
          * Maps a chunk and prepares its ledger. Users whose legacy rows changed since approval, or whose
          * rows meet other target rows than were reviewed, are held back. If mapping the chunk fails in
@@ -420,7 +817,9 @@ public final class Apply {
                     store.recordFindings(connection, runId, changedFindings);
                     return null;
                 }), listener::onNote);
-                sourceChanged += sourceChangedUsers.size();
+                synchronized (this) {
+                    sourceChanged += sourceChangedUsers.size();
+                }
                 sourceChangedUsers.keySet().forEach(u -> listener.onUser(u, ApplyListener.Outcome.SOURCE_CHANGED, 0,
                         "legacy rows changed after approval"));
             }
@@ -480,40 +879,45 @@ public final class Apply {
         }
 
         private void countTargetChanged(Map<String, List<TargetFingerprint.Meeting>> users) {
-            targetChanged += users.size();
+            synchronized (this) {
+                targetChanged += users.size();
+            }
             users.forEach((user, meetings) -> listener.onUser(user, ApplyListener.Outcome.TARGET_CHANGED, 0,
                     "target rows its rows meet changed after review: " + meetings.stream().limit(3)
                             .map(m -> m.describe(plan.requireEntity(m.entity()))).toList()));
         }
 
-        /** Writes the users together; if that fails for a non-transient reason, halves until the failing users stand alone. */
-        private void writeIsolated(ChunkWriter writer, List<Entity> entities, List<ChunkWriter.PreparedUser> users) throws SQLException {
+        /**
+         * Writes the users together; if that fails for a non-transient reason, halves until the failing users
+         * stand alone. Returns the rows written (with the waiting rows of other users these released).
+         */
+        private long writeIsolated(ChunkWriter writer, List<Entity> entities, List<ChunkWriter.PreparedUser> users) throws SQLException {
             if (users.isEmpty()) {
-                return;
+                return 0;
             }
             try {
-                retry.run(() -> writeOnce(writer, entities, users), listener::onNote);
+                return retry.run(() -> writeOnce(writer, entities, users), listener::onNote);
             } catch (WrittenCheck.RowsDiffer differ) {
                 // the check named the users whose rows the target changed: they fail alone, the others are written again
                 for (Map.Entry<String, String> user : differ.users().entrySet()) {
                     markFailed(user.getKey(), user.getValue());
                 }
-                writeIsolated(writer, entities, users.stream().filter(u -> !differ.users().containsKey(u.user())).toList());
+                return writeIsolated(writer, entities, users.stream().filter(u -> !differ.users().containsKey(u.user())).toList());
             } catch (SQLException | RuntimeException e) {
                 if (e instanceof SQLException sql && Retry.isTransient(sql)) {
                     throw sql;
                 }
                 if (users.size() == 1) {
                     markFailed(users.get(0).user(), describe(e));
-                    return;
+                    return 0;
                 }
                 int half = users.size() / 2;
-                writeIsolated(writer, entities, users.subList(0, half));
-                writeIsolated(writer, entities, users.subList(half, users.size()));
+                return writeIsolated(writer, entities, users.subList(0, half))
+                        + writeIsolated(writer, entities, users.subList(half, users.size()));
             }
         }
 
-        private Void writeOnce(ChunkWriter writer, List<Entity> entities, List<ChunkWriter.PreparedUser> users) throws SQLException {
+        private long writeOnce(ChunkWriter writer, List<Entity> entities, List<ChunkWriter.PreparedUser> users) throws SQLException {
             ChunkWriter.Written written = Transactions.inTransaction(workspace.target(), connection -> {
                 // A retry after a lost acknowledgement must not write a user twice: drop users no longer approved.
                 Set<String> done = store.notApproved(connection, users.stream().map(ChunkWriter.PreparedUser::user).toList());
@@ -531,19 +935,24 @@ public final class Apply {
                 }
                 return result;
             });
+            long chunkRows = written.released();
             for (Map.Entry<String, Integer> user : written.rows().entrySet()) {
-                applied++;
-                rows += user.getValue();
+                chunkRows += user.getValue();
+            }
+            synchronized (this) {
+                applied += written.rows().size();
+                rows += chunkRows;
+                waiting += written.waiting();
+                released += written.released();
+            }
+            for (Map.Entry<String, Integer> user : written.rows().entrySet()) {
                 listener.onUser(user.getKey(), ApplyListener.Outcome.APPLIED, user.getValue(), null);
             }
             countTargetChanged(written.targetChanged());
-            waiting += written.waiting();
-            released += written.released();
-            rows += written.released();
             if (written.released() > 0) {
                 listener.onNote(written.released() + " row(s) of other users that waited for these users' rows are written now");
             }
-            return null;
+            return chunkRows;
         }
 
         private void markFailed(String user, String message) throws SQLException {
@@ -552,8 +961,19 @@ public final class Apply {
                 store.recordOutcomes(connection, runId, batchNo, ApplyStore.Outcome.FAILED, Map.of(user, 0), Map.of(user, message));
                 return null;
             }), listener::onNote);
-            failed++;
+            synchronized (this) {
+                failed++;
+            }
             listener.onUser(user, ApplyListener.Outcome.FAILED, 0, message);
+        }
+
+        private void sleep(long millis) {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Cancellation.CancelledException(interrupted);
+            }
         }
 
         private void throttle() {

@@ -26,6 +26,29 @@ public interface ApplyListener extends ProgressListener {
         };
     }
 
+    /** This listener, told one thing at a time: apply's writers run on several threads at once. */
+    static ApplyListener serial(ApplyListener listener) {
+        if (listener == NONE) {
+            return listener;
+        }
+        return new ApplyListener() {
+            @Override
+            public synchronized void onProgress(Progress progress) {
+                listener.onProgress(progress);
+            }
+
+            @Override
+            public synchronized void onUser(String user, Outcome outcome, int rows, String message) {
+                listener.onUser(user, outcome, rows, message);
+            }
+
+            @Override
+            public synchronized void onNote(String message) {
+                listener.onNote(message);
+            }
+        };
+    }
+
     enum Outcome { APPLIED, FAILED, SOURCE_CHANGED, TARGET_CHANGED }
 
     void onUser(String user, Outcome outcome, int rows, String message);

@@ -102,6 +102,7 @@ final class PendingRows {
         if (candidates.isEmpty()) {
             return byUser;
         }
+        store.lockWaiting(connection);
         List<Candidate> ready = resolvable(connection, entity, candidates, c -> c.refs(), written);
         Set<Candidate> readySet = new HashSet<>(ready);
         long[] ids = store.allocate(connection, candidates.size());
@@ -132,6 +133,9 @@ final class PendingRows {
     int release(Connection connection, long runId, int batch, List<Entity> entities, Map<String, Set<String>> written,
                 List<WrittenCheck.Written> ledger) throws SQLException {
         int released = 0;
+        if (plan.hasReferencesBetweenUsers() || plan.hasSharedEntities()) {
+            store.lockWaiting(connection);
+        }
         Map<String, Set<String>> fresh = copy(written);
         while (!fresh.isEmpty()) {
             List<PendingStore.PendingRow> candidates = store.referencing(connection, PendingStore.State.WAITING, fresh);

@@ -31,8 +31,15 @@ public final class Workspace implements AutoCloseable {
         this.control = control;
     }
 
+    /**
+     * The target pool's ceiling (opened as needed, none kept idle): the plan's lock, a heartbeat, and per
+     * writer of apply one connection each for mapping, writing and claiming, at the most writers allowed
+     * by default.
+     */
+    static final int TARGET_CONNECTIONS = 4 + 3 * 4;
+
     public static Workspace open(Plan plan, Secrets secrets) {
-        HikariDataSource target = Connections.pool(plan.target(), secrets, false, 6, "target");
+        HikariDataSource target = Connections.pool(plan.target(), secrets, false, TARGET_CONNECTIONS, "target");
         try {
             Connections.verify(target, plan.target(), "target");
             ControlSchema schema = new ControlSchema(plan.controlSchema());

@@ -42,7 +42,8 @@ public final class Sources {
      */
     static int poolSize(Plan plan) {
         long streams = plan.entities().stream().map(e -> e.from().streamKey()).distinct().count();
-        return (int) Math.max(4, streams + 2);
+        // apply's writers (up to 4 by default) each read a chunk's streams at once
+        return (int) Math.max(4, streams + 2) + 3 * (int) streams;
     }
 
     /**

@@ -177,7 +177,7 @@ class CommunityScenarioIT {
         Set<String> migrated = new LinkedHashSet<>();
         for (BatchView batch : batches) {
             assertThat(approvals.approveNext(1, ACTOR).batches()).containsExactly(batch.number());
-            Apply.Result applied = new Apply(workspace, 10).applyNext(ApplyListener.NONE, new Apply.PauseSignal());
+            Apply.Result applied = parallelApply().applyNext(ApplyListener.NONE, new Apply.PauseSignal());
             assertThat(applied.batch()).isEqualTo(batch.number());
             if (batch.number() == heldBatch) {
                 assertThat(applied.state()).isEqualTo(BatchState.HELD_BACK);
@@ -230,7 +230,7 @@ class CommunityScenarioIT {
         new DryRun(workspace).run(DryRun.Options.single(HELD), ProgressListener.NONE, new Cancellation());
         assertThat(workspace.control().users().get(HELD).orElseThrow().findings()).as("findings of the fixed member").isZero();
         assertThat(approvals.approve(heldBatch, ACTOR).batches()).containsExactly(heldBatch);
-        Apply.Result fixed = new Apply(workspace, 10).apply(heldBatch, ApplyListener.NONE, new Apply.PauseSignal());
+        Apply.Result fixed = parallelApply().apply(heldBatch, ApplyListener.NONE, new Apply.PauseSignal());
         assertThat(fixed.state()).isEqualTo(BatchState.APPLIED);
         assertThat(fixed.applied()).isEqualTo(1);
         assertThat(fixed.failed()).isZero();
@@ -270,6 +270,14 @@ class CommunityScenarioIT {
         assertThat(targetTables()).as("every batch rolled back: the target as it was before the first apply").isEqualTo(beforeApply);
     }
 
+    /**
+     * Four writers of two members each: members of one batch reference each other, so rows wait and are released
+     * between chunks committing at the same time; the target must end exactly as with one writer.
+     */
+    private static Apply parallelApply() {
+        return new Apply(workspace, 2, 0, 4, Apply.DEFAULT_LEASE_SECONDS);
+    }
+
     /** Rolls one batch back while the others stay applied, checks the target and the waiting rows, and applies it again. */
     private void rollBackAndApplyAgain(int batch, Set<String> migrated, Map<String, List<String>> full) throws Exception {
         assertThat(new Rollback(workspace).run(batch, Rollback.DriftChoice.REFUSE, ProgressListener.NONE).users())
@@ -280,7 +288,7 @@ class CommunityScenarioIT {
                 .allMatch(w -> !members(batch).contains(w.substring(0, w.indexOf(' '))));
 
         assertThat(new Approvals(workspace).approve(batch, ACTOR).batches()).containsExactly(batch);
-        Apply.Result again = new Apply(workspace, 10).apply(batch, ApplyListener.NONE, new Apply.PauseSignal());
+        Apply.Result again = parallelApply().apply(batch, ApplyListener.NONE, new Apply.PauseSignal());
         assertThat(again.state()).isEqualTo(BatchState.APPLIED);
         assertThat(again.applied()).isEqualTo(CommunityScenario.BATCH);
         migrated.addAll(members(batch));

@@ -58,7 +58,7 @@ class ConcurrentApplyIT {
             };
             CompletableFuture<Apply.Result> running = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return new Apply(first, 1, 20).apply(1, holding, new Apply.PauseSignal());
+                    return new Apply(first, 1, 20, 1, Apply.DEFAULT_LEASE_SECONDS).apply(1, holding, new Apply.PauseSignal()); // one writer: it holds after one commit
                 } catch (java.sql.SQLException e) {
                     throw new CompletionException(e);
                 }
