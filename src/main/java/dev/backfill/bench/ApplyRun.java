@@ -30,10 +30,10 @@ final class ApplyRun {
 
     private ApplyRun() {}
 
-    static Result run(Workspace workspace, int chunkUsers, ApplyListener listener, PostgresCpu server) throws SQLException {
+    static Result run(Workspace workspace, int chunkUsers, int writers, ApplyListener listener, PostgresCpu server) throws SQLException {
         HeapWatch.reset();
         Approvals.Approved approved = new Approvals(workspace).approveNext(Integer.MAX_VALUE, "benchmark");
-        Apply apply = new Apply(workspace, chunkUsers);
+        Apply apply = new Apply(workspace, chunkUsers, 0, writers, Apply.DEFAULT_LEASE_SECONDS);
         long rows = 0;
         long released = 0;
         int users = 0;

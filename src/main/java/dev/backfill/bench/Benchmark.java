@@ -39,7 +39,7 @@ public final class Benchmark {
      */
     public record Report(String scenario, int users, long legacyRows, double generateSeconds, ReferenceCopyRun.Result reference,
                          DryRun.Result coldDryRun, DryRun.Result warmDryRun, long dryRunPeakHeap, ApplyRun.Result apply, int batchUsers,
-                         int chunkUsers, long maxHeap, SmallBatches.Result smallBefore, SmallBatches.Result smallAfter,
+                         int chunkUsers, int writers, long maxHeap, SmallBatches.Result smallBefore, SmallBatches.Result smallAfter,
                          RollbackRun.Result rollback, double loadBefore, double loadAfter) {
 
         public void print(PrintWriter out) {
@@ -52,9 +52,9 @@ public final class Benchmark {
             line(out, "dry run, warm JVM", warmDryRun);
             out.printf("  dry run heap: at most %,d MB in use after a GC, in a %,d MB heap; goal <= 512 MB%n",
                     dryRunPeakHeap >> 20, maxHeap >> 20);
-            out.printf("  apply (%d batches of %,d users, %d users per commit, %d writer): %,d users, %d failed, %,d rows in %.2f s"
+            out.printf("  apply (%d batches of %,d users, %d users per commit, %d writer(s)): %,d users, %d failed, %,d rows in %.2f s"
                             + " -> %,.0f rows/s = %.2fx the COPY rate (%.2fx the import-only rate); goal >= 1.0x%n", apply.batches(),
-                    batchUsers, chunkUsers, WORKERS, apply.users(), apply.failed(), apply.rows(), apply.seconds(), apply.rowsPerSecond(),
+                    batchUsers, chunkUsers, writers, apply.users(), apply.failed(), apply.rows(), apply.seconds(), apply.rowsPerSecond(),
                     applyRatio(), apply.rowsPerSecond() / reference.importRowsPerSecond());
             if (apply.released() > 0) {
                 out.printf("    of those rows, %,d referenced another user's row and waited for its batch (written by that batch's apply)%n",
@@ -114,7 +114,7 @@ public final class Benchmark {
                     .put("batch_fixed_ms_after_bulk", Math.round(smallAfter.medianMillis()))
                     .put("batch_fixed_rows", Math.round(smallBefore.rowsPerBatch()))
                     .put("jvm_cpu_s_per_million_rows", round(jvmCpuPerMillionRows(), 2))
-                    .put("workers", WORKERS);
+                    .put("workers", writers);
             if (Double.isNaN(pgCpuPerMillionRows())) {
                 json.putNull("pg_cpu_s_per_million_rows");
             } else {
@@ -130,7 +130,8 @@ public final class Benchmark {
     }
 
     /** Writer connections of the apply: one until parallel writers exist. */
-    static final int WORKERS = 1;
+    /** Writers of the apply part, reported as {@code workers}; one process (a worker process adds its own). */
+    private final int writers;
 
     /** Users of the batches timed for their fixed cost: a batch an operator reviews, not a bench-sized one. */
     static final int SMALL_BATCH_USERS = 100;
@@ -142,7 +143,8 @@ public final class Benchmark {
     private final Path folder;
     private final PrintWriter log;
 
-    public Benchmark(DemoScenario scenario, Path folder, PrintWriter log) {
+    public Benchmark(DemoScenario scenario, Path folder, PrintWriter log, int writers) {
+        this.writers = writers;
         this.scenario = scenario;
         this.folder = folder;
         this.log = log;
@@ -172,11 +174,11 @@ public final class Benchmark {
             log.printf("Approve and apply %d batches of %d users, one at a time ...%n", SMALL_BATCHES, SMALL_BATCH_USERS);
             log.flush();
             SmallBatches.Result before = SmallBatches.run(workspace, reserved, SMALL_BATCHES,
-                    SMALL_BATCH_USERS, chunkUsers);
+                    SMALL_BATCH_USERS, chunkUsers, writers);
             log.println("Approve every batch and apply them, then parity ...");
             log.flush();
             double loadBefore = loadAverage();
-            ApplyRun.Result apply = ApplyRun.run(workspace, chunkUsers, ApplyListener.progressOnly(progress),
+            ApplyRun.Result apply = ApplyRun.run(workspace, chunkUsers, writers, ApplyListener.progressOnly(progress),
                     PostgresCpu.of(environment.dataDir()));
             int last = apply.lastBatch();
             log.printf("Roll back batch %d ...%n", last);
@@ -185,9 +187,9 @@ public final class Benchmark {
             log.printf("Approve and apply %d batches of %d users again, after the bulk apply ...%n", SMALL_BATCHES, SMALL_BATCH_USERS);
             log.flush();
             List<String> rolledBack = workspace.control().users().ofBatch(last).stream().map(UserView::user).toList();
-            SmallBatches.Result after = SmallBatches.run(workspace, rolledBack, SMALL_BATCHES, SMALL_BATCH_USERS, chunkUsers);
+            SmallBatches.Result after = SmallBatches.run(workspace, rolledBack, SMALL_BATCHES, SMALL_BATCH_USERS, chunkUsers, writers);
             return new Report(scenario.name(), users, cold.legacyRows(), generate, reference, cold, warm, peak, apply, batchUsers,
-                    chunkUsers, HeapWatch.maxBytes(), before, after, rollback, loadBefore, loadAverage());
+                    chunkUsers, writers, HeapWatch.maxBytes(), before, after, rollback, loadBefore, loadAverage());
         }
     }
 

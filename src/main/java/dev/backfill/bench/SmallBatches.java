@@ -29,9 +29,9 @@ final class SmallBatches {
 
     private SmallBatches() {}
 
-    static Result run(Workspace workspace, List<String> pool, int batches, int usersPerBatch, int chunkUsers) throws SQLException {
+    static Result run(Workspace workspace, List<String> pool, int batches, int usersPerBatch, int chunkUsers, int writers) throws SQLException {
         Approvals approvals = new Approvals(workspace);
-        Apply apply = new Apply(workspace, chunkUsers);
+        Apply apply = new Apply(workspace, chunkUsers, 0, writers, Apply.DEFAULT_LEASE_SECONDS);
         List<Double> millis = new ArrayList<>();
         long rows = 0;
         for (int i = 0; i < batches && (i + 1) * usersPerBatch <= pool.size(); i++) {

@@ -36,6 +36,10 @@ final class BenchCommand extends BackfillCommand {
             description = "Users committed together during apply (default ${DEFAULT-VALUE}).")
     int chunk;
 
+    @CommandLine.Option(names = "--writers", paramLabel = "N",
+            description = "Connections apply writes with at once (default: one per core here, at most 4, as apply's own default).")
+    Integer writers;
+
     @CommandLine.Option(names = "--dir", defaultValue = "bench-data", paramLabel = "FOLDER",
             description = "Scratch folder for the database (default ./${DEFAULT-VALUE}); reused and overwritten.")
     Path dir;
@@ -52,7 +56,7 @@ final class BenchCommand extends BackfillCommand {
         DemoScenario chosen = benchmarked.stream().filter(s -> s.name().equals(scenario)).findFirst().orElseThrow(() ->
                 new InvalidInputException("There is no benchmark named '" + scenario + "'. Choose one of: "
                         + String.join(", ", benchmarked.stream().map(DemoScenario::name).toList()) + "."));
-        Benchmark.Report report = new Benchmark(chosen, dir, err()).run(users, batchUsers, chunk, new ConsoleProgress(err()));
+        Benchmark.Report report = new Benchmark(chosen, dir, err(), writers == null ? Apply.DEFAULT_WRITERS : writers).run(users, batchUsers, chunk, new ConsoleProgress(err()));
         report.print(out());
         if (json != null) {
             Files.writeString(json, Json.write(report.toJson()) + System.lineSeparator(), StandardCharsets.UTF_8);

@@ -217,7 +217,7 @@ public final class ChunkStore {
 
     public void stopped(Connection connection, String worker) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement("update " + control.table("workers")
-                + " set stopped_at = now(), heartbeat_at = now(), batch_no = null where plan = ? and worker = ?")) {
+                + " set stopped_at = now(), batch_no = null where plan = ? and worker = ?")) {
             statement.setString(1, plan);
             statement.setString(2, worker);
             statement.executeUpdate();
@@ -225,13 +225,13 @@ public final class ChunkStore {
     }
 
     /**
-     * The plan's writing processes, newest first; alive when its heartbeat is younger than
+     * The plan's writing processes, the 20 newest; alive when its heartbeat is younger than
      * {@code staleSeconds} and it did not say it stopped (a killed worker falls silent).
      */
     public List<WorkerView> workers(Connection connection, double staleSeconds) throws SQLException {
         String sql = "select worker, host, pid, role, writers, started_at, heartbeat_at, stopped_at, batch_no, chunks_done, users_done,"
                 + " rows_done, rows_per_second, stopped_at is null and heartbeat_at > now() - make_interval(secs => ?) from "
-                + control.table("workers") + " where plan = ? order by started_at desc, worker";
+                + control.table("workers") + " where plan = ? order by started_at desc, worker limit 20";
         List<WorkerView> workers = new ArrayList<>();
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setDouble(1, staleSeconds);

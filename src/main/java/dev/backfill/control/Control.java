@@ -3,6 +3,7 @@ package dev.backfill.control;
 import dev.backfill.db.Transactions;
 import dev.backfill.lifecycle.BatchQueue;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 
@@ -127,6 +128,14 @@ public final class Control {
     /** The batch queue as it is now, with the lifecycle's rules over it (a read of its own). */
     public BatchQueue queue() throws SQLException {
         return Transactions.read(target, connection -> batches().queue(connection));
+    }
+
+    /**
+     * The processes that have written this plan's batches (the applying one and any workers), newest first;
+     * alive while they say so with a heartbeat younger than {@code staleSeconds}.
+     */
+    public List<ChunkStore.WorkerView> writers(double staleSeconds) throws SQLException {
+        return Transactions.read(target, connection -> chunks().workers(connection, staleSeconds));
     }
 
     /** Rows waiting for other users' rows, per batch of their users (batch number as text). */

@@ -204,10 +204,8 @@ public final class Apply {
 
     private static final java.util.concurrent.atomic.AtomicInteger WRITER_SETS = new java.util.concurrent.atomic.AtomicInteger();
 
-    /** This process's name in the chunks it claims and in the workers table: host, process id, and which Apply of the process. */
-    private static String writerName() {
-        return Workspace.host() + ":" + ProcessHandle.current().pid() + ":" + WRITER_SETS.incrementAndGet();
-    }
+    /** This Apply's name in the chunks it claims and in the workers table: host, process id, and which Apply of the process. */
+    private final String writerName = Workspace.host() + ":" + ProcessHandle.current().pid() + ":" + WRITER_SETS.incrementAndGet();
 
     /**
      * Works as a worker ({@code backfill worker}): helps write every batch an operator's apply has started,
@@ -218,7 +216,7 @@ public final class Apply {
      */
     public WorkReport work(ApplyListener listener, PauseSignal stop, double pollSeconds, boolean untilIdle) throws SQLException {
         long start = System.nanoTime();
-        String name = writerName();
+        String name = writerName;
         Plan plan = workspace.plan();
         int batchesHelped = 0;
         int applied = 0;
@@ -320,7 +318,7 @@ public final class Apply {
             }
             long runId = control.runs().start(RunKind.APPLY, batchNo, plan.checksum(), System.getProperty("user.name", "unknown"),
                     Workspace.host());
-            Execution execution = new Execution(runId, batchNo, approval, lock, listener, pause, start, writerName(), true);
+            Execution execution = new Execution(runId, batchNo, approval, lock, listener, pause, start, writerName, true);
             try {
                 Result result = execution.run();
                 control.runs().finish(runId, result.paused() ? RunStatus.PAUSED : RunStatus.DONE, detail(result));
@@ -597,6 +595,7 @@ public final class Apply {
                 beats.shutdownNow();
                 try (Connection connection = workspace.target().getConnection()) {
                     report(connection, null);
+                    chunks.stopped(connection, writerName);
                 } catch (SQLException | RuntimeException e) {
                     // the workers table shows it silent, then not alive
                 }

@@ -2,6 +2,7 @@ package dev.backfill.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.backfill.control.ChunkStore;
 import dev.backfill.db.Secrets;
 import dev.backfill.demo.DemoEnvironment;
 import dev.backfill.lifecycle.BatchView;
@@ -71,6 +72,18 @@ class ApplyAllButtonIT {
         assertThat(state(batches, 2)).isEqualTo("APPLIED");
         assertThat(state(batches, 3)).isEqualTo("PLANNED");
         assertThat(robot.lookup("Apply all approved").queryButton().isDisabled()).as("nothing approved is left").isTrue();
+
+        // the Writers tab lists the processes that wrote the batches: here this one (one line; it shows its last batch)
+        robot.clickOn("Writers (0 writing)");
+        @SuppressWarnings("unchecked")
+        TableView<ChunkStore.WorkerView> writers = robot.lookup("#writers").queryAs(TableView.class);
+        waitFor(() -> writers.getItems().size() == 1, 20);
+        ChunkStore.WorkerView writer = writers.getItems().get(0);
+        assertThat(writer.role()).isEqualTo("apply");
+        assertThat(writer.usersDone()).as("users of batch 2 it wrote").isEqualTo(batches.getItems().stream()
+                .filter(b -> b.number() == 2).findFirst().orElseThrow().usersMigrated());
+        assertThat(writer.stoppedAt()).as("finished").isNotNull();
+        assertThat(robot.lookup("finished").tryQuery()).as("its state as the table shows it").isPresent();
     }
 
     private static String state(TableView<BatchView> batches, int number) {

@@ -1,5 +1,7 @@
 package dev.backfill.ui.batches;
 
+import dev.backfill.control.ChunkStore;
+import javafx.scene.control.Tab;
 import dev.backfill.control.UserView;
 import dev.backfill.lifecycle.BatchView;
 import dev.backfill.ui.common.Formats;
@@ -69,6 +71,26 @@ public final class BatchesView {
     @FXML
     private ListView<BatchesViewModel.LogLine> log;
     @FXML
+    private Tab writersTab;
+    @FXML
+    private TableView<ChunkStore.WorkerView> writers;
+    @FXML
+    private TableColumn<ChunkStore.WorkerView, String> writerName;
+    @FXML
+    private TableColumn<ChunkStore.WorkerView, String> writerRole;
+    @FXML
+    private TableColumn<ChunkStore.WorkerView, String> writerState;
+    @FXML
+    private TableColumn<ChunkStore.WorkerView, String> writerBatch;
+    @FXML
+    private TableColumn<ChunkStore.WorkerView, String> writerUsers;
+    @FXML
+    private TableColumn<ChunkStore.WorkerView, String> writerRows;
+    @FXML
+    private TableColumn<ChunkStore.WorkerView, String> writerRate;
+    @FXML
+    private TableColumn<ChunkStore.WorkerView, String> writerHeartbeat;
+    @FXML
     private TableView<UserView> problems;
     @FXML
     private TableColumn<UserView, String> problemUser;
@@ -124,6 +146,7 @@ public final class BatchesView {
         pause.disableProperty().bind(model.applyingProperty().not().or(model.pausingProperty()));
         applyBar.progressProperty().bind(model.progressProperty());
         applyProgress.textProperty().bind(model.progressTextProperty());
+        bindWriters();
         log.setItems(model.log());
         log.setCellFactory(list -> new ListCell<>() {
             @Override
@@ -147,6 +170,31 @@ public final class BatchesView {
         problemDetail.textProperty().bind(Bindings.createStringBinding(() -> model.selectedProblemProperty().get() == null ? ""
                 : model.selectedProblemProperty().get().lastError(), model.selectedProblemProperty()));
         reviewAgain.disableProperty().bind(model.reviewAgainAllowed().not());
+    }
+
+    private void bindWriters() {
+        writersTab.textProperty().bind(model.writersTitleProperty());
+        writers.setItems(model.writers());
+        writerName.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().worker()));
+        writerRole.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().role()));
+        writerState.setCellValueFactory(c -> new SimpleStringProperty(writerState(c.getValue())));
+        writerBatch.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().batch() == null ? "" : String.valueOf(c.getValue().batch())));
+        writerUsers.setCellValueFactory(c -> new SimpleStringProperty(Formats.count(c.getValue().usersDone())));
+        writerRows.setCellValueFactory(c -> new SimpleStringProperty(Formats.count(c.getValue().rowsDone())));
+        writerRate.setCellValueFactory(c -> new SimpleStringProperty(Formats.count(Math.round(c.getValue().rowsPerSecond()))));
+        writerHeartbeat.setCellValueFactory(c -> new SimpleStringProperty(
+                java.time.Duration.between(c.getValue().heartbeatAt(), java.time.Instant.now()).toSeconds() + " s ago"));
+    }
+
+    /** What a person needs to know about a writer: is it writing, waiting, finished, or gone silent (killed, lost). */
+    static String writerState(ChunkStore.WorkerView writer) {
+        if (writer.stoppedAt() != null) {
+            return "finished";
+        }
+        if (!writer.alive()) {
+            return "silent";
+        }
+        return writer.batch() == null ? "idle" : "writing";
     }
 
     @FXML

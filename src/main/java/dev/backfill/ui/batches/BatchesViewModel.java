@@ -1,6 +1,7 @@
 package dev.backfill.ui.batches;
 
 import dev.backfill.control.UserView;
+import dev.backfill.control.ChunkStore;
 import dev.backfill.engine.Apply;
 import dev.backfill.engine.ApplyListener;
 import dev.backfill.engine.Approvals;
@@ -61,6 +62,9 @@ public final class BatchesViewModel {
     private final DoubleProperty progress = new SimpleDoubleProperty(0);
     private final StringProperty progressText = new SimpleStringProperty("");
     private final StringProperty queueSummary = new SimpleStringProperty("");
+    private final ObservableList<ChunkStore.WorkerView> writers = FXCollections.observableArrayList();
+    private final StringProperty writersTitle = new SimpleStringProperty("Writers");
+    private long writersLoadedAt;
 
     public BatchesViewModel(AppState state) {
         this.state = state;
@@ -183,15 +187,44 @@ public final class BatchesViewModel {
         return queueSummary;
     }
 
+    /** The processes writing this plan's batches (this one, and workers on other machines), with their rates. */
+    public ObservableList<ChunkStore.WorkerView> writers() {
+        return writers;
+    }
+
+    /** "Writers (2 writing)": the tab's title. */
+    public ReadOnlyStringProperty writersTitleProperty() {
+        return writersTitle;
+    }
+
+    /** Reads the writers again, at most every 2 s while an apply reports progress. */
+    private void loadWriters(boolean force) {
+        Workspace workspace = state.workspace();
+        long now = System.nanoTime();
+        if (workspace == null || (!force && now - writersLoadedAt < 2_000_000_000L)) {
+            return;
+        }
+        writersLoadedAt = now;
+        state.executor().execute(BackgroundTask.of("load writers", () -> workspace.control().writers(Apply.DEFAULT_LEASE_SECONDS))
+                .onSuccess(loaded -> {
+                    writers.setAll(loaded);
+                    long writing = loaded.stream().filter(w -> w.alive() && w.batch() != null).count();
+                    writersTitle.set(loaded.isEmpty() ? "Writers" : "Writers (" + writing + " writing)");
+                })
+                .onFailure(error -> state.fail("Could not read the writers", error)));
+    }
+
     public void reload() {
         Workspace workspace = state.workspace();
         if (workspace == null) {
             batches.clear();
+            writers.clear();
             queueSummary.set("");
             return;
         }
         state.executor().execute(BackgroundTask.of("load batches", () -> workspace.control().queue())
                 .onSuccess(this::show).onFailure(error -> state.fail("Could not read the batches", error)));
+        loadWriters(true);
     }
 
     private void show(BatchQueue loaded) {
@@ -312,6 +345,7 @@ public final class BatchesViewModel {
                     progress.set(p.fraction());
                     progressText.set(Formats.progress(p));
                     state.activityProperty().set(p.phase() + ": " + p.usersDone() + " / " + p.usersTotal() + " users");
+                    loadWriters(false);
                 })
                 .onSuccess(applied -> {
                     show(applied.queue());
