@@ -362,6 +362,18 @@ public final class BatchStore {
         }
     }
 
+    /** Whether writers may go on with the batch: it is being applied and nobody asked it to pause. */
+    public boolean writable(Connection connection, int number) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("select state = 'APPLYING' and not pause_requested from "
+                + control.table("batches") + " where plan = ? and batch_no = ?")) {
+            statement.setString(1, plan);
+            statement.setInt(2, number);
+            try (ResultSet rows = statement.executeQuery()) {
+                return rows.next() && rows.getBoolean(1);
+            }
+        }
+    }
+
     public boolean pauseRequested(Connection connection, int number) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement("select pause_requested from " + control.table("batches")
                 + " where plan = ? and batch_no = ?")) {

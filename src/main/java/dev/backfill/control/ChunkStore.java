@@ -117,6 +117,19 @@ public final class ChunkStore {
         }
     }
 
+    /**
+     * Drops the chunks of a paused batch that are not done, so that no worker takes them up again; the
+     * apply that resumes the batch cuts its users into chunks anew.
+     */
+    public void dropOpen(Connection connection, int batch) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("delete from " + control.table("apply_chunks")
+                + " where plan = ? and batch_no = ? and state <> 'done'")) {
+            statement.setString(1, plan);
+            statement.setInt(2, batch);
+            statement.executeUpdate();
+        }
+    }
+
     /** Gives a chunk back unwritten (a pause, or a failure this writer cannot get past), for any writer to claim at once. */
     public void release(Connection connection, Claim claim, String worker) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement("update " + control.table("apply_chunks")

@@ -417,6 +417,9 @@ public final class Apply {
                 BatchEvent end = paused ? BatchEvent.PAUSE_APPLY
                         : batch.usersMigrated() == batch.users() ? BatchEvent.FINISH_ALL_MIGRATED : BatchEvent.FINISH_SOME_HELD_BACK;
                 BatchState to = batches.transition(connection, batchNo, batch.state(), end);
+                if (paused) {
+                    chunks.dropOpen(connection, batchNo); // a paused batch stays APPLYING: no worker may take its chunks up
+                }
                 batches.clearPause(connection, batchNo);
                 return to;
             });
@@ -987,8 +990,9 @@ public final class Apply {
             }
         }
 
+        /** Whether an operator asked the batch to pause, or it is not being applied any more (it paused, another run ended it). */
         private boolean pauseRequestedInDatabase() throws SQLException {
-            return withConnection(connection -> batches.pauseRequested(connection, batchNo));
+            return withConnection(connection -> !batches.writable(connection, batchNo));
         }
 
         /**

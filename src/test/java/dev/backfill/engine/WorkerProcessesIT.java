@@ -111,6 +111,59 @@ class WorkerProcessesIT {
         }
     }
 
+    /**
+     * The operator's pause ('backfill pause' from another shell) stops the operator's apply and every worker after
+     * their chunk; no chunk stays claimed, and applying again finishes the batch with every user once.
+     */
+    @Test
+    void anOperatorPauseStopsEveryWorkerAfterItsChunkAndApplyAgainFinishes() throws Exception {
+        DemoEnvironment demo = TestPostgres.demo(WorkerProcessesIT.class, "pause");
+        Path planFile = new PartsScenario().create(demo, USERS);
+        Files.writeString(planFile, Files.readString(planFile, StandardCharsets.UTF_8).replace("batch: { users: 10 }",
+                "batch: { users: " + USERS + " }"), StandardCharsets.UTF_8);
+        String targetDb = demo.database(PartsScenario.TARGET_DB);
+        try (Workspace workspace = Workspace.open(PlanLoader.load(planFile), new Secrets(Map.of()));
+             Cli worker = Cli.start(demo.folder(), "pause-worker", "worker", planFile.toString(), "--writers", "2", "--poll", "0.2",
+                     "--throttle-ms", "400")) {
+            new DryRun(workspace).run(DryRun.Options.all(), ProgressListener.NONE, new Cancellation());
+            new Approvals(workspace).approve(1, "tester@test");
+            awaitTrue(() -> worker.err().contains("Worker on"), 60, "worker started");
+            CompletableFuture<Apply.Result> operator = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new Apply(workspace, 1, 400, 1, 30).apply(1, ApplyListener.NONE, new Apply.PauseSignal());
+                } catch (java.sql.SQLException e) {
+                    throw new CompletionException(e);
+                }
+            });
+            awaitTrue(() -> chunkHolderOf(targetDb, worker.process().pid()) != null, 60, "the worker writes chunks");
+            try (Cli pause = Cli.start(demo.folder(), "pause", "pause", planFile.toString())) {
+                assertThat(pause.exitCode(60)).as("pause: %s", pause.err()).isZero();
+            }
+            Apply.Result paused = operator.get(120, TimeUnit.SECONDS);
+            assertThat(paused.paused()).isTrue();
+            try (Connection connection = TestPostgres.connect(targetDb)) {
+                assertThat(Tables.count(connection, "select count(*) from backfill.apply_chunks where plan = '" + PLAN
+                        + "' and state = 'claimed' and lease_until > clock_timestamp()")).as("chunks still held after the pause").isZero();
+                long migrated = Tables.count(connection, "select count(*) from backfill.users where plan = '" + PLAN
+                        + "' and status = 'migrated'");
+                assertThat(migrated).as("users written before the pause").isBetween(1L, (long) USERS - 1);
+                Thread.sleep(1500);
+                assertThat(Tables.count(connection, "select count(*) from backfill.users where plan = '" + PLAN
+                        + "' and status = 'migrated'")).as("nobody writes after the pause").isEqualTo(migrated);
+            }
+            assertThat(worker.process().isAlive()).as("the worker waits for the next started batch").isTrue();
+
+            Apply.Result resumed = new Apply(workspace, 5, 0, 1, 30).apply(1, ApplyListener.NONE, new Apply.PauseSignal());
+            assertThat(resumed.state()).isEqualTo(BatchState.APPLIED);
+            try (Connection connection = TestPostgres.connect(targetDb)) {
+                assertThat(Tables.count(connection, "select count(*) from backfill.users where plan = '" + PLAN
+                        + "' and batch_no = 1 and status = 'migrated'")).isEqualTo(USERS);
+                assertThat(Tables.rows(connection, "select user_key from backfill.user_outcomes where plan = '" + PLAN
+                        + "' and outcome = 'applied' group by user_key having count(*) <> 1")).as("users applied twice").isEmpty();
+            }
+        }
+    }
+
     /** The name under which the worker process {@code pid} holds a chunk of batch 1, or null while it holds none. */
     private static String chunkHolderOf(String database, long pid) throws Exception {
         try (Connection connection = TestPostgres.connect(database)) {

@@ -49,6 +49,17 @@ public final class TestPostgres {
     }
 
     /** A demo environment for one test class: its own folder and database names, the shared server. */
+    /** A second demo of the same test class, in databases and a folder of its own. */
+    public static DemoEnvironment demo(Class<?> testClass, String suffix) {
+        Path folder = Path.of("target", "test-demo", testClass.getSimpleName() + "-" + suffix).toAbsolutePath();
+        try {
+            Files.createDirectories(folder);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new DemoEnvironment(folder, dataDir(), (testClass.getSimpleName() + "_" + suffix).toLowerCase(Locale.ROOT) + "_");
+    }
+
     public static DemoEnvironment demo(Class<?> testClass) {
         Path folder = Path.of("target", "test-demo", testClass.getSimpleName()).toAbsolutePath();
         try {
