@@ -113,7 +113,8 @@ class JobsScenarioIT {
                 pause.request();
             }
         };
-        Apply.Result paused = new Apply(workspace, 3).apply(1, pauseAfterFirstUser, pause);
+        // one writer: the pause stops after the one chunk being written (several writers stop after theirs)
+        Apply.Result paused = new Apply(workspace, 3, 0, 1, Apply.DEFAULT_LEASE_SECONDS).apply(1, pauseAfterFirstUser, pause);
         assertThat(paused.paused()).isTrue();
         assertThat(paused.state()).isEqualTo(BatchState.APPLYING);
         assertThat(paused.applied()).isEqualTo(3);

@@ -66,9 +66,18 @@ sealed interface Command {
     record Apply(Integer batch, int chunk, Stop stop, int afterUsers) implements Command {
         static final int DEFAULT_CHUNK = 100;
 
+        /**
+         * Apply's own default, except when the operator stops it after some users: "the chunk after N users"
+         * is one writer's notion (several writers each finish the chunk they write), and the model's
+         * oracle reasons in it. Parallel writers stopping are covered by WorkerProcessesIT.
+         */
+        int writers() {
+            return stop == Stop.NONE ? dev.backfill.engine.Apply.DEFAULT_WRITERS : 1;
+        }
+
         public String cli() {
             String command = "backfill apply PLAN " + (batch == null ? "--next" : "--batch " + batch)
-                    + (chunk == DEFAULT_CHUNK ? "" : " --chunk " + chunk);
+                    + (chunk == DEFAULT_CHUNK ? "" : " --chunk " + chunk) + (writers() == 1 ? " --writers 1" : "");
             return switch (stop) {
                 case NONE -> command;
                 case CTRL_C -> command + "   # Ctrl-C once " + afterUsers + " user(s) are applied";

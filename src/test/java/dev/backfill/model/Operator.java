@@ -813,7 +813,7 @@ final class Operator {
                     }
                 };
             }
-            Apply apply = new Apply(ws(), command.chunk());
+            Apply apply = new Apply(ws(), command.chunk(), 0, command.writers(), Apply.DEFAULT_LEASE_SECONDS);
             outcome = attempt(() -> command.batch() == null ? apply.applyNext(recorder, pause) : apply.apply(command.batch(), recorder, pause));
         }
         if (takesLock) {
@@ -900,7 +900,7 @@ final class Operator {
                     }
                 }
             };
-            Apply apply = new Apply(process, command.chunk());
+            Apply apply = new Apply(process, command.chunk(), 0, command.writers(), Apply.DEFAULT_LEASE_SECONDS);
             Apply.PauseSignal pause = new Apply.PauseSignal();
             Future<Apply.Result> run = PROCESSES.submit(() -> command.batch() == null ? apply.applyNext(recorder, pause)
                     : apply.apply(command.batch(), recorder, pause));
