@@ -196,7 +196,8 @@ public final class DryRunViewModel {
         if (workspace == null || running.get()) {
             return;
         }
-        runStarted = System.nanoTime();
+        long started = System.nanoTime();
+        runStarted = started;
         running.set(true);
         progress.set(-1);
         progressText.set("Starting the dry run…");
@@ -226,14 +227,14 @@ public final class DryRunViewModel {
                                     + " (%s); target tables untouched", result.runId(), Formats.count(result.users()),
                             Formats.count(result.legacyRows()), Formats.count(result.plannedRows()), Formats.count(result.findingCount()),
                             result.seconds(), ProgressText.rate(result.legacyRowsPerSecond())));
-                    state.operationEnded("Dry run", progressText.get(), runStarted, true);
+                    state.operationEnded("Dry run", progressText.get(), started, true);
                     state.dataChanged();
                 })
                 .onFailure(error -> {
                     progress.set(0);
                     progressText.set("The dry run stopped: " + dev.backfill.ui.Errors.describe(error));
                     if (!(error instanceof Cancellation.CancelledException)) {
-                        state.operationEnded("Dry run", progressText.get(), runStarted, false);
+                        state.operationEnded("Dry run", progressText.get(), started, false);
                         state.fail("The dry run failed", error);
                     }
                 })

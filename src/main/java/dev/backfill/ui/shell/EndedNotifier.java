@@ -11,7 +11,8 @@ import org.controlsfx.control.Notifications;
 
 /**
  * Tells a person away from the window that a long operation ended: a notification in the corner of the
- * screen, and a window title (what the taskbar shows) that says so until the window has the focus again.
+ * screen, and a window title (what the taskbar shows) that says so until the window is in front again (focused,
+ * not minimized).
  */
 final class EndedNotifier {
     static final Duration LONG = Duration.ofSeconds(10);
@@ -52,7 +53,7 @@ final class EndedNotifier {
                 .title(headline(ended))
                 .text(ended.outcome() + "\n(took " + ProgressText.duration(ended.took()) + ")")
                 .owner(stage)
-                .position(Pos.BOTTOM_RIGHT)
+                .position(Pos.TOP_RIGHT)
                 .hideAfter(SHOWN_FOR)
                 .styleClass(STYLE_CLASS);
         if (ended.succeeded()) {
@@ -62,16 +63,19 @@ final class EndedNotifier {
         }
     }
 
-    /** Puts the news before the window's title until the window has the focus again. */
+    private void restoreTitleIfInFront(Stage stage) {
+        if (title != null && stage.isFocused() && !stage.isIconified()) {
+            stage.setTitle(title);
+            title = null;
+        }
+    }
+
+    /** Puts the news before the window's title until the window is in front of the person again. */
     private void markTitle(Stage stage, String news) {
         if (marked != stage) {
             marked = stage;
-            stage.focusedProperty().addListener((o, was, focused) -> {
-                if (focused && title != null) {
-                    stage.setTitle(title);
-                    title = null;
-                }
-            });
+            stage.focusedProperty().addListener((o, was, focused) -> restoreTitleIfInFront(stage));
+            stage.iconifiedProperty().addListener((o, was, iconified) -> restoreTitleIfInFront(stage));
         }
         if (title == null) {
             title = stage.getTitle() == null ? "" : stage.getTitle();
