@@ -1,6 +1,8 @@
 package dev.backfill.engine;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -12,26 +14,39 @@ public final class ProgressText {
 
     private ProgressText() {}
 
-    /** The whole line: phase, steps, rows, rate and, while steps are left, the time left. */
+    /**
+     * The whole line: phase, steps, rows, rate and, while steps are left, the time left. Before the first
+     * row there is no rate to tell.
+     */
     public static String line(Progress p) {
-        StringBuilder text = new StringBuilder(p.phase()).append(": ");
+        List<String> parts = new ArrayList<>();
         if (p.countsSteps()) {
-            text.append(count(p.done()));
-            if (p.total() > 0) {
-                text.append(" / ").append(count(p.total()));
-            }
-            text.append(' ').append(p.unit()).append(SEPARATOR);
+            parts.add(count(p.done()) + (p.total() > 0 ? " / " + count(p.total()) : "") + " " + p.unit());
         }
-        if (!(p.countsSteps() && Progress.ROWS.equals(p.unit()))) {
-            text.append(count(p.rowsDone())).append(" rows").append(SEPARATOR);
+        boolean stepsAreRows = p.countsSteps() && Progress.ROWS.equals(p.unit());
+        if (!stepsAreRows && (p.rowsDone() > 0 || !p.countsSteps())) {
+            parts.add(count(p.rowsDone()) + " rows");
         }
-        return text.append(rateAndEta(p)).toString();
+        String rateAndEta = rateAndEta(p);
+        if (!rateAndEta.isEmpty()) {
+            parts.add(rateAndEta);
+        }
+        return p.phase() + ": " + String.join(SEPARATOR, parts);
     }
 
-    /** "12,345 rows/s · ETA 1 min 20 s"; the rate alone while the time left is unknown or nothing is left. */
+    /**
+     * "12,345 rows/s · ETA 1 min 20 s": the rate once a row is done, the time left while it is known and
+     * steps are left; empty when neither.
+     */
     public static String rateAndEta(Progress p) {
-        String rate = rate(p.rowsPerSecond());
-        return p.eta() == null || p.finished() ? rate : rate + SEPARATOR + "ETA " + duration(p.eta());
+        List<String> parts = new ArrayList<>();
+        if (p.rowsDone() > 0) {
+            parts.add(rate(p.rowsPerSecond()));
+        }
+        if (p.eta() != null && !p.finished()) {
+            parts.add("ETA " + duration(p.eta()));
+        }
+        return String.join(SEPARATOR, parts);
     }
 
     /** "12,345 rows/s" */

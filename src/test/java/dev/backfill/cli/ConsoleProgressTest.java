@@ -22,7 +22,7 @@ class ConsoleProgressTest {
         progress.onProgress(step(5_000, Duration.ZERO));
 
         assertThat(err.toString().lines()).containsExactly(
-                "Rolling back batch 1: 0 / 5,000 rows · 12,345 rows/s",
+                "Rolling back batch 1: 0 / 5,000 rows",
                 "Rolling back batch 1: 1,000 / 5,000 rows · 12,345 rows/s · ETA 1 min 20 s",
                 "Rolling back batch 1: 5,000 / 5,000 rows · 12,345 rows/s");
     }

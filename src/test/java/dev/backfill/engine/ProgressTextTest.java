@@ -46,6 +46,20 @@ class ProgressTextTest {
     }
 
     @Test
+    void beforeTheFirstRowThereIsNoRate() {
+        Progress progress = new Progress("Reading users", 0, 200, 0, 0, null, Progress.USERS);
+
+        assertThat(ProgressText.line(progress)).isEqualTo("Reading users: 0 / 200 users");
+    }
+
+    @Test
+    void stepsWithoutRowsStillTellTheTimeLeft() {
+        Progress progress = new Progress("Comparing rows, entity 1 of 4 (profiles)", 1, 4, 0, 0, Duration.ofSeconds(9), "entities");
+
+        assertThat(ProgressText.line(progress)).isEqualTo("Comparing rows, entity 1 of 4 (profiles): 1 / 4 entities · ETA 9 s");
+    }
+
+    @Test
     void durationsReadInTheLargestUnitsThatFit() {
         assertThat(ProgressText.duration(Duration.ofMillis(400))).isEqualTo("< 1 s");
         assertThat(ProgressText.duration(Duration.ofSeconds(59))).isEqualTo("59 s");

@@ -314,8 +314,7 @@ public final class BatchesViewModel {
                 .onProgress(p -> {
                     progress.set(p.fraction());
                     progressText.set(Formats.progress(p));
-                    state.activityProperty().set(p.phase() + ": " + p.done() + " / " + p.total() + " " + p.unit() + " · "
-                            + ProgressText.rateAndEta(p));
+                    state.activityProperty().set(Formats.progress(p));
                 })
                 .onSuccess(applied -> {
                     show(applied.queue());
@@ -418,12 +417,13 @@ public final class BatchesViewModel {
                 .onProgress(p -> {
                     progress.set(p.fraction());
                     progressText.set(Formats.progress(p));
-                    state.activityProperty().set(p.phase() + " · " + ProgressText.rateAndEta(p));
+                    state.activityProperty().set(Formats.progress(p));
                 })
                 .onSuccess(result -> {
                     progress.set(1);
                     String text = String.format("Batch %d rolled back in %.2f s (%s rows, %s): %d user(s) are not migrated any more", batch,
-                            result.seconds(), Formats.count(result.rows()), ProgressText.rate(result.rowsPerSecond()), result.users()) + (result.keptUsers().isEmpty() ? "" : "; kept migrated (rows changed by the live app): "
+                            result.seconds(), Formats.count(result.rows()), ProgressText.rate(result.rowsPerSecond()), result.users())
+                            + (result.keptUsers().isEmpty() ? "" : "; kept migrated (rows changed by the live app): "
                             + String.join(", ", result.keptUsers())) + (result.overwrittenRows() == 0 ? ""
                             : "; " + result.overwrittenRows() + " changed row(s) saved, then overwritten (Export run report lists them)");
                     progressText.set(text);
