@@ -7,7 +7,7 @@ import java.io.PrintWriter;
 
 /**
  * Prints progress to stderr: the first report, the first one that knows the time left, the last one,
- * and between them at most one a second.
+ * and between them at most one a second. Safe to call from several threads (parallel writers).
  */
 final class ConsoleProgress implements ProgressListener {
     private static final long INTERVAL_NANOS = 1_000_000_000L;
@@ -21,7 +21,7 @@ final class ConsoleProgress implements ProgressListener {
     }
 
     @Override
-    public void onProgress(Progress p) {
+    public synchronized void onProgress(Progress p) {
         long now = System.nanoTime();
         boolean firstEta = p.eta() != null && !etaPrinted;
         if (printed && !firstEta && !p.finished() && now - lastPrinted < INTERVAL_NANOS) {
