@@ -2,12 +2,18 @@ package dev.backfill.cli;
 
 import dev.backfill.engine.Progress;
 import dev.backfill.engine.ProgressListener;
+import dev.backfill.engine.ProgressText;
 import java.io.PrintWriter;
-import java.time.Duration;
 
-/** Prints progress to stderr at most once a second. */
+/**
+ * Prints progress to stderr: the first report, the first one that knows the time left, the last one,
+ * and between them at most one a second. Safe to call from several threads (parallel writers).
+ */
 final class ConsoleProgress implements ProgressListener {
+    private static final long INTERVAL_NANOS = 1_000_000_000L;
     private final PrintWriter err;
+    private boolean printed;
+    private boolean etaPrinted;
     private long lastPrinted;
 
     ConsoleProgress(PrintWriter err) {
@@ -15,32 +21,16 @@ final class ConsoleProgress implements ProgressListener {
     }
 
     @Override
-    public void onProgress(Progress p) {
+    public synchronized void onProgress(Progress p) {
         long now = System.nanoTime();
-        boolean done = p.usersTotal() > 0 && p.usersDone() >= p.usersTotal();
-        if (now - lastPrinted < 1_000_000_000L && !done) {
+        boolean firstEta = p.eta() != null && !etaPrinted;
+        if (printed && !firstEta && !p.finished() && now - lastPrinted < INTERVAL_NANOS) {
             return;
         }
+        printed = true;
+        etaPrinted |= p.eta() != null;
         lastPrinted = now;
-        StringBuilder line = new StringBuilder(p.phase()).append(": ");
-        if (p.countsUsers()) {
-            line.append(String.format("%,d", p.usersDone()));
-            if (p.usersTotal() > 0) {
-                line.append(" / ").append(String.format("%,d", p.usersTotal()));
-            }
-            line.append(" users, ");
-        }
-        line.append(String.format("%,d", p.rowsDone())).append(" rows, ")
-                .append(String.format("%,.0f", p.rowsPerSecond())).append(" rows/s");
-        if (p.eta() != null && !done) {
-            line.append(", about ").append(format(p.eta())).append(" left");
-        }
-        err.println(line);
+        err.println(ProgressText.line(p));
         err.flush();
-    }
-
-    static String format(Duration duration) {
-        long seconds = duration.toSeconds();
-        return seconds < 60 ? seconds + " s" : String.format("%d:%02d min", seconds / 60, seconds % 60);
     }
 }

@@ -33,7 +33,7 @@ final class ParityCommand extends BackfillCommand {
                 }
                 return mismatch ? ExitCodes.FINDINGS : ExitCodes.OK;
             }
-            ParityReport report = parity.compute();
+            ParityReport report = parity.compute(new ConsoleProgress(err()));
             out().printf("Parity of plan '%s': %s (%,d of %,d users migrated; computed in %.2f s)%n", workspace.plan().name(),
                     report.overall(), report.users().migrated(), report.users().total(), report.seconds());
             // the entity column is as wide as the longest name, so the numbers stay in their columns

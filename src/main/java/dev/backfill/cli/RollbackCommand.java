@@ -1,7 +1,7 @@
 package dev.backfill.cli;
 
 import dev.backfill.control.RollbackStore;
-import dev.backfill.engine.ProgressListener;
+import dev.backfill.engine.ProgressText;
 import dev.backfill.engine.Rollback;
 import dev.backfill.engine.Workspace;
 import dev.backfill.errors.RefusedException;
@@ -73,9 +73,10 @@ final class RollbackCommand extends BackfillCommand {
                 out().println("Nothing was changed. Add --yes to roll back.");
                 return ExitCodes.OK;
             }
-            Rollback.Result result = rollback.run(batch, choice, ProgressListener.NONE);
-            out().printf("Batch %d rolled back in %.2f s: %d user(s) are not migrated any more and can be approved and applied again.%n",
-                    batch, result.seconds(), result.users());
+            Rollback.Result result = rollback.run(batch, choice, new ConsoleProgress(err()));
+            out().printf("Batch %d rolled back in %.2f s (%s rows, %s): %d user(s) are not migrated any more and can be approved and"
+                    + " applied again.%n", batch, result.seconds(), ProgressText.count(result.rows()), ProgressText.rate(result.rowsPerSecond()),
+                    result.users());
             if (result.dependantsWaiting() > 0) {
                 out().printf("%d row(s) of users in other batches went back to waiting; applying batch %d again writes them again.%n",
                         result.dependantsWaiting(), batch);

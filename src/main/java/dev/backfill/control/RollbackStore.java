@@ -286,8 +286,11 @@ public final class RollbackStore {
         }
     }
 
-    /** Puts back the before-images of the rows the batch updated for this entity, but those of the kept users. */
-    public void restoreUpdated(Connection connection, int batch, Entity entity, TargetShape shape, Collection<String> keptUsers)
+    /**
+     * Puts back the before-images of the rows the batch updated for this entity, but those of the kept users.
+     * Returns how many rows were restored.
+     */
+    public int restoreUpdated(Connection connection, int batch, Entity entity, TargetShape shape, Collection<String> keptUsers)
             throws SQLException {
         List<String> columns = entity.targetColumns();
         String values = String.join(", ", columns.stream().map(c -> "b." + Sql.quote(c)).toList());
@@ -305,7 +308,7 @@ public final class RollbackStore {
             statement.setString(3, entity.name());
             int next = 4;
             statement.setArray(next, connection.createArrayOf("text", keptUsers.toArray()));
-            statement.executeUpdate();
+            return statement.executeUpdate();
         }
     }
 

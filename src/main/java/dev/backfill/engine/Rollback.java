@@ -88,8 +88,13 @@ public final class Rollback {
         }
     }
 
+    /** {@code rows}: the rows deleted and restored. */
     public record Result(int batch, int users, List<TableChange> changes, DriftChoice choice, Set<String> keptUsers,
-                         int overwrittenRows, int dependantsWaiting, double seconds) {}
+                         int overwrittenRows, int dependantsWaiting, long rows, double seconds) {
+        public double rowsPerSecond() {
+            return rows / Math.max(1e-3, seconds);
+        }
+    }
 
     private final Workspace workspace;
     private final Control control;
@@ -190,10 +195,14 @@ public final class Rollback {
         List<Entity> reverse = reversedEntities();
         int done = 0;
         long rows = 0;
+        // the rows to delete and restore, as the preview counted them (kept users' rows included): the time left goes by rows
+        long rowsTotal = preview.changes().stream().mapToLong(c -> (long) c.rowsToDelete() + c.rowsToRestore()).sum()
+                + preview.dependants().values().stream().mapToLong(Integer::longValue).sum();
+        progress.onProgress(Progress.of("Rolling back batch " + batchNo, Progress.ROWS, 0, rowsTotal, 0, start));
         for (Entity entity : reverse) {
             try {
                 rows += store.deleteInserted(connection, batchNo, dependants, entity, shape, kept);
-                store.restoreUpdated(connection, batchNo, entity, shape, kept);
+                rows += store.restoreUpdated(connection, batchNo, entity, shape, kept);
             } catch (SQLException e) {
                 if ("23503".equals(e.getSQLState())) {
                     throw new RefusedException("Rolling back batch " + batchNo + " would leave rows pointing at nothing: rows the live app"
@@ -202,8 +211,10 @@ public final class Rollback {
                 }
                 throw e;
             }
-            progress.onProgress(Progress.of("Rolling back batch " + batchNo + ", table " + ++done + " of " + reverse.size() + " ("
-                    + entity.into() + ")", 0, -1, rows, start));
+            done++;
+            // the last table's report is the last one: it says every row is done even where kept users' rows stayed
+            progress.onProgress(Progress.of("Rolling back batch " + batchNo + ", table " + done + " of " + reverse.size() + " ("
+                    + entity.into() + ")", Progress.ROWS, rows, done == reverse.size() ? rows : rowsTotal, rows, start));
         }
         int users = store.finish(connection, runId, batchNo, kept);
         store.returnToWaiting(connection, runId, dependants);
@@ -212,7 +223,7 @@ public final class Rollback {
         batches.withdrawApproval(connection, batchNo, "batch rolled back (run " + runId + ")");
         batches.transition(connection, batchNo, preview.state(), BatchEvent.ROLL_BACK);
         batches.clearPause(connection, batchNo);
-        return new Result(batchNo, users, preview.changes(), choice, kept, overwritten, dependants.size(),
+        return new Result(batchNo, users, preview.changes(), choice, kept, overwritten, dependants.size(), rows,
                 (System.nanoTime() - start) / 1e9);
     }
 

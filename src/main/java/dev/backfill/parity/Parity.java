@@ -4,6 +4,8 @@ import dev.backfill.control.ParityStore;
 import dev.backfill.control.UserCounts;
 import dev.backfill.db.NoNestedLoops;
 import dev.backfill.db.Sql;
+import dev.backfill.engine.Progress;
+import dev.backfill.engine.ProgressListener;
 import dev.backfill.engine.Workspace;
 import dev.backfill.lifecycle.UserStatus;
 import dev.backfill.mapping.TargetShape;
@@ -37,6 +39,7 @@ import java.util.concurrent.Future;
  */
 public final class Parity {
     private static final int SAMPLE = 20;
+    private static final String ENTITIES = "entities";
     /** Transaction ids are 32 bits in a row: within 2^31 of now, an xmin names one transaction. */
     private static final long XID_WINDOW = 1L << 31;
 
@@ -47,6 +50,14 @@ public final class Parity {
     }
 
     public ParityReport compute() throws SQLException {
+        return compute(ProgressListener.NONE);
+    }
+
+    /**
+     * Parity, reporting progress per entity compared; the rows counted are the ledger rows of the entities
+     * compared so far. The checks run beside the comparison, on a second connection, and report nothing.
+     */
+    public ParityReport compute(ProgressListener progress) throws SQLException {
         long start = System.nanoTime();
         Plan plan = workspace.plan();
         TargetShape shape = workspace.catalog().storedShape();
@@ -60,7 +71,7 @@ public final class Parity {
                 counts.runIfUnclaimed(c);
                 return done;
             });
-            Map<String, Checksums> checksums = checksums(snapshot.connection(), store, shape);
+            Map<String, Checksums> checksums = checksums(snapshot.connection(), store, shape, progress, start);
             counts.runIfUnclaimed(snapshot.connection());
             Checks other = snapshot.await(checks);
             Counts counted = snapshot.await(counts.result());
@@ -162,7 +173,8 @@ public final class Parity {
      * transaction, the ledger's row count and identity hash sum against those of the rows still carrying that
      * transaction's xmin; then, per user, the ledger rows not cleared that way, row by row.
      */
-    private Map<String, Checksums> checksums(Connection connection, ParityStore store, TargetShape shape) throws SQLException {
+    private Map<String, Checksums> checksums(Connection connection, ParityStore store, TargetShape shape, ProgressListener progress,
+                                             long start) throws SQLException {
         Plan plan = workspace.plan();
         List<ParityStore.Bucket> buckets = store.buckets(connection);
         Map<String, long[]> checked = store.usersChecked(connection);
@@ -171,12 +183,16 @@ public final class Parity {
         Map<String, List<String>> settled = new HashMap<>();
         Map<String, List<Entity>> byTable = new LinkedHashMap<>();
         plan.entities().forEach(e -> byTable.computeIfAbsent(e.into(), t -> new ArrayList<>()).add(e));
-        for (Map.Entry<String, List<Entity>> table : byTable.entrySet()) {
-            settled.put(table.getKey(), settled(connection, table.getKey(), table.getValue(), buckets, trust, shape));
-        }
         Map<String, Checksums> out = new HashMap<>();
+        int entities = plan.entities().size();
+        long rows = 0;
+        progress.onProgress(Progress.of("Comparing rows", ENTITIES, 0, entities, 0, start));
         for (Entity entity : plan.entities()) {
             long[] users = checked.getOrDefault(entity.name(), new long[2]);
+            // a table's one pass serves every entity writing it
+            if (!settled.containsKey(entity.into())) {
+                settled.put(entity.into(), settled(connection, entity.into(), byTable.get(entity.into()), buckets, trust, shape));
+            }
             List<String> clear = settled.get(entity.into());
             boolean drill = buckets.stream().anyMatch(b -> b.entity().equals(entity.name())
                     && !(trusted(b, trust) && clear.contains(b.xid())));
@@ -192,6 +208,9 @@ public final class Parity {
             mismatched.sort(java.util.Comparator.naturalOrder());
             out.put(entity.name(), new Checksums(users[0], mismatched.size(), users[1], users[1] - missing,
                     mismatched.subList(0, Math.min(SAMPLE, mismatched.size()))));
+            rows += users[1];
+            progress.onProgress(Progress.of("Comparing rows, entity " + out.size() + " of " + entities + " (" + entity.name() + ")",
+                    ENTITIES, out.size(), entities, rows, start));
         }
         return out;
     }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import javafx.beans.property.LongProperty;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.ReadOnlyLongProperty;
+import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.SimpleLongProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.SimpleStringProperty;
@@ -32,6 +33,7 @@ public final class AppState {
     private final StringProperty lastError = new SimpleStringProperty();
     private final LongProperty dataVersion = new SimpleLongProperty();
     private final ObjectProperty<dev.backfill.engine.Apply.PauseSignal> runningApply = new SimpleObjectProperty<>();
+    private final ObjectProperty<OperationEnded> ended = new SimpleObjectProperty<>();
 
     public AppState(TaskExecutor executor, Secrets secrets) {
         this.executor = executor;
@@ -91,6 +93,16 @@ public final class AppState {
     /** The pause signal of the apply now running, or null. */
     public ObjectProperty<dev.backfill.engine.Apply.PauseSignal> runningApplyProperty() {
         return runningApply;
+    }
+
+    /** The long operation that ended last (dry run, apply, parity, rollback); the shell tells a person away from the window. */
+    public ReadOnlyObjectProperty<OperationEnded> operationEndedProperty() {
+        return ended;
+    }
+
+    /** Says that an operation started at {@code startNanos} ({@link System#nanoTime()}) ended, and how. */
+    public void operationEnded(String operation, String outcome, long startNanos, boolean succeeded) {
+        ended.set(new OperationEnded(operation, outcome, java.time.Duration.ofNanos(System.nanoTime() - startNanos), succeeded));
     }
 
     public void fail(String what, Throwable error) {

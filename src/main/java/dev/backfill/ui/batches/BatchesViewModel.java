@@ -6,6 +6,7 @@ import dev.backfill.engine.Apply;
 import dev.backfill.engine.ApplyListener;
 import dev.backfill.engine.Approvals;
 import dev.backfill.engine.Progress;
+import dev.backfill.engine.ProgressText;
 import dev.backfill.engine.Rollback;
 import dev.backfill.engine.Workspace;
 import dev.backfill.lifecycle.BatchQueue;
@@ -308,6 +309,8 @@ public final class BatchesViewModel {
             return;
         }
         Apply.PauseSignal pause = new Apply.PauseSignal();
+        long started = System.nanoTime();
+        String operation = all ? "Apply of every approved batch" : "Apply";
         applying.set(true);
         pausing.set(false);
         progress.set(-1);
@@ -344,7 +347,7 @@ public final class BatchesViewModel {
                 .onProgress(p -> {
                     progress.set(p.fraction());
                     progressText.set(Formats.progress(p));
-                    state.activityProperty().set(p.phase() + ": " + p.usersDone() + " / " + p.usersTotal() + " users");
+                    state.activityProperty().set(Formats.progress(p));
                     loadWriters(false);
                 })
                 .onSuccess(applied -> {
@@ -354,11 +357,14 @@ public final class BatchesViewModel {
                     progress.set(last.paused() ? progress.get() : 1);
                     String text = all ? allSummary(results) : summary(last);
                     progressText.set(text);
-                    line(text, results.stream().anyMatch(r -> r.heldBack() > 0));
+                    boolean heldBack = results.stream().anyMatch(r -> r.heldBack() > 0);
+                    line(text, heldBack);
+                    state.operationEnded(operation, text, started, !heldBack);
                 })
                 .onFailure(error -> {
                     progressText.set("Apply stopped: " + Errors.describe(error));
                     line("Apply stopped: " + Errors.describe(error), true);
+                    state.operationEnded(operation, progressText.get(), started, false);
                     state.fail("Apply stopped", error);
                 })
                 .onFinished(() -> {
@@ -435,24 +441,33 @@ public final class BatchesViewModel {
         if (workspace == null) {
             return;
         }
+        long started = System.nanoTime();
+        String operation = "Rollback of batch " + batch;
         progress.set(-1);
         progressText.set("Rolling back batch " + batch + "…");
         state.activityProperty().set("Rolling back batch " + batch);
         state.executor().execute(BackgroundTask.<Rollback.Result>of("rollback", (report, cancelled) ->
                         new Rollback(workspace).run(batch, choice, report::accept))
-                .onProgress(p -> progress.set(p.fraction()))
+                .onProgress(p -> {
+                    progress.set(p.fraction());
+                    progressText.set(Formats.progress(p));
+                    state.activityProperty().set(Formats.progress(p));
+                })
                 .onSuccess(result -> {
                     progress.set(1);
-                    String text = String.format("Batch %d rolled back in %.2f s: %d user(s) are not migrated any more", batch, result.seconds(),
-                            result.users()) + (result.keptUsers().isEmpty() ? "" : "; kept migrated (rows changed by the live app): "
+                    String text = String.format("Batch %d rolled back in %.2f s (%s rows, %s): %d user(s) are not migrated any more", batch,
+                            result.seconds(), Formats.count(result.rows()), ProgressText.rate(result.rowsPerSecond()), result.users())
+                            + (result.keptUsers().isEmpty() ? "" : "; kept migrated (rows changed by the live app): "
                             + String.join(", ", result.keptUsers())) + (result.overwrittenRows() == 0 ? ""
                             : "; " + result.overwrittenRows() + " changed row(s) saved, then overwritten (Export run report lists them)");
                     progressText.set(text);
                     line(text, false);
+                    state.operationEnded(operation, text, started, true);
                     done.run();
                 })
                 .onFailure(error -> {
                     progressText.set("Rollback refused or failed: " + Errors.describe(error));
+                    state.operationEnded(operation, progressText.get(), started, false);
                     state.fail("Batch " + batch + " was not rolled back", error);
                 })
                 .onFinished(() -> {

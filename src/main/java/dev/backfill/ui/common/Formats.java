@@ -1,7 +1,7 @@
 package dev.backfill.ui.common;
 
 import dev.backfill.engine.Progress;
-import java.time.Duration;
+import dev.backfill.engine.ProgressText;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -20,28 +20,8 @@ public final class Formats {
         return time == null ? "" : WHEN.format(time.atZoneSameInstant(ZoneId.systemDefault()));
     }
 
-    public static String duration(Duration duration) {
-        if (duration == null) {
-            return "";
-        }
-        long seconds = duration.toSeconds();
-        return seconds < 60 ? seconds + " s" : String.format("%d:%02d min", seconds / 60, seconds % 60);
-    }
-
-    /** "Mapping users: 12,000 / 100,000 users · 85,000 rows/s · about 0:42 min left" */
+    /** The command line's progress line: "Mapping users: 12,000 / 100,000 users · 85,000 rows · 12,345 rows/s · ETA 42 s". */
     public static String progress(Progress p) {
-        StringBuilder text = new StringBuilder(p.phase()).append(": ");
-        if (p.countsUsers()) {
-            text.append(count(p.usersDone()));
-            if (p.usersTotal() > 0) {
-                text.append(" / ").append(count(p.usersTotal()));
-            }
-            text.append(" users · ");
-        }
-        text.append(count(p.rowsDone())).append(" rows · ").append(count((long) p.rowsPerSecond())).append(" rows/s");
-        if (p.eta() != null && p.usersDone() < p.usersTotal()) {
-            text.append(" · about ").append(duration(p.eta())).append(" left");
-        }
-        return text.toString();
+        return ProgressText.line(p);
     }
 }

@@ -3,6 +3,7 @@ package dev.backfill.ui.dryrun;
 import dev.backfill.control.UserView;
 import dev.backfill.engine.Cancellation;
 import dev.backfill.engine.DryRun;
+import dev.backfill.engine.ProgressText;
 import dev.backfill.engine.Preview;
 import dev.backfill.engine.Workspace;
 import dev.backfill.mapping.FindingKind;
@@ -195,7 +196,8 @@ public final class DryRunViewModel {
         if (workspace == null || running.get()) {
             return;
         }
-        runStarted = System.nanoTime();
+        long started = System.nanoTime();
+        runStarted = started;
         running.set(true);
         progress.set(-1);
         progressText.set("Starting the dry run…");
@@ -222,15 +224,17 @@ public final class DryRunViewModel {
                     fieldsNotFound.set(fieldsNotFoundText(result.fieldsNotFound()));
                     unindexedForeignKeys.set(unindexedForeignKeysText(result.unindexedForeignKeys()));
                     progressText.set(String.format("Dry run %d: %s users, %s legacy → %s planned rows, %s findings, %.1f s"
-                                    + " (%s rows/s); target tables untouched", result.runId(), Formats.count(result.users()),
+                                    + " (%s); target tables untouched", result.runId(), Formats.count(result.users()),
                             Formats.count(result.legacyRows()), Formats.count(result.plannedRows()), Formats.count(result.findingCount()),
-                            result.seconds(), Formats.count((long) result.legacyRowsPerSecond())));
+                            result.seconds(), ProgressText.rate(result.legacyRowsPerSecond())));
+                    state.operationEnded("Dry run", progressText.get(), started, true);
                     state.dataChanged();
                 })
                 .onFailure(error -> {
                     progress.set(0);
                     progressText.set("The dry run stopped: " + dev.backfill.ui.Errors.describe(error));
                     if (!(error instanceof Cancellation.CancelledException)) {
+                        state.operationEnded("Dry run", progressText.get(), started, false);
                         state.fail("The dry run failed", error);
                     }
                 })

@@ -35,6 +35,8 @@ public final class ParityView {
     @FXML
     private Label summary;
     @FXML
+    private Label parityProgress;
+    @FXML
     private CheckBox autoRefresh;
     @FXML
     private PieChart chart;
@@ -89,6 +91,7 @@ public final class ParityView {
         model.overallProperty().addListener((o, old, status) -> StatusBadge.apply(overall, status));
         StatusBadge.apply(overall, model.overallProperty().get());
         summary.textProperty().bind(model.summaryProperty());
+        parityProgress.textProperty().bind(model.progressTextProperty());
         autoRefresh.selectedProperty().bindBidirectional(model.autoRefreshProperty());
         chart.setData(FXCollections.observableArrayList(migratedSlice, remainingSlice));
         chart.setLegendVisible(true);

@@ -5,6 +5,7 @@ import dev.backfill.parity.CheckParity;
 import dev.backfill.parity.EntityParity;
 import dev.backfill.parity.Parity;
 import dev.backfill.parity.ParityReport;
+import dev.backfill.parity.ParityStatus;
 import dev.backfill.report.ParityExport;
 import dev.backfill.ui.AppState;
 import dev.backfill.ui.common.Formats;
@@ -32,6 +33,7 @@ public final class ParityViewModel {
     private final ObservableList<CheckParity> checks = FXCollections.observableArrayList();
     private final StringProperty overall = new SimpleStringProperty("");
     private final StringProperty summary = new SimpleStringProperty("Not computed yet.");
+    private final StringProperty progressText = new SimpleStringProperty("");
     private final LongProperty migrated = new SimpleLongProperty();
     private final LongProperty remaining = new SimpleLongProperty();
     private final BooleanProperty autoRefresh = new SimpleBooleanProperty(true);
@@ -39,8 +41,8 @@ public final class ParityViewModel {
 
     public ParityViewModel(AppState state) {
         this.state = state;
-        state.dataVersionProperty().addListener((o, old, version) -> refresh());
-        refresh();
+        state.dataVersionProperty().addListener((o, old, version) -> compute(false));
+        compute(false);
     }
 
     public ObservableList<EntityParity> entities() {
@@ -59,6 +61,11 @@ public final class ParityViewModel {
         return summary;
     }
 
+    /** While parity is computed: entities compared, rows, rate and time left; after: the last computation's. */
+    public ReadOnlyStringProperty progressTextProperty() {
+        return progressText;
+    }
+
     public ReadOnlyLongProperty migratedProperty() {
         return migrated;
     }
@@ -74,11 +81,16 @@ public final class ParityViewModel {
     /** For the auto-refresh timer: refreshes unless a computation is still running. */
     public void tick() {
         if (autoRefresh.get() && !computing) {
-            refresh();
+            compute(false);
         }
     }
 
+    /** Computes parity now, as the Refresh button asks; a long one tells a person away from the window when it ends. */
     public void refresh() {
+        compute(true);
+    }
+
+    private void compute(boolean asked) {
         Workspace workspace = state.workspace();
         if (workspace == null || computing) {
             if (workspace == null) {
@@ -87,11 +99,21 @@ public final class ParityViewModel {
             return;
         }
         computing = true;
-        state.executor().execute(BackgroundTask.of("parity", () -> new Parity(workspace).compute())
-                .onSuccess(this::show)
+        long started = System.nanoTime();
+        state.executor().execute(BackgroundTask.<ParityReport>of("parity", (report, cancelled) -> new Parity(workspace).compute(report::accept))
+                .onProgress(p -> progressText.set(Formats.progress(p)))
+                .onSuccess(parity -> {
+                    show(parity);
+                    if (asked) {
+                        state.operationEnded("Parity", parity.overall() + ": " + summary.get(), started, parity.overall() != ParityStatus.MISMATCH);
+                    }
+                })
                 .onFailure(error -> {
                     summary.set("Parity could not be computed: " + dev.backfill.ui.Errors.describe(error));
                     autoRefresh.set(false);
+                    if (asked) {
+                        state.operationEnded("Parity", summary.get(), started, false);
+                    }
                 })
                 .onFinished(() -> computing = false));
     }
@@ -102,6 +124,7 @@ public final class ParityViewModel {
         checks.clear();
         overall.set("");
         summary.set("Not connected.");
+        progressText.set("");
     }
 
     private void show(ParityReport parity) {

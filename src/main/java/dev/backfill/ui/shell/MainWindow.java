@@ -47,6 +47,7 @@ public final class MainWindow {
     private final StartViewModel startModel;
     private final ParityView parity;
     private final Menu recent = new Menu("Recent plans");
+    private final EndedNotifier notifier = new EndedNotifier(() -> root.getScene() == null ? null : root.getScene().getWindow());
 
     public MainWindow(AppState state, Session session, dev.backfill.ui.common.FilePicker files) {
         this.state = state;
@@ -73,6 +74,7 @@ public final class MainWindow {
                 tabs.getSelectionModel().select(2);
             }
         });
+        state.operationEndedProperty().addListener((o, old, ended) -> notifier.ended(ended));
         state.lastErrorProperty().addListener((o, old, message) -> {
             if (message != null && root.getScene() != null) {
                 Dialogs.error(window(), message);
@@ -94,6 +96,11 @@ public final class MainWindow {
     public void startDemo(int users) {
         startModel.usersProperty().set(users);
         startModel.startDemo();
+    }
+
+    /** How long an operation must run for a person away from the window to be told it ended (10 s by default). */
+    public void notifyWhenLongerThan(java.time.Duration threshold) {
+        notifier.longerThan(threshold);
     }
 
     public TabPane tabs() {
