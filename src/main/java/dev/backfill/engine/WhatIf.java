@@ -143,11 +143,13 @@ public final class WhatIf {
                 .map(Map.Entry::getValue).toList();
         List<Finding> added = editedFindings.entrySet().stream().filter(e -> !reviewedFindings.containsKey(e.getKey()))
                 .map(Map.Entry::getValue).toList();
-        List<Finding> acrossUsers = storedFindings.entrySet().stream().filter(e -> !reviewedFindings.containsKey(e.getKey()))
-                .map(Map.Entry::getValue).toList();
-        List<String> notes = notes(reviewedPlan, edited, lastDryRun.map(RunStore.Run::planChecksum).orElse(null), recorded, reviewed,
-                storedFindings, reviewedFindings, acrossUsers);
-        return new Result(id, reviewedPlan.checksum(), edited.checksum(), lastDryRun.map(RunStore.Run::planChecksum).orElse(null),
+        String lastChecksum = lastDryRun.map(RunStore.Run::planChecksum).orElse(null);
+        // only a review of the open plan says which recorded findings a one-user mapping cannot find again
+        boolean current = reviewedPlan.checksum().equals(lastChecksum);
+        List<Finding> acrossUsers = !current ? List.of() : storedFindings.entrySet().stream()
+                .filter(e -> !reviewedFindings.containsKey(e.getKey())).map(Map.Entry::getValue).toList();
+        List<String> notes = notes(reviewedPlan, edited, lastChecksum, recorded, reviewed, storedFindings, reviewedFindings, acrossUsers);
+        return new Result(id, reviewedPlan.checksum(), edited.checksum(), lastChecksum,
                 recorded, counts, rows, gone, added, acrossUsers, notes, (System.nanoTime() - start) / 1e6);
     }
 
@@ -253,7 +255,7 @@ public final class WhatIf {
         }
         if (recorded == null) {
             notes.add("No dry run has reviewed user " + reviewed.user() + " yet.");
-        } else if (recorded.plannedRows() != reviewed.plannedRowCount()
+        } else if (reviewedPlan.checksum().equals(lastDryRun) && recorded.plannedRows() != reviewed.plannedRowCount()
                 || stored.keySet().stream().filter(reviewedFindings::containsKey).count() != reviewedFindings.size()) {
             notes.add("The user's legacy or target rows changed since the dry run recorded " + recorded.plannedRows() + " planned row(s) and "
                     + recorded.findings() + " finding(s): some differences may not come from the edit. Run the dry run for this user"
