@@ -10,13 +10,13 @@ import dev.backfill.db.Transactions;
 import dev.backfill.errors.InvalidInputException;
 import dev.backfill.lifecycle.RunKind;
 import dev.backfill.lifecycle.RunStatus;
+import dev.backfill.lifecycle.UserStatus;
 import dev.backfill.mapping.Finding;
 import dev.backfill.mapping.MappingContext;
 import dev.backfill.mapping.PathCoverage;
 import dev.backfill.mapping.PlannedRow;
 import dev.backfill.mapping.StoredFinding;
 import dev.backfill.mapping.TargetShape;
-import dev.backfill.mapping.UserMapping;
 import dev.backfill.mapping.UserResult;
 import dev.backfill.mapping.ValueText;
 import dev.backfill.plan.Entity;
@@ -118,12 +118,13 @@ public final class WhatIf {
         TargetShape reviewedShape = workspace.catalog().shape();
         // one id map for both sides, never flushed: a row the dry run has not given an id yet gets the same new id on each side
         IdMapStore ids = workspace.control().idMap();
-        UserResult[] results = Transactions.read(workspace.target(), connection -> new UserResult[] {
-            map(connection, reviewedPlan, reviewedShape, ids, id),
-            // the edited plan may write other columns or tables: its own reading of the target's catalog
-            map(connection, edited, TargetCatalog.read(connection, edited).shape(), ids, id)});
-        UserResult reviewed = results[0];
-        UserResult whatIf = results[1];
+        Mapped mapped = Transactions.read(workspace.target(), connection -> new Mapped(
+                map(connection, reviewedPlan, reviewedShape, ids, id),
+                // the edited plan may write other columns or tables: its own reading of the target's catalog
+                map(connection, edited, TargetCatalog.read(connection, edited).shape(), ids, id),
+                workspace.control().dryRuns().fingerprints(connection, id).orElse(null)));
+        UserResult reviewed = mapped.reviewed().mapping().result();
+        UserResult whatIf = mapped.edited().mapping().result();
         if (reviewed.legacyRowCount() == 0 && whatIf.legacyRowCount() == 0) {
             throw new InvalidInputException("User '" + id + "' has no rows in the source (" + workspace.source().describe()
                     + "). Check the id: it must equal the " + reviewedPlan.partition() + " value exactly.");
@@ -148,13 +149,18 @@ public final class WhatIf {
         boolean current = reviewedPlan.checksum().equals(lastChecksum);
         List<Finding> acrossUsers = !current ? List.of() : storedFindings.entrySet().stream()
                 .filter(e -> !reviewedFindings.containsKey(e.getKey())).map(Map.Entry::getValue).toList();
-        List<String> notes = notes(reviewedPlan, edited, lastChecksum, recorded, reviewed, storedFindings, reviewedFindings, acrossUsers);
+        boolean drifted = mapped.recorded() != null && (!mapped.recorded().legacy().equals(reviewed.fingerprint())
+                || !mapped.recorded().target().equals(mapped.reviewed().target().value()));
+        List<String> notes = notes(reviewedPlan, edited, lastChecksum, recorded, reviewed, drifted, acrossUsers);
         return new Result(id, reviewedPlan.checksum(), edited.checksum(), lastChecksum,
                 recorded, counts, rows, gone, added, acrossUsers, notes, (System.nanoTime() - start) / 1e6);
     }
 
+    /** The user mapped under each plan, and the fingerprints the user's latest review recorded (null: none). */
+    private record Mapped(MappedUser reviewed, MappedUser edited, DryRunStore.Fingerprints recorded) {}
+
     /** The user's mapping under {@code plan}, as a one-user dry run maps it (without writing its results or ids). */
-    private UserResult map(Connection connection, Plan plan, TargetShape shape, IdMapStore ids, String user) throws SQLException {
+    private MappedUser map(Connection connection, Plan plan, TargetShape shape, IdMapStore ids, String user) throws SQLException {
         SourceChunks source = new SourceChunks(plan, workspace.source());
         Map<String, Map<String, Object>> sharedIds = plan.hasSharedEntities()
                 ? source.mapShared(connection, shape, ids, Set.of()).ids() : Map.of();
@@ -162,8 +168,7 @@ public final class WhatIf {
         MappingContext context = new MappingContext(plan, shape, ids, sharedIds, new PathCoverage(plan),
                 new ChunkDirectory(plan, workspace.control().directory(), true));
         List<Entity> entities = SourceChunks.userEntities(plan);
-        UserMapping mapping = new ChunkMapper(context, ids, Set.of()).map(connection, List.of(user), rows, entities).get(0).mapping();
-        return mapping.result();
+        return new ChunkMapper(context, ids, Set.of()).map(connection, List.of(user), rows, entities).get(0);
     }
 
     private static Set<String> entityNames(Plan reviewed, Plan edited) {
@@ -241,7 +246,7 @@ public final class WhatIf {
     }
 
     private static List<String> notes(Plan reviewedPlan, Plan edited, String lastDryRun, UserView recorded, UserResult reviewed,
-                                       Map<String, Finding> stored, Map<String, Finding> reviewedFindings, List<Finding> acrossUsers) {
+                                       boolean drifted, List<Finding> acrossUsers) {
         List<String> notes = new ArrayList<>();
         if (!edited.name().equals(reviewedPlan.name()) || !edited.target().equals(reviewedPlan.target())
                 || !edited.source().equals(reviewedPlan.source())) {
@@ -255,11 +260,13 @@ public final class WhatIf {
         }
         if (recorded == null) {
             notes.add("No dry run has reviewed user " + reviewed.user() + " yet.");
-        } else if (reviewedPlan.checksum().equals(lastDryRun) && recorded.plannedRows() != reviewed.plannedRowCount()
-                || stored.keySet().stream().filter(reviewedFindings::containsKey).count() != reviewedFindings.size()) {
-            notes.add("The user's legacy or target rows changed since the dry run recorded " + recorded.plannedRows() + " planned row(s) and "
-                    + recorded.findings() + " finding(s): some differences may not come from the edit. Run the dry run for this user"
-                    + " again (backfill dry-run PLAN --user " + reviewed.user() + ").");
+        } else if (recorded.status() == UserStatus.MIGRATED) {
+            notes.add("User " + reviewed.user() + " is migrated (batch " + recorded.batch() + "): the edited plan changes their rows only"
+                    + " after that batch is rolled back and applied again.");
+        } else if (reviewedPlan.checksum().equals(lastDryRun) && drifted) {
+            notes.add("The user's legacy rows, or the target rows they meet, changed since the dry run reviewed them: the reviewed side is"
+                    + " mapped from the rows as they are now, so it may differ from what was reviewed. Review the user again (Dry run"
+                    + " screen, or backfill dry-run PLAN --user " + reviewed.user() + ").");
         }
         if (!acrossUsers.isEmpty()) {
             notes.add(acrossUsers.size() + " recorded finding(s) come from comparing several users' rows (a full dry run): what-if does"

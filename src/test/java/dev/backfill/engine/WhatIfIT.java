@@ -147,6 +147,22 @@ class WhatIfIT {
     }
 
     @Test
+    void legacyRowsChangedSinceTheDryRunAreSaidToBeNoPartOfTheEdit() throws Exception {
+        String user = new PartsScenario().planted(USERS).stream().filter(p -> p.entity().equals("sessions"))
+                .map(PlantedFinding::user).findFirst().orElseThrow();
+        assertThat(new WhatIf(workspace).of(PlanLoader.load(planFile), user).notes()).isEmpty();
+        try (Connection legacy = TestPostgres.connect(demo.database(PartsScenario.LEGACY_DB)); Statement statement = legacy.createStatement()) {
+            statement.execute("update parts set status = 'changed by the app' where user_id = '" + user + "'");
+        }
+
+        WhatIf.Result result = new WhatIf(workspace).of(PlanLoader.load(planFile), user);
+
+        assertThat(result.noDifference()).isTrue();
+        assertThat(result.notes()).singleElement().asString().startsWith("The user's legacy rows, or the target rows they meet, changed since"
+                + " the dry run reviewed them");
+    }
+
+    @Test
     void aMisspeltColumnIsRefusedAtItsLineAndAnUnknownUserIsNamed() throws Exception {
         Plan plan = edited("      status:         status\n", "      status:         statuz\n");
         int line = text.lines().toList().indexOf("      status:         status") + 1;

@@ -82,6 +82,9 @@ class PlanEditorIT {
         CodeArea editor = robot.lookup("#planEditor").queryAs(CodeArea.class);
         Label editorStatus = robot.lookup("#editorStatus").queryAs(Label.class);
         waitFor(() -> editor.getText().equals(original) && editorStatus.getText().startsWith("Valid · saved"), 20);
+        assertThat(editor.getStyleOfChar(original.indexOf("entities:") + 1)).containsExactly("yaml-key");
+        assertThat(editor.getStyleOfChar(original.indexOf("# one user is the unit") + 1)).containsExactly("yaml-comment");
+        assertThat(editor.getStyleOfChar(original.indexOf("strategy: preserve") + "strategy: ".length() + 1)).isEmpty();
         Label reviewStatus = robot.lookup("#reviewStatus").queryAs(Label.class);
         waitFor(() -> reviewStatus.getText().startsWith("The latest dry run reviewed this plan as it is"), 20);
 

@@ -18,12 +18,14 @@ import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.ProgressIndicator;
 import javafx.scene.control.SplitPane;
+import javafx.scene.control.TableCell;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
 import javafx.scene.control.TextField;
 import javafx.scene.control.Tooltip;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
 import javafx.util.Callback;
 import org.fxmisc.flowless.VirtualizedScrollPane;
@@ -65,6 +67,7 @@ final class PlanEditorPane {
     private Node editorSide() {
         editor.setId("planEditor");
         editor.getStyleClass().add("plan-editor");
+        editor.setWrapText(true);
         editor.setParagraphGraphicFactory(LineNumberFactory.get(editor));
         editor.textProperty().addListener((o, old, text) -> {
             if (!text.isEmpty()) {
@@ -99,12 +102,17 @@ final class PlanEditorPane {
         status.setId("editorStatus");
         status.textProperty().bind(model.statusProperty());
         status.setWrapText(true);
+        save.setMinWidth(Region.USE_PREF_SIZE);
+        revert.setMinWidth(Region.USE_PREF_SIZE);
+        status.setMinHeight(Region.USE_PREF_SIZE);
+        HBox.setHgrow(status, Priority.ALWAYS);
         HBox toolbar = new HBox(8, save, revert, status);
         toolbar.setAlignment(Pos.CENTER_LEFT);
         Label saved = new Label();
         saved.setId("saveStatus");
         saved.setWrapText(true);
         saved.textProperty().bind(model.saveStatusProperty());
+        saved.setMinHeight(Region.USE_PREF_SIZE);
         saved.managedProperty().bind(saved.textProperty().isNotEmpty());
 
         TableView<PlanError> errors = new TableView<>(model.errors());
@@ -131,7 +139,7 @@ final class PlanEditorPane {
         title.getStyleClass().add("title-4");
         TextField user = new TextField();
         user.setId("whatIfUser");
-        user.setPromptText("user id (" + "the plan's partition value" + ")");
+        user.setPromptText("a user id: the plan's partition value");
         user.textProperty().bindBidirectional(whatIf.userProperty());
         user.setOnAction(event -> whatIf.run());
         HBox.setHgrow(user, Priority.ALWAYS);
@@ -147,35 +155,39 @@ final class PlanEditorPane {
         summary.setId("whatIfSummary");
         summary.setWrapText(true);
         summary.textProperty().bind(whatIf.summaryProperty());
+        summary.setMinHeight(Region.USE_PREF_SIZE);
         Label notes = new Label();
         notes.setId("whatIfNotes");
         notes.setWrapText(true);
         notes.getStyleClass().add("text-warning");
         notes.textProperty().bind(whatIf.notesProperty());
+        notes.setMinHeight(Region.USE_PREF_SIZE);
         notes.managedProperty().bind(notes.textProperty().isNotEmpty());
 
         TableView<WhatIfViewModel.DiffLine> rows = new TableView<>(whatIf.rows());
         rows.setId("whatIfRows");
         rows.getStyleClass().addAll("dense", "striped");
         rows.setPlaceholder(new Label("No planned row differs."));
-        rows.getColumns().add(column("Entity", 100, WhatIfViewModel.DiffLine::entity));
-        rows.getColumns().add(column("Change", 75, WhatIfViewModel.DiffLine::change));
-        rows.getColumns().add(column("Row (key)", 170, WhatIfViewModel.DiffLine::row));
-        rows.getColumns().add(column("Column", 100, WhatIfViewModel.DiffLine::column));
-        rows.getColumns().add(column("Reviewed (dry run)", 150, WhatIfViewModel.DiffLine::reviewed));
-        rows.getColumns().add(column("What-if (edited plan)", 150, WhatIfViewModel.DiffLine::edited));
+        rows.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
+        rows.getColumns().add(column("Entity", 90, WhatIfViewModel.DiffLine::entity));
+        rows.getColumns().add(column("Change", 65, WhatIfViewModel.DiffLine::change));
+        rows.getColumns().add(column("Row (key)", 120, WhatIfViewModel.DiffLine::row));
+        rows.getColumns().add(column("Column", 80, WhatIfViewModel.DiffLine::column));
+        rows.getColumns().add(column("Reviewed (dry run)", 130, WhatIfViewModel.DiffLine::reviewed));
+        rows.getColumns().add(column("What-if (edited plan)", 130, WhatIfViewModel.DiffLine::edited));
         Label findingsTitle = new Label("Findings that differ");
         findingsTitle.getStyleClass().add("title-4");
         TableView<WhatIfViewModel.FindingLine> findings = new TableView<>(whatIf.findings());
         findings.setId("whatIfFindings");
         findings.getStyleClass().addAll("dense", "striped");
         findings.setPlaceholder(new Label("No finding differs."));
+        findings.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         findings.setPrefHeight(170);
-        findings.getColumns().add(column("", 150, WhatIfViewModel.FindingLine::side));
-        findings.getColumns().add(column("Kind", 130, WhatIfViewModel.FindingLine::kind));
-        findings.getColumns().add(column("Entity", 100, WhatIfViewModel.FindingLine::entity));
-        findings.getColumns().add(column("Field", 100, WhatIfViewModel.FindingLine::field));
-        findings.getColumns().add(column("Message", 400, WhatIfViewModel.FindingLine::message));
+        findings.getColumns().add(column("", 130, WhatIfViewModel.FindingLine::side));
+        findings.getColumns().add(column("Kind", 110, WhatIfViewModel.FindingLine::kind));
+        findings.getColumns().add(column("Entity", 90, WhatIfViewModel.FindingLine::entity));
+        findings.getColumns().add(column("Field", 70, WhatIfViewModel.FindingLine::field));
+        findings.getColumns().add(column("Message", 200, WhatIfViewModel.FindingLine::message));
         VBox side = new VBox(6, title, ask, summary, notes, rows, findingsTitle, findings);
         VBox.setVgrow(rows, Priority.ALWAYS);
         side.setPadding(new Insets(0, 0, 0, 8));
@@ -188,6 +200,15 @@ final class PlanEditorPane {
         Callback<TableColumn.CellDataFeatures<T, String>, javafx.beans.value.ObservableValue<String>> factory =
                 cell -> new SimpleStringProperty(value.apply(cell.getValue()));
         column.setCellValueFactory(factory);
+        // a cell is narrower than a whole row's values: the tooltip has them all
+        column.setCellFactory(c -> new TableCell<>() {
+            @Override
+            protected void updateItem(String item, boolean empty) {
+                super.updateItem(item, empty);
+                setText(empty ? null : item);
+                setTooltip(empty || item == null || item.isEmpty() ? null : new Tooltip(item));
+            }
+        });
         return column;
     }
 

@@ -68,7 +68,6 @@ public final class PlanView {
     @FXML
     private void initialize() {
         summary.textProperty().bind(model.summaryProperty());
-        reviewStatus.setId("reviewStatus");
         reviewStatus.textProperty().bind(model.reviewStatusProperty());
         model.dryRunStaleProperty().addListener((o, old, stale) -> markStale(stale));
         markStale(model.dryRunStaleProperty().get());

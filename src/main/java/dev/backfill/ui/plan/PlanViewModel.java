@@ -111,7 +111,12 @@ public final class PlanViewModel {
                             + "; the plan file is now " + shortSum(checksum) + ". Run the dry run again: approvals refuse until it has."
                             : "The latest dry run reviewed this plan as it is (checksum " + shortSum(checksum) + ").");
                 })
-                .onFailure(error -> state.fail("Could not read the plan's latest dry run", error)));
+                .onFailure(error -> {
+                    // a workspace replaced meanwhile (the plan saved and opened again) is closed: its failure says nothing
+                    if (workspace == state.workspace()) {
+                        state.fail("Could not read the plan's latest dry run", error);
+                    }
+                }));
     }
 
     private static String shortSum(String checksum) {
