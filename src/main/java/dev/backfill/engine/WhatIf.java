@@ -149,8 +149,8 @@ public final class WhatIf {
         boolean current = reviewedPlan.checksum().equals(lastChecksum);
         List<Finding> acrossUsers = !current ? List.of() : storedFindings.entrySet().stream()
                 .filter(e -> !reviewedFindings.containsKey(e.getKey())).map(Map.Entry::getValue).toList();
-        boolean drifted = mapped.recorded() != null && (!mapped.recorded().legacy().equals(reviewed.fingerprint())
-                || !mapped.recorded().target().equals(mapped.reviewed().target().value()));
+        boolean drifted = mapped.recorded() != null && (!Objects.equals(mapped.recorded().legacy(), reviewed.fingerprint())
+                || !Objects.equals(mapped.recorded().target(), mapped.reviewed().target().value()));
         List<String> notes = notes(reviewedPlan, edited, lastChecksum, recorded, reviewed, drifted, acrossUsers);
         return new Result(id, reviewedPlan.checksum(), edited.checksum(), lastChecksum,
                 recorded, counts, rows, gone, added, acrossUsers, notes, (System.nanoTime() - start) / 1e6);
