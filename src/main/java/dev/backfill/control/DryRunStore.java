@@ -159,6 +159,21 @@ public final class DryRunStore {
         }
     }
 
+    /** What a user's latest review recorded: the fingerprint of their legacy rows and of the target rows their rows met. */
+    public record Fingerprints(String legacy, String target) {}
+
+    /** The user's recorded fingerprints, or empty when no dry run has reviewed the user. */
+    public java.util.Optional<Fingerprints> fingerprints(Connection connection, String user) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("select fingerprint, target_fingerprint from "
+                + control.table("users") + " where plan = ? and user_key = ?")) {
+            statement.setString(1, plan);
+            statement.setString(2, user);
+            try (ResultSet rows = statement.executeQuery()) {
+                return rows.next() ? java.util.Optional.of(new Fingerprints(rows.getString(1), rows.getString(2))) : java.util.Optional.empty();
+            }
+        }
+    }
+
     /** The next position for a user reviewed alone: its own if known, else after every other. */
     public long positionOf(Connection connection, String user) throws SQLException {
         String sql = "select coalesce((select position from " + control.table("users") + " where plan = ? and user_key = ?),"

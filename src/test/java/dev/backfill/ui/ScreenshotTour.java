@@ -86,6 +86,29 @@ class ScreenshotTour {
         robot.clickOn("parts (1)");
         shoot(robot, stage, "dry-run.png");
 
+        // the plan editor: the planted 'mentor' relationship type mapped, and what that changes for its user
+        String mentorUser = new PartsScenario().planted(200).stream()
+                .filter(p -> p.kind() == dev.backfill.mapping.FindingKind.INVALID_VALUE).findFirst().orElseThrow().user();
+        robot.clickOn("#tab-plan");
+        robot.clickOn("Edit YAML · what-if");
+        org.fxmisc.richtext.CodeArea editor = robot.lookup("#planEditor").queryAs(org.fxmisc.richtext.CodeArea.class);
+        waitFor(() -> editor.getText().contains("allied: supports"), 30);
+        javafx.scene.control.TextField whatIfUser = robot.lookup("#whatIfUser").queryAs(javafx.scene.control.TextField.class);
+        robot.interact(() -> whatIfUser.setText(""));
+        robot.clickOn(whatIfUser).write(mentorUser).type(javafx.scene.input.KeyCode.ENTER);
+        int at = editor.getText().indexOf("allied: supports") + "allied: supports".length();
+        robot.clickOn(editor);
+        robot.interact(() -> {
+            editor.moveTo(at);
+            editor.requestFollowCaret();
+        });
+        robot.write(", mentor: soothes");
+        Label whatIf = robot.lookup("#whatIfSummary").queryAs(Label.class);
+        waitFor(() -> whatIf.getText().contains("1 row(s) added"), 30);
+        shoot(robot, stage, "plan-editor.png");
+        robot.clickOn("#revertPlan");
+        waitFor(() -> whatIf.getText().contains("no difference"), 30);
+
         robot.clickOn("Conflicts");
         waitFor(() -> !robot.lookup("#findings").queryAs(TableView.class).getItems().isEmpty(), 30);
         robot.interact(() -> robot.lookup("#findings").queryAs(TableView.class).getSelectionModel().select(2));

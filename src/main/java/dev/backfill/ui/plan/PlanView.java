@@ -9,6 +9,7 @@ import javafx.scene.Parent;
 import javafx.scene.control.Label;
 import javafx.scene.control.ListCell;
 import javafx.scene.control.ListView;
+import javafx.scene.control.Tab;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
 import javafx.scene.layout.VBox;
@@ -16,10 +17,16 @@ import javafx.scene.layout.VBox;
 /** Binds the plan screen. */
 public final class PlanView {
     private final PlanViewModel model;
+    private final PlanEditorViewModel editor;
+    private final WhatIfViewModel whatIf;
     private final Parent root;
 
     @FXML
     private Label summary;
+    @FXML
+    private Label reviewStatus;
+    @FXML
+    private Tab editTab;
     @FXML
     private ListView<Entity> entities;
     @FXML
@@ -47,8 +54,10 @@ public final class PlanView {
     @FXML
     private TableColumn<PlanError, String> errorMessage;
 
-    public PlanView(PlanViewModel model) {
+    public PlanView(PlanViewModel model, PlanEditorViewModel editor, WhatIfViewModel whatIf) {
         this.model = model;
+        this.editor = editor;
+        this.whatIf = whatIf;
         this.root = Fxml.load(PlanView.class, this);
     }
 
@@ -59,6 +68,10 @@ public final class PlanView {
     @FXML
     private void initialize() {
         summary.textProperty().bind(model.summaryProperty());
+        reviewStatus.textProperty().bind(model.reviewStatusProperty());
+        model.dryRunStaleProperty().addListener((o, old, stale) -> markStale(stale));
+        markStale(model.dryRunStaleProperty().get());
+        editTab.setContent(new PlanEditorPane(editor, whatIf).node());
         entities.setItems(model.entities());
         entities.setCellFactory(list -> new ListCell<>() {
             @Override
@@ -86,5 +99,12 @@ public final class PlanView {
         errorMessage.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().message()));
         errorPane.visibleProperty().bind(javafx.beans.binding.Bindings.isNotEmpty(model.errors()));
         errorPane.managedProperty().bind(errorPane.visibleProperty());
+    }
+
+    private void markStale(boolean stale) {
+        reviewStatus.getStyleClass().remove("text-warning");
+        if (stale) {
+            reviewStatus.getStyleClass().add("text-warning");
+        }
     }
 }

@@ -1,6 +1,10 @@
 package dev.backfill.ui.plan;
 
+import dev.backfill.control.RunStore;
 import dev.backfill.db.TargetCatalog;
+import dev.backfill.engine.Workspace;
+import dev.backfill.lifecycle.RunKind;
+import dev.backfill.lifecycle.RunStatus;
 import dev.backfill.plan.ColumnSpec;
 import dev.backfill.plan.Entity;
 import dev.backfill.plan.IdSpec;
@@ -11,8 +15,11 @@ import dev.backfill.ui.task.BackgroundTask;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.SimpleBooleanProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
@@ -28,14 +35,21 @@ public final class PlanViewModel {
     private final StringProperty summary = new SimpleStringProperty("");
     private final StringProperty entityDetail = new SimpleStringProperty("");
     private final ObservableList<String> skippedAndChecks = FXCollections.observableArrayList();
+    private final StringProperty reviewStatus = new SimpleStringProperty("");
+    private final BooleanProperty dryRunStale = new SimpleBooleanProperty();
     private TargetCatalog catalog;
 
     public PlanViewModel(AppState state) {
         this.state = state;
         state.planProperty().addListener((o, old, plan) -> show(plan));
-        state.workspaceProperty().addListener((o, old, workspace) -> loadCatalog());
+        state.workspaceProperty().addListener((o, old, workspace) -> {
+            loadCatalog();
+            loadReview();
+        });
+        state.dataVersionProperty().addListener((o, old, version) -> loadReview());
         selected.addListener((o, old, entity) -> showEntity(entity));
         show(state.plan());
+        loadReview();
     }
 
     public ObservableList<Entity> entities() {
@@ -66,13 +80,57 @@ public final class PlanViewModel {
         return skippedAndChecks;
     }
 
+    /** Whether the latest finished dry run reviewed the plan as it is now (its checksum), in a sentence. */
+    public ReadOnlyStringProperty reviewStatusProperty() {
+        return reviewStatus;
+    }
+
+    /** The plan file changed since the latest finished dry run: it must run again before anything is approved. */
+    public ReadOnlyBooleanProperty dryRunStaleProperty() {
+        return dryRunStale;
+    }
+
+    private void loadReview() {
+        Workspace workspace = state.workspace();
+        if (workspace == null) {
+            reviewStatus.set("");
+            dryRunStale.set(false);
+            return;
+        }
+        String checksum = workspace.plan().checksum();
+        state.executor().execute(BackgroundTask.of("read the latest dry run",
+                        () -> workspace.control().runs().latest(RunKind.DRY_RUN, RunStatus.DONE).map(RunStore.Run::planChecksum))
+                .onSuccess(reviewed -> {
+                    if (workspace != state.workspace()) {
+                        return;
+                    }
+                    boolean stale = reviewed.isPresent() && !reviewed.get().equals(checksum);
+                    dryRunStale.set(stale);
+                    reviewStatus.set(reviewed.isEmpty() ? "No dry run has finished for this plan yet."
+                            : stale ? "Dry run stale: the latest dry run reviewed the plan with checksum " + shortSum(reviewed.get())
+                            + "; the plan file is now " + shortSum(checksum) + ". Run the dry run again: approvals refuse until it has."
+                            : "The latest dry run reviewed this plan as it is (checksum " + shortSum(checksum) + ").");
+                })
+                .onFailure(error -> {
+                    // a workspace replaced meanwhile (the plan saved and opened again) is closed: its failure says nothing
+                    if (workspace == state.workspace()) {
+                        state.fail("Could not read the plan's latest dry run", error);
+                    }
+                }));
+    }
+
+    private static String shortSum(String checksum) {
+        return checksum.substring(0, Math.min(12, checksum.length()));
+    }
+
     private void show(Plan plan) {
         catalog = null;
         if (plan == null) {
             entities.clear();
             skippedAndChecks.clear();
             summary.set(state.planErrors().isEmpty() ? "No plan open." : state.planErrors().size()
-                    + " error(s) in " + state.planFileProperty().get() + ": fix them in the file and open it again.");
+                    + " error(s) in " + state.planFileProperty().get() + ": fix them under Edit YAML · what-if and save, or in the file"
+                    + " and open it again.");
             return;
         }
         summary.set("Plan " + plan.name() + " (checksum " + plan.shortChecksum() + ") · partition " + plan.partition() + " · "
