@@ -97,6 +97,12 @@ class WorkerProcessesIT {
             for (Cli worker : workers) {
                 worker.close();
             }
+            // a killed process's sessions (and the shared plan lock a worker may hold) end a moment after its sockets close
+            awaitTrue(() -> {
+                try (Connection connection = TestPostgres.connect(targetDb)) {
+                    return Tables.count(connection, "select count(*) from pg_locks where locktype = 'advisory'") == 0;
+                }
+            }, 20, "the workers' sessions end");
             assertThat(new Rollback(workspace).run(1, Rollback.DriftChoice.REFUSE, ProgressListener.NONE).users()).isEqualTo(USERS);
             assertThat(snapshot(targetDb)).as("rolled back: the target as before").isEqualTo(before);
             new Approvals(workspace).approve(1, "tester@test");

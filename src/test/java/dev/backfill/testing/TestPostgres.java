@@ -48,7 +48,6 @@ public final class TestPostgres {
         return name;
     }
 
-    /** A demo environment for one test class: its own folder and database names, the shared server. */
     /** A second demo of the same test class, in databases and a folder of its own. */
     public static DemoEnvironment demo(Class<?> testClass, String suffix) {
         Path folder = Path.of("target", "test-demo", testClass.getSimpleName() + "-" + suffix).toAbsolutePath();
@@ -60,6 +59,7 @@ public final class TestPostgres {
         return new DemoEnvironment(folder, dataDir(), (testClass.getSimpleName() + "_" + suffix).toLowerCase(Locale.ROOT) + "_");
     }
 
+    /** A demo environment for one test class: its own folder and database names, the shared server. */
     public static DemoEnvironment demo(Class<?> testClass) {
         Path folder = Path.of("target", "test-demo", testClass.getSimpleName()).toAbsolutePath();
         try {
