@@ -82,9 +82,41 @@ class LauncherScriptIT {
         assertThat(archives()).singleElement().isNotEqualTo(before);
     }
 
+    @Test
+    void shortCommandsRunWithC1OnlyAndLongOnesWithTheDefaultCompilers() throws Exception {
+        assertThat(tieredStopAtLevel("batches", "--help")).isEqualTo("1");
+        assertThat(tieredStopAtLevel("apply", "--help")).as("apply of one batch").isEqualTo("1");
+        assertThat(tieredStopAtLevel("apply", "--all", "--help")).isEqualTo("4");
+        assertThat(tieredStopAtLevel("dry-run", "--help")).isEqualTo("4");
+    }
+
+    @Test
+    void aFailingFirstRunKeepsItsExitCode() throws Exception {
+        Process process = start(Map.of(), "no-such-command");
+
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(2);
+        assertThat(archives()).noneMatch(archive -> archive.toString().contains(".tmp."));
+    }
+
+    private static String tieredStopAtLevel(String... args) throws IOException, InterruptedException {
+        String flags = run(Map.of("BACKFILL_JAVA_OPTS", "-XX:+PrintFlagsFinal"), args).out();
+        return flags.lines().filter(line -> line.contains(" TieredStopAtLevel ")).findFirst()
+                .map(line -> line.replaceAll(".*= *(\\d+).*", "$1")).orElseThrow();
+    }
+
     private record Run(String out, String err) {}
 
     private static Run run(Map<String, String> environment, String... args) throws IOException, InterruptedException {
+        Process process = start(environment, args);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("%s finished", List.of(args)).isTrue();
+        Path err = HOME.resolve("err.txt");
+        assertThat(process.exitValue()).as(Files.readString(err)).isZero();
+        return new Run(Files.readString(HOME.resolve("out.txt"), StandardCharsets.UTF_8).strip(),
+                Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    private static Process start(Map<String, String> environment, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(HOME.resolve("bin").resolve("backfill").toString()));
         command.addAll(List.of(args));
         Path out = HOME.resolve("out.txt");
@@ -96,10 +128,7 @@ class LauncherScriptIT {
         builder.environment().remove("BACKFILL_JAVA_OPTS");
         builder.environment().remove("BACKFILL_CDS");
         builder.environment().putAll(environment);
-        Process process = builder.start();
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("%s finished", command).isTrue();
-        assertThat(process.exitValue()).as(Files.readString(err)).isZero();
-        return new Run(Files.readString(out, StandardCharsets.UTF_8).strip(), Files.readString(err, StandardCharsets.UTF_8));
+        return builder.start();
     }
 
     private static List<Path> archives() throws IOException {
