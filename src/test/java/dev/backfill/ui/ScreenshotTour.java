@@ -147,6 +147,12 @@ class ScreenshotTour {
         waitFor(() -> state(batches, 1).equals("APPROVED"), 30);
         robot.clickOn("Apply approved batch");
         waitFor(() -> state(batches, 1).equals("APPLIED"), 120);
+        robot.interact(state::dataChanged);
+        waitFor(() -> robot.lookup("Writers (0 writing)").tryQuery().isPresent(), 30);
+        robot.clickOn("Writers (0 writing)");
+        waitFor(() -> !robot.lookup("#writers").queryAs(TableView.class).getItems().isEmpty(), 30);
+        shoot(robot, stage, "writers.png");
+        robot.clickOn("Live log");
 
         robot.clickOn("Parity");
         waitFor(() -> !robot.lookup("#entities").tryQuery().map(n -> ((TableView<?>) n).getItems().isEmpty()).orElse(true), 60);
