@@ -1,14 +1,9 @@
 package dev.backfill.cli;
 
 import dev.backfill.engine.Apply;
-import dev.backfill.engine.ApplyListener;
-import dev.backfill.engine.Progress;
 import dev.backfill.engine.Workspace;
 import dev.backfill.lifecycle.Decision;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine;
 
 @CommandLine.Command(name = "apply", mixinStandardHelpOptions = true,
@@ -19,8 +14,6 @@ import picocli.CommandLine;
                 "Several connections write chunks of users at once (--writers); 'backfill worker' on other machines joins in."},
         footer = ExitCodes.HELP)
 final class ApplyCommand extends BackfillCommand {
-
-    private static final long PAUSE_WAIT_SECONDS = 60;
 
     @CommandLine.Mixin
     PlanOption plan = new PlanOption();
@@ -56,44 +49,15 @@ final class ApplyCommand extends BackfillCommand {
         try (Workspace workspace = plan.open()) {
             Apply apply = new Apply(workspace, chunk, throttle, writerOptions.writers(), writerOptions.leaseSeconds);
             Apply.PauseSignal pause = new Apply.PauseSignal();
-            CountDownLatch finished = new CountDownLatch(1);
-            Thread hook = new Thread(() -> pauseAndWait(pause, finished), "apply-pause-on-interrupt");
-            Runtime.getRuntime().addShutdownHook(hook);
-            AtomicInteger failed = new AtomicInteger();
-            ConsoleProgress progress = new ConsoleProgress(err());
-            ApplyListener listener = new ApplyListener() {
-                @Override
-                public void onProgress(Progress p) {
-                    progress.onProgress(p);
-                }
-
-                @Override
-                public void onUser(String user, Outcome outcome, int rows, String message) {
-                    if (outcome != Outcome.APPLIED) {
-                        failed.incrementAndGet();
-                        err().printf("  %s %s: %s%n", outcome, user, message);
-                    }
-                }
-
-                @Override
-                public void onNote(String message) {
-                    err().println(message);
-                }
-            };
-            try {
+            ConsoleApplyListener listener = new ConsoleApplyListener(err());
+            try (StopOnInterrupt interrupt = new StopOnInterrupt(pause, err(), "Interrupted: pausing after the users being written",
+                    "Still writing; exiting anyway. The open transaction rolls back; apply again to resume.")) {
                 if (which.all) {
-                    return reportAll(apply, apply.applyAll(listener, pause), failed.get());
+                    return reportAll(apply, apply.applyAll(listener, pause), listener.heldBack());
                 }
                 Apply.Result result = which.batch != null ? apply.apply(which.batch, listener, pause) : apply.applyNext(listener, pause);
-                return report(result, failed.get());
+                return report(result, listener.heldBack());
             } finally {
-                // only a real Ctrl-C (or kill) while apply runs pauses: a refusal or a failure is not an interruption
-                finished.countDown();
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // the JVM is exiting after Ctrl-C; the pause already took effect
-                }
                 out().flush();
                 err().flush();
             }
@@ -138,24 +102,5 @@ final class ApplyCommand extends BackfillCommand {
                     + " --user ID'); then approve the batch again ('backfill approve " + plan.file + " --batch " + result.batch() + "').");
         }
         return failed > 0 ? ExitCodes.FINDINGS : ExitCodes.OK;
-    }
-
-    /**
-     * Ctrl-C: the JVM only exits once this hook returns, so waiting here lets the chunk being
-     * written commit (or roll back) with its ledger rows instead of dying mid-transaction.
-     */
-    private void pauseAndWait(Apply.PauseSignal pause, CountDownLatch finished) {
-        if (finished.getCount() == 0) {
-            return;
-        }
-        pause.request();
-        err().println("Interrupted: pausing after the users being written (up to " + PAUSE_WAIT_SECONDS + " s)...");
-        try {
-            if (!finished.await(PAUSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
-                err().println("Still writing; exiting anyway. The open transaction rolls back; apply again to resume.");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -1,11 +1,7 @@
 package dev.backfill.cli;
 
 import dev.backfill.engine.Apply;
-import dev.backfill.engine.ApplyListener;
-import dev.backfill.engine.Progress;
 import dev.backfill.engine.Workspace;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 
 @CommandLine.Command(name = "worker", mixinStandardHelpOptions = true,
@@ -18,8 +14,6 @@ import picocli.CommandLine;
                 "An operator's pause stops every worker after its chunk; Ctrl-C stops this one after its chunk."},
         footer = ExitCodes.HELP)
 final class WorkerCommand extends BackfillCommand {
-
-    private static final long STOP_WAIT_SECONDS = 60;
 
     @CommandLine.Mixin
     PlanOption plan = new PlanOption();
@@ -48,62 +42,20 @@ final class WorkerCommand extends BackfillCommand {
             // chunk size is the operator's apply's: it cuts the batch
             Apply apply = new Apply(workspace, Apply.DEFAULT_CHUNK_USERS, throttle, writerOptions.writers(), writerOptions.leaseSeconds);
             Apply.PauseSignal stop = new Apply.PauseSignal();
-            CountDownLatch finished = new CountDownLatch(1);
-            Thread hook = new Thread(() -> stopAndWait(stop, finished), "worker-stop-on-interrupt");
-            Runtime.getRuntime().addShutdownHook(hook);
-            ConsoleProgress progress = new ConsoleProgress(err());
-            ApplyListener listener = new ApplyListener() {
-                @Override
-                public void onProgress(Progress p) {
-                    progress.onProgress(p);
-                }
-
-                @Override
-                public void onUser(String user, Outcome outcome, int rows, String message) {
-                    if (outcome != Outcome.APPLIED) {
-                        err().printf("  %s %s: %s%n", outcome, user, message);
-                    }
-                }
-
-                @Override
-                public void onNote(String message) {
-                    err().println(message);
-                }
-            };
+            ConsoleApplyListener listener = new ConsoleApplyListener(err());
             err().printf("Worker on %s with %d writer(s): waiting for batches an operator's apply starts ('backfill apply %s --next')."
                     + " Ctrl-C stops it.%n", Workspace.host(), writerOptions.writers(), plan.file);
-            try {
+            try (StopOnInterrupt interrupt = new StopOnInterrupt(stop, err(), "Interrupted: stopping after the chunks being written",
+                    "Still writing; exiting anyway. The open transaction rolls back; another writer takes the chunk over.")) {
                 Apply.WorkReport report = apply.work(listener, stop, pollSeconds, untilIdle);
                 out().printf("Worker %s helped with %d batch(es): %d user(s) applied, %d held back; %,d rows in %.1f s (%,.0f rows/s).%n",
                         report.worker(), report.batches(), report.applied(), report.heldBack(), report.rows(), report.seconds(),
                         report.rowsPerSecond());
                 return report.heldBack() > 0 ? ExitCodes.FINDINGS : ExitCodes.OK;
             } finally {
-                finished.countDown();
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // the JVM is exiting after Ctrl-C
-                }
                 out().flush();
                 err().flush();
             }
-        }
-    }
-
-    /** Ctrl-C: lets the chunks being written commit before the JVM exits. */
-    private void stopAndWait(Apply.PauseSignal stop, CountDownLatch finished) {
-        if (finished.getCount() == 0) {
-            return;
-        }
-        stop.request();
-        err().println("Interrupted: stopping after the chunks being written (up to " + STOP_WAIT_SECONDS + " s)...");
-        try {
-            if (!finished.await(STOP_WAIT_SECONDS, TimeUnit.SECONDS)) {
-                err().println("Still writing; exiting anyway. The open transaction rolls back; another writer takes the chunk over.");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

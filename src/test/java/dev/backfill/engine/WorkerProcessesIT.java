@@ -158,6 +158,10 @@ class WorkerProcessesIT {
                         + "' and status = 'migrated'")).as("nobody writes after the pause").isEqualTo(migrated);
             }
             assertThat(worker.process().isAlive()).as("the worker waits for the next started batch").isTrue();
+            // Ctrl-C (SIGTERM here) stops the idle worker at once, with its summary
+            worker.process().destroy();
+            assertThat(worker.process().waitFor(30, TimeUnit.SECONDS)).as("the worker stopped on SIGTERM").isTrue();
+            assertThat(worker.out()).contains("helped with 1 batch(es)");
 
             Apply.Result resumed = new Apply(workspace, 5, 0, 1, 30).apply(1, ApplyListener.NONE, new Apply.PauseSignal());
             assertThat(resumed.state()).isEqualTo(BatchState.APPLIED);
