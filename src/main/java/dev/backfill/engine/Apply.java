@@ -373,7 +373,6 @@ public final class Apply {
         private int waiting;
         private int released;
         private int chunksDone;
-        private int totalUsers;
 
         Execution(long runId, int batchNo, BatchStore.Approval approval, PlanLock lock, ApplyListener listener, PauseSignal pause,
                   long start, String writerName, boolean startedIt) {
@@ -394,7 +393,6 @@ public final class Apply {
         Result run() throws SQLException {
             Prepared prepared = prepare();
             List<String> users = new ArrayList<>(prepared.approved().keySet());
-            totalUsers = users.size();
             List<List<String>> cut = new ArrayList<>();
             for (int from = 0; from < users.size(); from += chunkUsers) {
                 cut.add(List.copyOf(users.subList(from, Math.min(users.size(), from + chunkUsers))));
@@ -405,8 +403,8 @@ public final class Apply {
             }), listener::onNote);
             lock.share("apply of batch " + batchNo + " by " + Workspace.actor() + " (with any workers)");
             boolean paused;
-            try (Heartbeat heartbeat = new Heartbeat("apply")) {
-                paused = writeAll(prepared, heartbeat);
+            try (Heartbeat beating = new Heartbeat("apply")) {
+                paused = writeAll(prepared);
                 if (paused) {
                     awaitOtherWriters();
                 }
@@ -428,15 +426,23 @@ public final class Apply {
                 return null;
             });
             ChunkStore.Totals totals = withConnection(connection -> chunks.totals(connection, batchNo));
-            recordProgress(Progress.of(paused ? "Paused" : "Done", (int) totals.usersDone(), totalUsers, totals.rowsDone(), start), paused);
+            if (paused) {
+                // once, for every writer of the batch: the chunks dropped at the pause no longer count
+                listener.onNote("Paused after " + totals.usersDone() + " of " + users.size() + " users; apply again to resume.");
+            }
+            recordProgress(Progress.of(paused ? "Paused" : "Done", (int) totals.usersDone(), users.size(), totals.rowsDone(), start), paused);
             return result(state, paused);
         }
 
         /** A worker's part: writes chunks of the batch while there are any to claim; the run that started the batch finishes it. */
         Result help() throws SQLException {
             Prepared prepared = prepare();
-            try (Heartbeat heartbeat = new Heartbeat("worker")) {
-                boolean paused = runLanes(prepared, heartbeat);
+            try (Heartbeat beating = new Heartbeat("worker")) {
+                boolean paused = runLanes(prepared);
+                if (paused) {
+                    listener.onNote("Batch " + batchNo + " is paused (or this worker was stopped): it stopped after the chunks it was"
+                            + " writing.");
+                }
                 BatchState state = withConnection(connection -> batches.get(connection, batchNo).orElseThrow().state());
                 return result(state, paused);
             }
@@ -461,9 +467,9 @@ public final class Apply {
          * held by other writers, waits for them, and takes over any whose holder's lease runs out. Returns
          * whether it paused.
          */
-        private boolean writeAll(Prepared prepared, Heartbeat heartbeat) throws SQLException {
+        private boolean writeAll(Prepared prepared) throws SQLException {
             while (true) {
-                if (runLanes(prepared, heartbeat)) {
+                if (runLanes(prepared)) {
                     return true;
                 }
                 ChunkStore.Totals totals = withConnection(connection -> chunks.totals(connection, batchNo));
@@ -487,13 +493,13 @@ public final class Apply {
         }
 
         /** Runs this process's writers until none finds a chunk to claim; returns whether they stopped for a pause. */
-        private boolean runLanes(Prepared prepared, Heartbeat heartbeat) throws SQLException {
+        private boolean runLanes(Prepared prepared) throws SQLException {
             if (writers == 1) {
-                return new Lane(prepared, heartbeat, 1).run();
+                return new Lane(prepared, 1).run();
             }
             List<Lane> lanes = new ArrayList<>();
             for (int i = 1; i <= writers; i++) {
-                lanes.add(new Lane(prepared, heartbeat, i));
+                lanes.add(new Lane(prepared, i));
             }
             List<Stage> stages = new ArrayList<>();
             try {
@@ -613,15 +619,13 @@ public final class Apply {
          */
         private final class Lane {
             private final Prepared prepared;
-            private final Heartbeat heartbeat;
             private final int number;
             private final IdMapStore ids = control.idMap();
             private final ChunkMapper mapper;
             private final ChunkWriter writer;
 
-            Lane(Prepared prepared, Heartbeat heartbeat, int number) throws SQLException {
+            Lane(Prepared prepared, int number) throws SQLException {
                 this.prepared = prepared;
-                this.heartbeat = heartbeat;
                 this.number = number;
                 MappingContext context = new MappingContext(plan, prepared.shape(), ids, prepared.sharedIds(), new PathCoverage(plan),
                         new ChunkDirectory(plan, control.directory(), true));
@@ -659,8 +663,6 @@ public final class Apply {
                                 // the chunk just mapped is given back unwritten; whoever resumes maps it again
                                 giveBack(current);
                                 giveBack(following);
-                                listener.onNote("Paused after " + progressUsers() + " of " + totalUsersKnown()
-                                        + " users; apply again to resume.");
                                 return !stopLanes.get();
                             }
                             ChunkStore.Claim claim = current;
@@ -737,14 +739,6 @@ public final class Apply {
 
         private synchronized long progressUsers() {
             return applied + failed + sourceChanged + targetChanged;
-        }
-
-        private int totalUsersKnown() {
-            return totalUsers > 0 ? totalUsers : progressUsersInt();
-        }
-
-        private int progressUsersInt() {
-            return (int) progressUsers();
         }
 
         private Map<String, Map<String, Object>> sharedIds(TargetShape shape, IdMapStore ids) throws SQLException {
