@@ -63,8 +63,8 @@ public final class BatchStore {
         }
         Map<Integer, Integer> stale = new HashMap<>();
         try (PreparedStatement statement = connection.prepareStatement("select u.batch_no, count(*) from " + control.table("users")
-                + " u join " + control.table("runs") + " r on r.run_id = u.dry_run_id where u.plan = ? and u.batch_no is not null"
-                + " and u.status <> " + MIGRATED + " and r.plan_checksum <> ? group by u.batch_no")) {
+                + " u where u.plan = ? and u.batch_no is not null and u.status <> " + MIGRATED + " and u.dry_run_id in (select r.run_id from "
+                + control.table("runs") + " r where r.plan = u.plan and r.plan_checksum <> ?) group by u.batch_no")) {
             statement.setString(1, plan);
             statement.setString(2, planChecksum);
             try (ResultSet rows = statement.executeQuery()) {
@@ -92,11 +92,11 @@ public final class BatchStore {
                 + " coalesce(s.source_changed, 0), coalesce(s.target_changed, 0), b.pause_requested, b.progress::text from "
                 + control.table("batches") + " b"
                 + " left join " + control.table("approvals") + " a on a.approval_id = b.approval_id and a.revoked_at is null"
-                + " left join (select batch_no, count(*) filter (where status = " + MIGRATED + ") as migrated,"
-                + " count(*) filter (where status = '" + UserStatus.FAILED.sql() + "') as failed,"
-                + " count(*) filter (where status = '" + UserStatus.SOURCE_CHANGED.sql() + "') as source_changed,"
-                + " count(*) filter (where status = '" + UserStatus.TARGET_CHANGED.sql() + "') as target_changed"
-                + " from " + control.table("users") + " where plan = ? group by batch_no) s on s.batch_no = b.batch_no"
+                + " left join (select batch_no, sum(users) filter (where status = " + MIGRATED + ") as migrated,"
+                + " sum(users) filter (where status = '" + UserStatus.FAILED.sql() + "') as failed,"
+                + " sum(users) filter (where status = '" + UserStatus.SOURCE_CHANGED.sql() + "') as source_changed,"
+                + " sum(users) filter (where status = '" + UserStatus.TARGET_CHANGED.sql() + "') as target_changed"
+                + " from " + control.table("batch_counts") + " where plan = ? group by batch_no) s on s.batch_no = b.batch_no"
                 + " where b.plan = ?" + condition + " order by b.position, b.batch_no";
         List<BatchView> batches = new ArrayList<>();
         try (PreparedStatement statement = connection.prepareStatement(sql)) {

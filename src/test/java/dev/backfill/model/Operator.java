@@ -1164,6 +1164,16 @@ final class Operator {
                 if (batch.users() != of.size()) {
                     throw failure("batch " + batch.number() + " counts " + batch.users() + " user(s), " + of.size() + " are in it");
                 }
+                // the per-status counts the server keeps per batch (V6 triggers) against the users themselves
+                long failedUsers = of.stream().filter(u -> u.status() == UserStatus.FAILED).count();
+                long sourceChangedUsers = of.stream().filter(u -> u.status() == UserStatus.SOURCE_CHANGED).count();
+                long targetChangedUsers = of.stream().filter(u -> u.status() == UserStatus.TARGET_CHANGED).count();
+                if (batch.usersMigrated() != migratedUsers || batch.usersFailed() != failedUsers
+                        || batch.usersSourceChanged() != sourceChangedUsers || batch.usersTargetChanged() != targetChangedUsers) {
+                    throw failure("batch " + batch.number() + " counts " + batch.usersMigrated() + " migrated, " + batch.usersFailed()
+                            + " failed, " + batch.usersSourceChanged() + " source changed, " + batch.usersTargetChanged()
+                            + " target changed; its users are " + of);
+                }
                 if (of.isEmpty()) {
                     throw failure("batch " + batch.number() + " (" + batch.state() + ") has no users");
                 }
