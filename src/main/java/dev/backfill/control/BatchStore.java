@@ -16,9 +16,11 @@ import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -240,6 +242,11 @@ public final class BatchStore {
      * wrote nothing is dropped. Then each batch's counts are recomputed.
      */
     public void settle(Connection connection) throws SQLException {
+        settle(connection, null);
+    }
+
+    /** {@link #settle(Connection)}, recounting only the batches users left or joined ({@code null}: every batch). */
+    private void settle(Connection connection, Set<Integer> touched) throws SQLException {
         String batches = control.table("batches");
         String users = control.table("users");
         execute(connection, "update " + batches + " b set state = '" + BatchState.HELD_BACK.after(BatchEvent.LAST_USERS_SETTLED)
@@ -247,11 +254,25 @@ public final class BatchStore {
                 + " u where u.plan = b.plan and u.batch_no = b.batch_no and u.status <> " + MIGRATED + ")");
         execute(connection, "delete from " + batches + " b where b.plan = ? and b.state in ('PLANNED', 'ROLLED_BACK', 'HELD_BACK')"
                 + " and not exists (select 1 from " + users + " u where u.plan = b.plan and u.batch_no = b.batch_no)");
-        execute(connection, "update " + batches + " b set users = coalesce(s.users, 0), legacy_rows = coalesce(s.legacy_rows, 0),"
-                + " planned_rows = coalesce(s.planned_rows, 0), findings = coalesce(s.findings, 0), updated_at = now() from "
-                + batches + " b2 left join (select batch_no, count(*) as users, sum(legacy_rows) as legacy_rows, sum(planned_rows)"
-                + " as planned_rows, sum(findings) as findings from " + users + " where plan = ? group by batch_no) s on s.batch_no = b2.batch_no"
-                + " where b.plan = ? and b2.plan = b.plan and b2.batch_no = b.batch_no", 2);
+        // a form-batch recounts the batches it touched: recounting every batch read every user
+        String only = touched == null ? "" : " and batch_no = any(?)";
+        try (PreparedStatement statement = connection.prepareStatement("update " + batches + " b set users = coalesce(s.users, 0),"
+                + " legacy_rows = coalesce(s.legacy_rows, 0), planned_rows = coalesce(s.planned_rows, 0), findings = coalesce(s.findings, 0),"
+                + " updated_at = now() from " + batches + " b2 left join (select batch_no, count(*) as users, sum(legacy_rows) as legacy_rows,"
+                + " sum(planned_rows) as planned_rows, sum(findings) as findings from " + users + " where plan = ?" + only
+                + " group by batch_no) s on s.batch_no = b2.batch_no where b.plan = ? and b2.plan = b.plan and b2.batch_no = b.batch_no"
+                + (touched == null ? "" : " and b.batch_no = any(?)"))) {
+            int i = 1;
+            statement.setString(i++, plan);
+            if (touched != null) {
+                statement.setArray(i++, connection.createArrayOf("integer", touched.toArray()));
+            }
+            statement.setString(i++, plan);
+            if (touched != null) {
+                statement.setArray(i, connection.createArrayOf("integer", touched.toArray()));
+            }
+            statement.executeUpdate();
+        }
     }
 
     /** Locks the plan's batch rows until the caller's transaction ends, so two approvals cannot interleave. */
@@ -449,6 +470,17 @@ public final class BatchStore {
             statement.setBigDecimal(3, position);
             statement.executeUpdate();
         }
+        Set<Integer> touched = new HashSet<>(List.of(number));
+        try (PreparedStatement statement = connection.prepareStatement("select distinct batch_no from " + control.table("users")
+                + " where plan = ? and user_key = any(?) and batch_no is not null")) {
+            statement.setString(1, plan);
+            statement.setArray(2, connection.createArrayOf("text", userKeys.toArray()));
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    touched.add(rows.getInt(1));
+                }
+            }
+        }
         try (PreparedStatement statement = connection.prepareStatement("update " + control.table("users")
                 + " set batch_no = ?, status = case when status = '" + UserStatus.ROLLED_BACK.sql() + "' then '"
                 + UserStatus.PLANNED.sql() + "' else status end, updated_at = now() where plan = ? and user_key = any(?)")) {
@@ -457,7 +489,7 @@ public final class BatchStore {
             statement.setArray(3, connection.createArrayOf("text", userKeys.toArray()));
             statement.executeUpdate();
         }
-        settle(connection);
+        settle(connection, touched);
         return number;
     }
 
