@@ -63,15 +63,30 @@ public final class BatchStore {
                 }
             }
         }
-        Map<Integer, Integer> stale = new HashMap<>();
-        try (PreparedStatement statement = connection.prepareStatement("select u.batch_no, count(*) from " + control.table("users")
-                + " u where u.plan = ? and u.batch_no is not null and u.status <> " + MIGRATED + " and u.dry_run_id in (select r.run_id from "
-                + control.table("runs") + " r where r.plan = u.plan and r.plan_checksum <> ?) group by u.batch_no")) {
+        // Runs of other plan versions first (a handful), then their users by index: planned as one query, the
+        // server misjudged the users not migrated from stale statistics and read every user (0.45 s at 300,000).
+        List<Long> staleRuns = new ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement("select run_id from " + control.table("runs")
+                + " where plan = ? and plan_checksum <> ?")) {
             statement.setString(1, plan);
             statement.setString(2, planChecksum);
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    stale.put(rows.getInt(1), rows.getInt(2));
+                    staleRuns.add(rows.getLong(1));
+                }
+            }
+        }
+        Map<Integer, Integer> stale = new HashMap<>();
+        if (!staleRuns.isEmpty()) {
+            try (PreparedStatement statement = connection.prepareStatement("select u.batch_no, count(*) from " + control.table("users")
+                    + " u where u.plan = ? and u.dry_run_id = any(?) and u.batch_no is not null and u.status <> " + MIGRATED
+                    + " group by u.batch_no")) {
+                statement.setString(1, plan);
+                statement.setArray(2, connection.createArrayOf("bigint", staleRuns.toArray()));
+                try (ResultSet rows = statement.executeQuery()) {
+                    while (rows.next()) {
+                        stale.put(rows.getInt(1), rows.getInt(2));
+                    }
                 }
             }
         }

@@ -128,6 +128,11 @@ class D1ScenarioIT {
             assertThat(first.failed()).isEqualTo(1);
             Map<String, List<String>> afterBatch1 = snapshot();
             assertThat(afterBatch1).isNotEqualTo(beforeBatch1);
+            // batch 1's rows reference batch 0's catalog rows: rolling batch 0 back first is refused, naming batch 1
+            assertThatThrownBy(() -> new Rollback(workspace).run(0, Rollback.DriftChoice.REFUSE, ProgressListener.NONE))
+                    .isInstanceOf(RefusedException.class).hasMessageContaining("batch 1: its user_skills rows reference skill_definitions"
+                            + " rows this batch inserted");
+            assertThat(snapshot()).isEqualTo(afterBatch1);
             new Rollback(workspace).run(1, Rollback.DriftChoice.REFUSE, ProgressListener.NONE);
             assertThat(snapshot()).isEqualTo(beforeBatch1);
             assertThat(batches(workspace).get(1).state()).isEqualTo(BatchState.ROLLED_BACK);

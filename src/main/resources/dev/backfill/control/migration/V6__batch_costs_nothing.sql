@@ -70,3 +70,7 @@ begin
         execute format('alter table %I alter column %I set statistics 0', col.table_name, col.column_name);
     end loop;
 end $$;
+
+-- Rollback asks whether other batches updated rows the batch inserted: through this index, a plan that
+-- updates few rows (or none) answers from those rows alone instead of from every row of the ledger.
+create index ledger_active_updates on ledger (plan, target_table) where op = 'update' and rolled_back_at is null;
