@@ -16,26 +16,17 @@ import dev.backfill.lifecycle.Decision;
 import dev.backfill.lifecycle.BatchView;
 import dev.backfill.lifecycle.RunKind;
 import dev.backfill.lifecycle.RunStatus;
-import dev.backfill.lifecycle.UserStatus;
-import dev.backfill.mapping.Finding;
-import dev.backfill.mapping.FindingKind;
 import dev.backfill.mapping.Json;
-import dev.backfill.mapping.MappingContext;
-import dev.backfill.mapping.PathCoverage;
 import dev.backfill.mapping.TargetShape;
 import dev.backfill.plan.Entity;
 import dev.backfill.plan.Plan;
-import dev.backfill.source.UserRows;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -272,8 +263,8 @@ public final class Apply {
                     if (e instanceof Cancellation.CancelledException) {
                         throw e;
                     }
-                    listener.onNote("Writing batch " + batchNo + " failed: " + describe(e) + ". Its chunks go to the other writers when"
-                            + " this worker's lease runs out; trying again in " + Math.round(pollSeconds) + " s.");
+                    listener.onNote("Writing batch " + batchNo + " failed: " + ChunkOutcomes.describe(e) + ". Its chunks go to the other"
+                            + " writers when this worker's lease runs out; trying again in " + Math.round(pollSeconds) + " s.");
                     idle(pollSeconds, stop);
                 }
             }
@@ -343,12 +334,8 @@ public final class Apply {
                 .put("rows_per_second", Math.round(result.rowsPerSecond())).put("paused", result.paused());
     }
 
-    /** What every writer of one run shares: the approved users with what was reviewed, and how to map and write them. */
-    private record Prepared(Map<String, ApplyStore.Reviewed> approved, boolean shared, List<Entity> entities, TargetShape shape,
-                            TargetShape stored, Map<String, Map<String, Object>> sharedIds) {}
-
     /** One run of apply over one batch: the run that starts it (and finishes it), or a worker's help with it. */
-    private final class Execution {
+    private final class Execution implements ApplyLane.RunControl {
         private final long runId;
         private final int batchNo;
         private final BatchStore.Approval approval;
@@ -363,16 +350,8 @@ public final class Apply {
         private final BatchStore batches = control.batches();
         private final ChunkStore chunks = control.chunks();
         private final Retry retry = new Retry(workspace.plan().retry().attempts(), workspace.plan().retry().backoffMillis());
-        private final String interrupted;
-        private final AtomicBoolean stopLanes = new AtomicBoolean();
-        private int applied;
-        private int failed;
-        private int sourceChanged;
-        private int targetChanged;
-        private long rows;
-        private int waiting;
-        private int released;
-        private int chunksDone;
+        private final ApplyTally tally = new ApplyTally();
+        private final ApplyContext context;
 
         Execution(long runId, int batchNo, BatchStore.Approval approval, PlanLock lock, ApplyListener listener, PauseSignal pause,
                   long start, String writerName, boolean startedIt) {
@@ -385,13 +364,13 @@ public final class Apply {
             this.start = start;
             this.writerName = writerName;
             this.startedIt = startedIt;
-            this.interrupted = "The apply of batch " + batchNo + " was interrupted; every user is either wholly applied or not at all."
-                    + " Apply again to resume.";
+            this.context = new ApplyContext(workspace, store, chunks, retry, this.listener, runId, batchNo, writerName, leaseSeconds, start,
+                    tally);
         }
 
         /** Starts the batch: cuts its approved users into chunks, writes them with this process's writers (and any workers), finishes it. */
         Result run() throws SQLException {
-            Prepared prepared = prepare();
+            ApplyLane.Prepared prepared = prepare();
             List<String> users = new ArrayList<>(prepared.approved().keySet());
             List<List<String>> cut = new ArrayList<>();
             for (int from = 0; from < users.size(); from += chunkUsers) {
@@ -403,7 +382,7 @@ public final class Apply {
             }), listener::onNote);
             lock.share("apply of batch " + batchNo + " by " + Workspace.actor() + " (with any workers)");
             boolean paused;
-            try (Heartbeat beating = new Heartbeat("apply")) {
+            try (ApplyHeartbeat beating = new ApplyHeartbeat(context, "apply", writers)) {
                 paused = writeAll(prepared);
                 if (paused) {
                     awaitOtherWriters();
@@ -436,9 +415,9 @@ public final class Apply {
 
         /** A worker's part: writes chunks of the batch while there are any to claim; the run that started the batch finishes it. */
         Result help() throws SQLException {
-            Prepared prepared = prepare();
-            try (Heartbeat beating = new Heartbeat("worker")) {
-                boolean paused = runLanes(prepared);
+            ApplyLane.Prepared prepared = prepare();
+            try (ApplyHeartbeat beating = new ApplyHeartbeat(context, "worker", writers)) {
+                boolean paused = ApplyLane.runAll(context, this, prepared, writers);
                 if (paused) {
                     listener.onNote("Batch " + batchNo + " is paused (or this worker was stopped): it stopped after the chunks it was"
                             + " writing.");
@@ -448,18 +427,19 @@ public final class Apply {
             }
         }
 
-        private synchronized Result result(BatchState state, boolean paused) {
-            return new Result(batchNo, state, applied, failed, sourceChanged, targetChanged, rows, (System.nanoTime() - start) / 1e9,
-                    paused, false, waiting, released, writers);
+        private Result result(BatchState state, boolean paused) {
+            ApplyTally.Counts counts = tally.counts();
+            return new Result(batchNo, state, counts.applied(), counts.failed(), counts.sourceChanged(), counts.targetChanged(),
+                    counts.rows(), (System.nanoTime() - start) / 1e9, paused, false, counts.waiting(), counts.released(), writers);
         }
 
-        private Prepared prepare() throws SQLException {
+        private ApplyLane.Prepared prepare() throws SQLException {
             TargetShape shape = workspace.catalog().shape();
             Map<String, ApplyStore.Reviewed> approved = withConnection(connection -> store.approvedUsers(connection, batchNo, approval.id()));
             boolean shared = batchNo == 0 && approved.containsKey(DryRunStore.SHARED_USER);
             List<Entity> entities = plan.entities().stream().filter(e -> e.shared() == shared).toList();
             Map<String, Map<String, Object>> sharedIds = shared || !plan.hasSharedEntities() ? Map.of() : sharedIds(shape, control.idMap());
-            return new Prepared(approved, shared, entities, shape, workspace.catalog().storedShape(), sharedIds);
+            return new ApplyLane.Prepared(approved, shared, entities, shape, workspace.catalog().storedShape(), sharedIds);
         }
 
         /**
@@ -467,9 +447,9 @@ public final class Apply {
          * held by other writers, waits for them, and takes over any whose holder's lease runs out. Returns
          * whether it paused.
          */
-        private boolean writeAll(Prepared prepared) throws SQLException {
+        private boolean writeAll(ApplyLane.Prepared prepared) throws SQLException {
             while (true) {
-                if (runLanes(prepared)) {
+                if (ApplyLane.runAll(context, this, prepared, writers)) {
                     return true;
                 }
                 ChunkStore.Totals totals = withConnection(connection -> chunks.totals(connection, batchNo));
@@ -492,63 +472,16 @@ public final class Apply {
             }
         }
 
-        /** Runs this process's writers until none finds a chunk to claim; returns whether they stopped for a pause. */
-        private boolean runLanes(Prepared prepared) throws SQLException {
-            if (writers == 1) {
-                return new Lane(prepared, 1).run();
-            }
-            List<Lane> lanes = new ArrayList<>();
-            for (int i = 1; i <= writers; i++) {
-                lanes.add(new Lane(prepared, i));
-            }
-            List<Stage> stages = new ArrayList<>();
-            try {
-                List<Future<Boolean>> running = new ArrayList<>();
-                for (Lane lane : lanes) {
-                    Stage stage = new Stage("backfill-apply-writer-" + stages.size(), interrupted);
-                    stages.add(stage);
-                    running.add(stage.submit(lane::run));
-                }
-                boolean paused = false;
-                Throwable failure = null;
-                for (int i = 0; i < running.size(); i++) {
-                    try {
-                        paused |= stages.get(i).await(running.get(i));
-                    } catch (SQLException | RuntimeException | Error e) {
-                        stopLanes.set(true); // the other writers stop after the chunk they are writing
-                        if (failure == null) {
-                            failure = e;
-                        } else if (failure != e) {
-                            failure.addSuppressed(e);
-                        }
-                    }
-                }
-                if (failure instanceof SQLException sql) {
-                    throw sql;
-                }
-                if (failure instanceof RuntimeException runtime) {
-                    throw runtime;
-                }
-                if (failure instanceof Error error) {
-                    throw error;
-                }
-                return paused;
-            } finally {
-                stages.forEach(Stage::close);
-            }
-        }
-
-        private void requireLock(long usersDone) {
+        @Override
+        public void requireLock(long usersDone) {
             if (!lock.isHeld()) {
                 throw new ApplyInterruptedException("Lost the plan's lock (its database connection was closed); stopped after "
                         + usersDone + " users. Apply again to resume: nothing is written twice.", batchNo);
             }
         }
 
-        private boolean stopRequested() throws SQLException {
-            if (stopLanes.get()) {
-                return true;
-            }
+        @Override
+        public boolean pauseRequested() throws SQLException {
             if (pause.isRequested()) {
                 if (startedIt) {
                     // the operator paused: every writer of the batch, in any process, stops after its chunk
@@ -559,408 +492,10 @@ public final class Apply {
             return pauseRequestedInDatabase();
         }
 
-        /** Keeps this process's leases and its line in the workers table fresh while it writes. */
-        private final class Heartbeat implements AutoCloseable {
-            private final java.util.concurrent.ScheduledExecutorService beats;
-
-            Heartbeat(String role) throws SQLException {
-                withConnection(connection -> {
-                    chunks.register(connection, writerName, Workspace.host(), ProcessHandle.current().pid(), role, writers);
-                    return null;
-                });
-                beats = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
-                    Thread thread = new Thread(runnable, "backfill-apply-heartbeat");
-                    thread.setDaemon(true);
-                    return thread;
-                });
-                long every = Math.max(100, (long) (leaseSeconds * 1000 / 3));
-                beats.scheduleWithFixedDelay(this::beat, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
-            }
-
-            private void beat() {
-                try (Connection connection = workspace.target().getConnection()) {
-                    chunks.renew(connection, writerName, leaseSeconds);
-                    report(connection, batchNo);
-                } catch (SQLException | RuntimeException e) {
-                    // the next beat tries again; a lease that runs out meanwhile only lets another writer take the chunk over
-                }
-            }
-
-            private void report(Connection connection, Integer batch) throws SQLException {
-                double seconds = Math.max((System.nanoTime() - start) / 1e9, 1e-3);
-                int chunksNow;
-                int usersNow;
-                long rowsNow;
-                synchronized (Execution.this) {
-                    chunksNow = chunksDone;
-                    usersNow = applied + failed + sourceChanged + targetChanged;
-                    rowsNow = rows;
-                }
-                chunks.heartbeat(connection, writerName, batch, chunksNow, usersNow, rowsNow, rowsNow / seconds);
-            }
-
-            @Override
-            public void close() {
-                beats.shutdownNow();
-                try (Connection connection = workspace.target().getConnection()) {
-                    report(connection, null);
-                    chunks.stopped(connection, writerName);
-                } catch (SQLException | RuntimeException e) {
-                    // the workers table shows it silent, then not alive
-                }
-            }
-        }
-
-        /**
-         * One writer: claims a chunk, and overlaps three stages over its chunks: the reader fetches the next
-         * chunk's legacy rows, this thread maps and hashes the current one, the writer commits the previous
-         * one. The writer is at most one chunk behind, so a pause or a lost lock stops after the chunk being
-         * written. Returns whether it stopped for a pause.
-         */
-        private final class Lane {
-            private final Prepared prepared;
-            private final int number;
-            private final IdMapStore ids = control.idMap();
-            private final ChunkMapper mapper;
-            private final ChunkWriter writer;
-
-            Lane(Prepared prepared, int number) throws SQLException {
-                this.prepared = prepared;
-                this.number = number;
-                MappingContext context = new MappingContext(plan, prepared.shape(), ids, prepared.sharedIds(), new PathCoverage(plan),
-                        new ChunkDirectory(plan, control.directory(), true));
-                this.mapper = new ChunkMapper(context, ids, Set.of());
-                WrittenCheck check = withConnection(connection -> WrittenCheck.forServer(connection, prepared.stored()));
-                this.writer = new ChunkWriter(new ApplyStatements(store, prepared.shape()), prepared.shape(), prepared.stored(), store,
-                        new PendingRows(plan, prepared.shape(), control.pending()), check);
-            }
-
-            /** A chunk's users still to write, and their legacy rows. */
-            private record Loaded(ChunkStore.Claim claim, List<String> users, Map<String, Map<String, UserRows>> legacy) {}
-
-            boolean run() throws SQLException {
-                try (Stage reader = new Stage("backfill-apply-reader-" + number, interrupted);
-                     Stage writing = new Stage("backfill-apply-writer-" + number, interrupted)) {
-                    ChunkStore.Claim current = stopRequested() ? null : claim();
-                    if (current == null) {
-                        return stopRequested() && !stopLanes.get();
-                    }
-                    ChunkStore.Claim first = current;
-                    Future<Loaded> next = reader.submit(() -> load(first));
-                    Future<?> written = CompletableFuture.completedFuture(null);
-                    ChunkStore.Claim following = null;
-                    try {
-                        while (current != null) {
-                            requireLock(progressUsers());
-                            Loaded loaded = reader.await(next);
-                            following = stopRequested() ? null : claim();
-                            ChunkStore.Claim toRead = following;
-                            next = toRead == null ? null : reader.submit(() -> load(toRead));
-                            List<ChunkWriter.PreparedUser> ready = mapChunk(mapper, ids, loaded.users(), loaded.legacy(), prepared.approved(),
-                                    prepared.entities(), writer);
-                            writing.await(written);
-                            if (stopRequested()) {
-                                // the chunk just mapped is given back unwritten; whoever resumes maps it again
-                                giveBack(current);
-                                giveBack(following);
-                                return !stopLanes.get();
-                            }
-                            ChunkStore.Claim claim = current;
-                            written = writing.submit(() -> {
-                                long chunkRows = writeIsolated(writer, prepared.entities(), ready);
-                                finish(claim, loaded.claim().users().size(), chunkRows);
-                                throttle();
-                                return null;
-                            });
-                            current = following;
-                        }
-                        writing.await(written);
-                        return false;
-                    } catch (SQLException | RuntimeException | Error e) {
-                        // Never return (and release the plan's lock) while a chunk may still be committing.
-                        awaitQuietly(writing, written, e);
-                        giveBackQuietly(current, e);
-                        giveBackQuietly(following, e);
-                        throw e;
-                    }
-                }
-            }
-
-            private ChunkStore.Claim claim() throws SQLException {
-                return withConnection(connection -> chunks.claim(connection, batchNo, writerName, leaseSeconds)).orElse(null);
-            }
-
-            /**
-             * Runs on the reader thread: the claim's users this run still has to write (a chunk taken over
-             * from a writer that died may hold users it wrote), and their legacy rows.
-             */
-            private Loaded load(ChunkStore.Claim claim) throws SQLException {
-                List<String> approved = claim.users().stream().filter(prepared.approved()::containsKey).toList();
-                Set<String> done = claim.claims() > 1 && !approved.isEmpty()
-                        ? withConnection(connection -> store.notApproved(connection, approved)) : Set.of();
-                List<String> users = approved.stream().filter(u -> !done.contains(u)).toList();
-                SourceChunks source = new SourceChunks(workspace);
-                Map<String, Map<String, UserRows>> legacy = users.isEmpty() ? Map.of() : prepared.shared() ? source.shared() : source.users(users);
-                return new Loaded(claim, users, legacy);
-            }
-
-            private void finish(ChunkStore.Claim claim, int users, long chunkRows) throws SQLException {
-                withConnection(connection -> {
-                    chunks.done(connection, claim, users, chunkRows);
-                    return null;
-                });
-                synchronized (Execution.this) {
-                    chunksDone++;
-                }
-                ChunkStore.Totals totals = withConnection(connection -> chunks.totals(connection, batchNo));
-                Progress progress = Progress.of("Applying batch " + batchNo, (int) totals.usersDone(), (int) totals.usersTotal(),
-                        totals.rowsDone(), start);
-                listener.onProgress(progress);
-                recordProgress(progress, false);
-            }
-
-            private void giveBack(ChunkStore.Claim claim) throws SQLException {
-                if (claim != null) {
-                    withConnection(connection -> {
-                        chunks.release(connection, claim, writerName);
-                        return null;
-                    });
-                }
-            }
-
-            private void giveBackQuietly(ChunkStore.Claim claim, Throwable failure) {
-                try {
-                    giveBack(claim);
-                } catch (SQLException | RuntimeException e) {
-                    failure.addSuppressed(e); // its lease runs out, and another writer takes it over
-                }
-            }
-        }
-
-        private synchronized long progressUsers() {
-            return applied + failed + sourceChanged + targetChanged;
-        }
-
         private Map<String, Map<String, Object>> sharedIds(TargetShape shape, IdMapStore ids) throws SQLException {
             try (Connection connection = workspace.target().getConnection()) {
                 return new SourceChunks(workspace).mapShared(connection, shape, ids, Set.of()).ids();
             }
-        }
-
-        private static void awaitQuietly(Stage stage, Future<?> work, Throwable failure) {
-            try {
-                stage.await(work);
-            } catch (SQLException | RuntimeException | Error e) {
-                if (e != failure) {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        /**
-         * Maps a chunk and prepares its ledger. Users whose legacy rows changed since approval, or whose
-         * rows meet other target rows than were reviewed, are held back. If mapping the chunk fails in
-         * Java (a value no coercion foresaw), each user is mapped alone, so only the users that fail
-         * are held back as failed.
-         */
-        private List<ChunkWriter.PreparedUser> mapChunk(ChunkMapper mapper, IdMapStore ids, List<String> chunk,
-                                                        Map<String, Map<String, UserRows>> rowsByStream,
-                                                        Map<String, ApplyStore.Reviewed> approved, List<Entity> entities,
-                                                        ChunkWriter writer) throws SQLException {
-            List<MappedUser> mapped;
-            try {
-                mapped = mapTogether(mapper, ids, chunk, rowsByStream, entities);
-            } catch (RuntimeException chunkFailure) {
-                mapped = new ArrayList<>();
-                for (String user : chunk) {
-                    try {
-                        mapped.addAll(mapTogether(mapper, ids, List.of(user), rowsByStream, entities));
-                    } catch (RuntimeException userFailure) {
-                        markFailed(user, "mapping failed: " + describe(userFailure));
-                    }
-                }
-            }
-            List<ChunkWriter.PreparedUser> ready = new ArrayList<>();
-            Map<String, String> sourceChangedUsers = new LinkedHashMap<>();
-            Map<String, List<TargetFingerprint.Meeting>> targetChangedUsers = new LinkedHashMap<>();
-            List<Finding> changedFindings = new ArrayList<>();
-            for (MappedUser user : mapped) {
-                ApplyStore.Reviewed reviewed = approved.get(user.user());
-                String fingerprint = user.mapping().result().fingerprint();
-                if (!reviewed.sourceFingerprint().equals(fingerprint)) {
-                    sourceChangedUsers.put(user.user(), fingerprint);
-                    changedFindings.add(new Finding(user.user(), entities.get(0).name(), FindingKind.SOURCE_CHANGED, null,
-                            List.of(Json.NODES.textNode(reviewed.sourceFingerprint()), Json.NODES.textNode(fingerprint)), null, List.of(),
-                            "the legacy rows of this user changed after the batch was approved (fingerprint " + reviewed.sourceFingerprint()
-                                    + " then, " + fingerprint + " now); the user was not applied. Dry-run the user again, review,"
-                                    + " and approve the batch again."));
-                } else if (!reviewed.targetFingerprint().equals(user.target().value())) {
-                    targetChangedUsers.put(user.user(), user.target().meetings());
-                } else {
-                    try {
-                        ready.add(writer.prepare(entities, user, reviewed.targetFingerprint()));
-                    } catch (RuntimeException e) {
-                        markFailed(user.user(), "preparing its rows failed: " + describe(e));
-                    }
-                }
-            }
-            if (!sourceChangedUsers.isEmpty()) {
-                retry.run(() -> Transactions.inTransaction(workspace.target(), connection -> {
-                    List<String> held = new ArrayList<>(sourceChangedUsers.keySet());
-                    store.holdBack(connection, held, UserStatus.SOURCE_CHANGED, "legacy rows changed after approval");
-                    Map<String, Integer> none = new LinkedHashMap<>();
-                    held.forEach(u -> none.put(u, 0));
-                    store.recordOutcomes(connection, runId, batchNo, ApplyStore.Outcome.SOURCE_CHANGED, none, Map.of());
-                    store.recordFindings(connection, runId, changedFindings);
-                    return null;
-                }), listener::onNote);
-                synchronized (this) {
-                    sourceChanged += sourceChangedUsers.size();
-                }
-                sourceChangedUsers.keySet().forEach(u -> listener.onUser(u, ApplyListener.Outcome.SOURCE_CHANGED, 0,
-                        "legacy rows changed after approval"));
-            }
-            if (!targetChangedUsers.isEmpty()) {
-                retry.run(() -> Transactions.inTransaction(workspace.target(), connection -> {
-                    holdTargetChanged(connection, targetChangedUsers);
-                    return null;
-                }), listener::onNote);
-                countTargetChanged(targetChangedUsers);
-            }
-            return ready;
-        }
-
-        private List<MappedUser> mapTogether(ChunkMapper mapper, IdMapStore ids, List<String> users,
-                                             Map<String, Map<String, UserRows>> rowsByStream, List<Entity> entities) throws SQLException {
-            return withConnection(connection -> {
-                List<MappedUser> mapped = mapper.map(connection, users, rowsByStream, entities);
-                Transactions.inTransaction(connection, c -> {
-                    ids.flush(c);
-                    return null;
-                });
-                return mapped;
-            });
-        }
-
-        /** Holds users back whose rows meet other target rows now than at review, naming those rows, in the caller's transaction. */
-        private void holdTargetChanged(Connection connection, Map<String, List<TargetFingerprint.Meeting>> users) throws SQLException {
-            List<Finding> findings = new ArrayList<>();
-            Map<String, String> messages = new LinkedHashMap<>();
-            Map<String, Integer> none = new LinkedHashMap<>();
-            for (Map.Entry<String, List<TargetFingerprint.Meeting>> user : users.entrySet()) {
-                List<TargetFingerprint.Meeting> meetings = user.getValue();
-                List<String> described = meetings.stream().limit(MEETINGS_SHOWN)
-                        .map(m -> m.describe(plan.requireEntity(m.entity()))).toList();
-                String message = "target rows its rows meet changed after review (the live app wrote them): "
-                        + (described.isEmpty() ? "rows it met at review are gone" : String.join("; ", described))
-                        + (meetings.size() > MEETINGS_SHOWN ? "; and " + (meetings.size() - MEETINGS_SHOWN) + " more" : "")
-                        + ". Dry-run the user again ('backfill dry-run PLAN --user " + user.getKey() + "'), review, and approve the batch again.";
-                messages.put(user.getKey(), message);
-                none.put(user.getKey(), 0);
-                if (meetings.isEmpty()) {
-                    findings.add(new Finding(user.getKey(), plan.entities().get(0).name(), FindingKind.TARGET_CHANGED, null, List.of(),
-                            null, List.of(), message));
-                }
-                for (TargetFingerprint.Meeting meeting : meetings.stream().limit(MEETINGS_SHOWN).toList()) {
-                    Entity entity = plan.requireEntity(meeting.entity());
-                    findings.add(new Finding(user.getKey(), meeting.entity(), FindingKind.TARGET_CHANGED,
-                            meeting.byKey() ? String.join(",", entity.key()) : entity.id().column(),
-                            List.of(Json.NODES.textNode(meeting.candidate())), Json.NODES.textNode(meeting.existing()), List.of(),
-                            meeting.describe(entity) + ", written after the review; the user was not applied. Dry-run the user again,"
-                                    + " review, and approve the batch again."));
-                }
-                store.holdBack(connection, List.of(user.getKey()), UserStatus.TARGET_CHANGED, message);
-            }
-            store.recordOutcomes(connection, runId, batchNo, ApplyStore.Outcome.TARGET_CHANGED, none, messages);
-            store.recordFindings(connection, runId, findings);
-        }
-
-        private void countTargetChanged(Map<String, List<TargetFingerprint.Meeting>> users) {
-            synchronized (this) {
-                targetChanged += users.size();
-            }
-            users.forEach((user, meetings) -> listener.onUser(user, ApplyListener.Outcome.TARGET_CHANGED, 0,
-                    "target rows its rows meet changed after review: " + meetings.stream().limit(3)
-                            .map(m -> m.describe(plan.requireEntity(m.entity()))).toList()));
-        }
-
-        /**
-         * Writes the users together; if that fails for a non-transient reason, halves until the failing users
-         * stand alone. Returns the rows written (with the waiting rows of other users these released).
-         */
-        private long writeIsolated(ChunkWriter writer, List<Entity> entities, List<ChunkWriter.PreparedUser> users) throws SQLException {
-            if (users.isEmpty()) {
-                return 0;
-            }
-            try {
-                return retry.run(() -> writeOnce(writer, entities, users), listener::onNote);
-            } catch (WrittenCheck.RowsDiffer differ) {
-                // the check named the users whose rows the target changed: they fail alone, the others are written again
-                for (Map.Entry<String, String> user : differ.users().entrySet()) {
-                    markFailed(user.getKey(), user.getValue());
-                }
-                return writeIsolated(writer, entities, users.stream().filter(u -> !differ.users().containsKey(u.user())).toList());
-            } catch (SQLException | RuntimeException e) {
-                if (e instanceof SQLException sql && Retry.isTransient(sql)) {
-                    throw sql;
-                }
-                if (users.size() == 1) {
-                    markFailed(users.get(0).user(), describe(e));
-                    return 0;
-                }
-                int half = users.size() / 2;
-                return writeIsolated(writer, entities, users.subList(0, half))
-                        + writeIsolated(writer, entities, users.subList(half, users.size()));
-            }
-        }
-
-        private long writeOnce(ChunkWriter writer, List<Entity> entities, List<ChunkWriter.PreparedUser> users) throws SQLException {
-            ChunkWriter.Written written = Transactions.inTransaction(workspace.target(), connection -> {
-                // A retry after a lost acknowledgement must not write a user twice: drop users no longer approved.
-                Set<String> done = store.notApproved(connection, users.stream().map(ChunkWriter.PreparedUser::user).toList());
-                List<ChunkWriter.PreparedUser> todo = users.stream().filter(u -> !done.contains(u.user())).toList();
-                if (todo.isEmpty()) {
-                    return ChunkWriter.Written.NOTHING;
-                }
-                ChunkWriter.Written result = writer.write(connection, runId, batchNo, entities, todo);
-                if (!result.rows().isEmpty()) {
-                    store.markMigrated(connection, new ArrayList<>(result.rows().keySet()));
-                    store.recordOutcomes(connection, runId, batchNo, ApplyStore.Outcome.APPLIED, result.rows(), Map.of());
-                }
-                if (!result.targetChanged().isEmpty()) {
-                    holdTargetChanged(connection, result.targetChanged());
-                }
-                return result;
-            });
-            long chunkRows = written.released();
-            for (Map.Entry<String, Integer> user : written.rows().entrySet()) {
-                chunkRows += user.getValue();
-            }
-            synchronized (this) {
-                applied += written.rows().size();
-                rows += chunkRows;
-                waiting += written.waiting();
-                released += written.released();
-            }
-            for (Map.Entry<String, Integer> user : written.rows().entrySet()) {
-                listener.onUser(user.getKey(), ApplyListener.Outcome.APPLIED, user.getValue(), null);
-            }
-            countTargetChanged(written.targetChanged());
-            if (written.released() > 0) {
-                listener.onNote(written.released() + " row(s) of other users that waited for these users' rows are written now");
-            }
-            return chunkRows;
-        }
-
-        private void markFailed(String user, String message) throws SQLException {
-            retry.run(() -> Transactions.inTransaction(workspace.target(), connection -> {
-                store.holdBack(connection, List.of(user), UserStatus.FAILED, message);
-                store.recordOutcomes(connection, runId, batchNo, ApplyStore.Outcome.FAILED, Map.of(user, 0), Map.of(user, message));
-                return null;
-            }), listener::onNote);
-            synchronized (this) {
-                failed++;
-            }
-            listener.onUser(user, ApplyListener.Outcome.FAILED, 0, message);
         }
 
         private void sleep(long millis) {
@@ -968,11 +503,12 @@ public final class Apply {
                 Thread.sleep(millis);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new Cancellation.CancelledException(interrupted);
+                throw new Cancellation.CancelledException(context.interrupted());
             }
         }
 
-        private void throttle() {
+        @Override
+        public void throttle() {
             if (throttleMillis == 0) {
                 return;
             }
@@ -989,19 +525,12 @@ public final class Apply {
             return withConnection(connection -> !batches.writable(connection, batchNo));
         }
 
-        /**
-         * Control-schema work between chunks, retried like the writes when it fails for a transient reason (a
-         * connection dropped by the server): each attempt on a fresh pooled connection, not the broken one.
-         */
         private <T> T withConnection(Transactions.Work<T> work) throws SQLException {
-            return retry.run(() -> {
-                try (Connection connection = workspace.target().getConnection()) {
-                    return work.run(connection);
-                }
-            }, listener::onNote);
+            return context.withConnection(work);
         }
 
-        private void recordProgress(Progress progress, boolean paused) throws SQLException {
+        @Override
+        public void recordProgress(Progress progress, boolean paused) throws SQLException {
             ObjectNode json = Json.NODES.objectNode().put("users_done", progress.usersDone()).put("users_total", progress.usersTotal())
                     .put("rows_done", progress.rowsDone()).put("rows_per_second", Math.round(progress.rowsPerSecond()))
                     .put("eta_seconds", progress.eta() == null ? 0 : progress.eta().toSeconds()).put("paused", paused)
@@ -1011,14 +540,5 @@ public final class Apply {
                 return null;
             });
         }
-    }
-
-    /** A failure as one line for the operator: the database's message and SQLSTATE, or the Java error's. */
-    static String describe(Throwable e) {
-        if (e instanceof SQLException sql) {
-            return Retry.describe(sql);
-        }
-        String message = e.getMessage();
-        return e.getClass().getSimpleName() + (message == null ? "" : ": " + message.strip());
     }
 }
