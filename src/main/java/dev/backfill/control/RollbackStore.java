@@ -159,12 +159,20 @@ public final class RollbackStore {
     }
 
     /**
+     * The transaction that wrote a ledger row's target rows and read them back equal to their planned
+     * rows, where its id can be trusted to still mean it: recorded in this database cluster, and less
+     * than 2 billion transactions ago (32-bit xmin values wrap). Null otherwise.
+     */
+    private static final String WRITER_XID = "case when l.written_system = (select system_identifier from pg_control_system())"
+            + " and l.written_xid::text::numeric > pg_current_xact_id()::text::numeric - 2000000000 then xid(l.written_xid) end";
+
+    /**
      * The active ledger keys of one entity of the batch, and of the dependants (rows of other batches
      * that must go back to waiting), as a subquery yielding (user_key, op, ord, key, row_hash, column_hashes, batch_no).
      */
     private String keys(String ledger) {
         return "(select l.user_key, l.op, k.ord, k.value as key, l.row_hashes[k.ord] as row_hash, l.column_hashes[k.ord] as column_hashes,"
-                + " l.batch_no from " + ledger + " l cross join lateral jsonb_array_elements(l.row_keys) with ordinality as k(value, ord)"
+                + " l.batch_no, " + WRITER_XID + " as writer_xid from " + ledger + " l cross join lateral jsonb_array_elements(l.row_keys) with ordinality as k(value, ord)"
                 + " where l.plan = ? and (l.batch_no = ? or l.pending_id = any(?)) and l.entity = ? and l.rolled_back_at is null)";
     }
 
@@ -268,7 +276,9 @@ public final class RollbackStore {
     /**
      * The rows of this entity the batch wrote that are not as apply left them: changed (the row's
      * hash differs; the column hashes say which columns) or deleted. Rows apply recorded without
-     * hashes (a ledger from before live-safe rollback) are not checked.
+     * hashes (a ledger from before live-safe rollback) are not checked. A row still carrying the xmin of
+     * the transaction that wrote it and read it back equal to its plan is that very row version: it is
+     * not hashed again (parity relies on the same fact), which was most of a large rollback's time.
      */
     public List<DriftedRow> drifted(Connection connection, int batch, List<Long> dependants, Entity entity, TargetShape stored)
             throws SQLException {
@@ -278,8 +288,8 @@ public final class RollbackStore {
                 + ChecksumSql.columnHashes("t", columns, LedgerSql.types(stored, entity)) + ", case when t." + first
                 + " is null then null else row_to_json(t)::text end from " + keys(control.table("ledger")) + " d left join "
                 + Sql.table(entity.into()) + " t on " + LedgerSql.identityMatch(entity, stored, "t", "d.key")
-                + " where d.row_hash is not null and (t." + first + " is null or "
-                + ChecksumSql.rowHash("t", columns, LedgerSql.types(stored, entity)) + " <> d.row_hash)"
+                + " where d.row_hash is not null and (t." + first + " is null or (t.xmin is distinct from d.writer_xid and "
+                + ChecksumSql.rowHash("t", columns, LedgerSql.types(stored, entity)) + " <> d.row_hash))"
                 + " order by d.user_key collate \"C\", d.ord";
         List<DriftedRow> drifted = new ArrayList<>();
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
