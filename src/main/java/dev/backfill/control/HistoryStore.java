@@ -79,10 +79,13 @@ public final class HistoryStore {
         });
     }
 
-    /** Every user outcome of every apply and rollback, in time order, streamed. */
+    /**
+     * Every user outcome of every apply and rollback, run by run in the order they started, by user within
+     * a run, streamed. Not by commit time: parallel writers commit a run's chunks in an order that varies.
+     */
     public void forEachOutcome(Sink<OutcomeRecord> sink) throws SQLException, java.io.IOException {
         String sql = "select run_id, batch_no, user_key, outcome, rows, message, at from " + control.table("user_outcomes")
-                + " where plan = ? order by at, run_id, user_key collate \"C\"";
+                + " where plan = ? order by run_id, user_key collate \"C\", at";
         stream(sql, rows -> new OutcomeRecord(rows.getLong(1), rows.getInt(2), rows.getString(3), rows.getString(4), rows.getInt(5),
                 rows.getString(6), rows.getObject(7, OffsetDateTime.class)), sink);
     }
