@@ -173,13 +173,17 @@ public final class BatchStore {
         String batches = control.table("batches");
         withdrawApprovals(connection, "the dry run was run again");
         if (!order.isEmpty()) {
-            try (PreparedStatement statement = connection.prepareStatement("update " + control.table("users") + " u set batch_no ="
-                    + " (o.ord - 1) / ? + 1 from unnest(?::text[]) with ordinality o(user_key, ord) where u.plan = ? and u.user_key = o.user_key")) {
-                statement.setInt(1, usersPerBatch);
-                statement.setArray(2, connection.createArrayOf("text", order.toArray()));
-                statement.setString(3, plan);
-                statement.executeUpdate();
-            }
+            // every user's batch at once: counted afresh below, not one user at a time by the trigger
+            BatchCounts.withoutCounting(connection, () -> {
+                try (PreparedStatement statement = connection.prepareStatement("update " + control.table("users") + " u set batch_no ="
+                        + " (o.ord - 1) / ? + 1 from unnest(?::text[]) with ordinality o(user_key, ord) where u.plan = ? and u.user_key = o.user_key")) {
+                    statement.setInt(1, usersPerBatch);
+                    statement.setArray(2, connection.createArrayOf("text", order.toArray()));
+                    statement.setString(3, plan);
+                    statement.executeUpdate();
+                }
+            });
+            new BatchCounts(control, plan).recount(connection);
         }
         execute(connection, "delete from " + batches + " where plan = ?");
         execute(connection, "insert into " + batches + " (plan, batch_no, position, state, users, legacy_rows, planned_rows, findings)"
@@ -226,24 +230,28 @@ public final class BatchStore {
                     + " pause_requested = false, updated_at = now() where b.plan = ? and b.state = '" + from + "' and " + hasMigrated);
         }
         String dissolvable = "b.state in ('PLANNED', 'APPROVED', 'APPLYING', 'ROLLED_BACK') and not " + hasMigrated;
-        execute(connection, "update " + users + " u set batch_no = null where u.plan = ? and u.batch_no in (select b.batch_no from "
-                + batches + " b where b.plan = ? and " + dissolvable + ")", 2);
-        execute(connection, "delete from " + batches + " b where b.plan = ? and " + dissolvable);
-        execute(connection, "update " + users + " set batch_no = 0 where plan = ? and user_key = '" + DryRunStore.SHARED_USER
-                + "' and batch_no is null");
-        String next = "(select coalesce(max(batch_no), 0) from " + batches + " where plan = ?)";
-        try (PreparedStatement statement = connection.prepareStatement("with numbered as (select x.user_key,"
-                + " (row_number() over (order by o.ord nulls last, x.position, x.user_key) - 1) / ? as slot from " + users + " x"
-                + " left join unnest(?::text[]) with ordinality o(user_key, ord) on o.user_key = x.user_key"
-                + " where x.plan = ? and x.batch_no is null and x.status <> " + MIGRATED + ")"
-                + " update " + users + " u set batch_no = " + next + " + n.slot + 1 from numbered n where u.plan = ? and u.user_key = n.user_key")) {
-            statement.setInt(1, usersPerBatch);
-            statement.setArray(2, connection.createArrayOf("text", order.toArray()));
-            statement.setString(3, plan);
-            statement.setString(4, plan);
-            statement.setString(5, plan);
-            statement.executeUpdate();
-        }
+        // many users leave and join batches at once: counted afresh below, not one user at a time by the trigger
+        BatchCounts.withoutCounting(connection, () -> {
+            execute(connection, "update " + users + " u set batch_no = null where u.plan = ? and u.batch_no in (select b.batch_no from "
+                    + batches + " b where b.plan = ? and " + dissolvable + ")", 2);
+            execute(connection, "delete from " + batches + " b where b.plan = ? and " + dissolvable);
+            execute(connection, "update " + users + " set batch_no = 0 where plan = ? and user_key = '" + DryRunStore.SHARED_USER
+                    + "' and batch_no is null");
+            String next = "(select coalesce(max(batch_no), 0) from " + batches + " where plan = ?)";
+            try (PreparedStatement statement = connection.prepareStatement("with numbered as (select x.user_key,"
+                    + " (row_number() over (order by o.ord nulls last, x.position, x.user_key) - 1) / ? as slot from " + users + " x"
+                    + " left join unnest(?::text[]) with ordinality o(user_key, ord) on o.user_key = x.user_key"
+                    + " where x.plan = ? and x.batch_no is null and x.status <> " + MIGRATED + ")"
+                    + " update " + users + " u set batch_no = " + next + " + n.slot + 1 from numbered n where u.plan = ? and u.user_key = n.user_key")) {
+                statement.setInt(1, usersPerBatch);
+                statement.setArray(2, connection.createArrayOf("text", order.toArray()));
+                statement.setString(3, plan);
+                statement.setString(4, plan);
+                statement.setString(5, plan);
+                statement.executeUpdate();
+            }
+        });
+        new BatchCounts(control, plan).recount(connection);
         execute(connection, "insert into " + batches + " (plan, batch_no, position, state, users, legacy_rows, planned_rows, findings)"
                 + " select plan, batch_no, batch_no, 'PLANNED', count(*), sum(legacy_rows), sum(planned_rows), sum(findings) from " + users
                 + " where plan = ? and batch_no is not null and batch_no not in (select batch_no from " + batches + " where plan = ?)"

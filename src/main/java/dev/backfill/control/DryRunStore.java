@@ -110,19 +110,27 @@ public final class DryRunStore {
                         + " including defaults) on commit drop");
             }
         }
-        try (Copy copy = Copy.into(connection, fresh ? control.table("users") : "users_new", "plan, user_key, position, batch_no, status, fingerprint, target_fingerprint,"
-                + " legacy_rows, planned_rows, findings, finding_kinds, entities, check_totals, dry_run_id, waiting_rows, waits_for_users")) {
-            for (UserResult result : results) {
-                long position = positions.getOrDefault(result.user(), 0L);
-                Object batch = batchUsers <= 0 ? null : result.user().equals(SHARED_USER) ? 0L : (position - 1) / batchUsers + 1;
-                copy.row(java.util.Arrays.asList(plan, result.user(), position, batch, UserStatus.PLANNED.sql(), result.fingerprint(),
-                        targetFingerprints.getOrDefault(result.user(), ""), result.legacyRowCount(), result.plannedRowCount(), result.findings().size(),
-                        findingKinds(result.findings()), entities(result), checkTotals(result), runId, result.waitingRows(),
-                        result.waitsForUsers()));
+        // a fresh plan's users get their batch as they are inserted: counted per batch here, once, not by the per-user trigger
+        Map<Long, Long> newPerBatch = new java.util.HashMap<>();
+        BatchCounts.withoutCounting(connection, () -> {
+            try (Copy copy = Copy.into(connection, fresh ? control.table("users") : "users_new", "plan, user_key, position, batch_no, status, fingerprint, target_fingerprint,"
+                    + " legacy_rows, planned_rows, findings, finding_kinds, entities, check_totals, dry_run_id, waiting_rows, waits_for_users")) {
+                for (UserResult result : results) {
+                    long position = positions.getOrDefault(result.user(), 0L);
+                    Long batch = batchUsers <= 0 ? null : result.user().equals(SHARED_USER) ? 0L : (position - 1) / batchUsers + 1;
+                    if (fresh) {
+                        newPerBatch.merge(batch, 1L, Long::sum);
+                    }
+                    copy.row(java.util.Arrays.asList(plan, result.user(), position, batch, UserStatus.PLANNED.sql(), result.fingerprint(),
+                            targetFingerprints.getOrDefault(result.user(), ""), result.legacyRowCount(), result.plannedRowCount(), result.findings().size(),
+                            findingKinds(result.findings()), entities(result), checkTotals(result), runId, result.waitingRows(),
+                            result.waitsForUsers()));
+                }
+                copy.end();
             }
-            copy.end();
-        }
+        });
         if (fresh) {
+            new BatchCounts(control, plan).addPlanned(connection, newPerBatch);
             writeFindings(connection, runId, results.stream().flatMap(r -> r.findings().stream()).toList());
             return;
         }

@@ -1,0 +1,78 @@
+package dev.backfill.control;
+
+import dev.backfill.lifecycle.UserStatus;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The users per batch and status ({@code batch_counts}). Triggers on {@code users} keep them one
+ * changed user at a time (V6); statements that set the batches of many users at once would pay that
+ * per user, so they run {@link #withoutCounting}, and the plan's counts are then taken afresh
+ * ({@link #recount}) or added in one statement ({@link #addPlanned}), in the same transaction.
+ */
+final class BatchCounts {
+    private final ControlSchema control;
+    private final String plan;
+
+    BatchCounts(ControlSchema control, String plan) {
+        this.control = control;
+        this.plan = plan;
+    }
+
+    /** Statements to run with the per-user counting off. */
+    interface Work {
+        void run() throws SQLException;
+    }
+
+    /** Runs {@code work} with the per-user counting triggers off on this connection, and on again afterwards, whatever happens. */
+    static void withoutCounting(Connection connection, Work work) throws SQLException {
+        set(connection, "on");
+        try {
+            work.run();
+        } finally {
+            set(connection, "off");
+        }
+    }
+
+    private static void set(Connection connection, String value) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("select set_config('backfill.recount', '" + value + "', false)");
+        }
+    }
+
+    /** Counts the plan's users per batch and status afresh, from the users themselves. */
+    void recount(Connection connection) throws SQLException {
+        String counts = control.table("batch_counts");
+        try (PreparedStatement delete = connection.prepareStatement("delete from " + counts + " where plan = ?");
+             PreparedStatement insert = connection.prepareStatement("insert into " + counts + " (plan, batch_no, status, users)"
+                     + " select plan, batch_no, status, count(*) from " + control.table("users") + " where plan = ? and batch_no is not null"
+                     + " group by plan, batch_no, status")) {
+            delete.setString(1, plan);
+            delete.executeUpdate();
+            insert.setString(1, plan);
+            insert.executeUpdate();
+        }
+    }
+
+    /** Adds users just inserted as planned, counted per batch by the caller. */
+    void addPlanned(Connection connection, Map<Long, Long> usersPerBatch) throws SQLException {
+        if (usersPerBatch.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement upsert = connection.prepareStatement("insert into " + control.table("batch_counts")
+                + " as c (plan, batch_no, status, users) values (?, ?, '" + UserStatus.PLANNED.sql() + "', ?)"
+                + " on conflict (plan, batch_no, status) do update set users = c.users + excluded.users")) {
+            for (Map.Entry<Long, Long> batch : new TreeMap<>(usersPerBatch).entrySet()) {
+                upsert.setString(1, plan);
+                upsert.setInt(2, Math.toIntExact(batch.getKey()));
+                upsert.setLong(3, batch.getValue());
+                upsert.addBatch();
+            }
+            upsert.executeBatch();
+        }
+    }
+}
