@@ -49,6 +49,7 @@ class PlanEditorIT {
     private static final String TYPE_MAP = "allied: supports";
     private AppState state;
     private Session session;
+    private MainWindow window;
 
     @Start
     void start(Stage stage) {
@@ -57,7 +58,7 @@ class PlanEditorIT {
         preferences.clear();
         DemoEnvironment demo = TestPostgres.demo(PlanEditorIT.class);
         session = new Session(state, preferences, demo);
-        MainWindow window = new MainWindow(state, session, (owner, title, name) -> null);
+        window = new MainWindow(state, session, (owner, title, name) -> null);
         Scene scene = new Scene(window.root(), 1280, 800);
         WorkbenchApp.style(scene);
         stage.setScene(scene);
@@ -140,6 +141,27 @@ class PlanEditorIT {
                 .getSelectedItem().getText()).as("saving keeps the DBA on the plan").isEqualTo("Plan");
         // under the saved plan the what-if compares the plan with itself: nothing differs any more
         waitFor(() -> summary.getText().contains("no difference"), 30);
+
+        // closing the window with edits not saved asks first: cancel keeps the window and the edits
+        typeAtEndOf(robot, editor, TYPE_MAP + ", mentor: soothes", ", ally: supports");
+        java.util.concurrent.Future<Boolean> cancelled = WaitForAsyncUtils.asyncFx(() -> window.mayClose());
+        waitFor(() -> robot.lookup(".dialog-pane").tryQuery().isPresent(), 10);
+        javafx.scene.control.DialogPane question = robot.lookup(".dialog-pane").queryAs(javafx.scene.control.DialogPane.class);
+        assertThat(question.getHeaderText()).isEqualTo("The plan has edits that are not saved");
+        assertThat(question.getContentText()).contains(planFile.toString(), "Closing now loses them");
+        robot.clickOn(question.lookupButton(javafx.scene.control.ButtonType.CANCEL));
+        assertThat(cancelled.get(10, TimeUnit.SECONDS)).as("cancel: the window stays").isFalse();
+        assertThat(editor.getText()).contains(", ally: supports");
+        java.util.concurrent.Future<Boolean> discarded = WaitForAsyncUtils.asyncFx(() -> window.mayClose());
+        waitFor(() -> robot.lookup("Close without saving").tryQuery().isPresent(), 10);
+        robot.clickOn("Close without saving");
+        assertThat(discarded.get(10, TimeUnit.SECONDS)).as("the person chose to close without the edits").isTrue();
+        assertThat(Files.readString(planFile, StandardCharsets.UTF_8)).isEqualTo(saved);
+        // nothing unsaved (reverted to the file): the window closes without a question
+        robot.clickOn("#revertPlan");
+        waitFor(() -> editor.getText().equals(saved), 20);
+        assertThat(WaitForAsyncUtils.asyncFx(() -> window.mayClose()).get(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(robot.lookup(".dialog-pane").tryQuery()).isEmpty();
     }
 
     /** Puts the caret after the first occurrence of {@code anchor} and types {@code text} there, as a person would. */

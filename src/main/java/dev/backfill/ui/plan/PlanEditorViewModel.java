@@ -98,6 +98,16 @@ public final class PlanEditorViewModel {
         return Bindings.createBooleanBinding(() -> loaded.get() && !busy.get() && dirty(), loaded, busy, text);
     }
 
+    /** The editor holds text that differs from the plan file as read or last saved: closing the window would lose it. */
+    public boolean hasUnsavedEdits() {
+        return loaded.get() && dirty();
+    }
+
+    /** The plan file the editor's text belongs to. */
+    public Path file() {
+        return state.planFileProperty().get();
+    }
+
     private boolean dirty() {
         return !text.get().equals(savedText);
     }

@@ -49,6 +49,7 @@ public final class MainWindow {
     private final StartViewModel startModel;
     private final ParityView parity;
     private final Menu recent = new Menu("Recent plans");
+    private final PlanEditorViewModel editor;
     private final EndedNotifier notifier = new EndedNotifier(() -> root.getScene() == null ? null : root.getScene().getWindow());
 
     public MainWindow(AppState state, Session session, dev.backfill.ui.common.FilePicker files) {
@@ -57,7 +58,7 @@ public final class MainWindow {
         this.startModel = new StartViewModel(session);
         this.start = new StartView(startModel);
         DryRunViewModel dryRunModel = new DryRunViewModel(state);
-        PlanEditorViewModel editor = new PlanEditorViewModel(state, session);
+        this.editor = new PlanEditorViewModel(state, session);
         PlanView plan = new PlanView(new PlanViewModel(state), editor, new WhatIfViewModel(state, editor, dryRunModel.selectedProperty()));
         ConnectionsView connections = new ConnectionsView(new ConnectionsViewModel(state, session));
         DryRunView dryRun = new DryRunView(dryRunModel);
@@ -109,6 +110,19 @@ public final class MainWindow {
 
     public TabPane tabs() {
         return tabs;
+    }
+
+    /**
+     * Whether the window may close as far as the plan editor is concerned: with edits not saved, the
+     * person is asked first, and closing without them is their choice, never a surprise.
+     */
+    public boolean mayClose() {
+        if (!editor.hasUnsavedEdits()) {
+            return true;
+        }
+        return Dialogs.confirm(window(), "The plan has edits that are not saved",
+                "The plan editor holds changes to " + editor.file() + " that are not in the file. Closing now loses them."
+                        + " To keep them, cancel, then Save in the Plan tab's editor (only a valid plan is saved).", "Close without saving");
     }
 
     private Window window() {

@@ -80,8 +80,15 @@ public final class WorkbenchApp extends Application {
         stage.setMaximized(preferences.windowMaximized());
     }
 
-    /** Asks first when a batch is applying; then pauses it after the current users so it stays resumable. */
+    /**
+     * Asks first when the plan editor holds unsaved edits, and when a batch is applying; an apply is then
+     * paused after the current users so it stays resumable.
+     */
     private void onClose(Stage stage, WindowEvent event) {
+        if (!window.mayClose()) {
+            event.consume();
+            return;
+        }
         var running = state.runningApplyProperty().get();
         if (running == null) {
             preferences.rememberWindow(stage.getX(), stage.getY(), stage.getWidth(), stage.getHeight(), stage.isMaximized());
