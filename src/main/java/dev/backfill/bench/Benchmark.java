@@ -129,7 +129,6 @@ public final class Benchmark {
         }
     }
 
-    /** Writer connections of the apply: one until parallel writers exist. */
     /** Writers of the apply part, reported as {@code workers}; one process (a worker process adds its own). */
     private final int writers;
 
