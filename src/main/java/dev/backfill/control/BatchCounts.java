@@ -28,19 +28,26 @@ final class BatchCounts {
         void run() throws SQLException;
     }
 
-    /** Runs {@code work} with the per-user counting triggers off on this connection, and on again afterwards, whatever happens. */
+    /**
+     * Runs {@code work} with the per-user counting triggers off for the rest of the caller's transaction,
+     * and on again after it. Local to the transaction: if {@code work} fails, the rollback that follows
+     * undoes the setting too, and a pooled connection can never keep it (a session-wide setting, reset
+     * in a finally, could: and that reset, failing in the aborted transaction, hid why work failed).
+     * Outside a transaction the setting would end with its own statement, and users counted by hand
+     * afterwards ({@link #addPlanned}) would be counted twice: refused.
+     */
     static void withoutCounting(Connection connection, Work work) throws SQLException {
-        set(connection, "on");
-        try {
-            work.run();
-        } finally {
-            set(connection, "off");
+        if (connection.getAutoCommit()) {
+            throw new IllegalStateException("Counting users per batch by hand needs a transaction: this connection autocommits");
         }
+        set(connection, "on");
+        work.run();
+        set(connection, "off");
     }
 
     private static void set(Connection connection, String value) throws SQLException {
         try (Statement statement = connection.createStatement()) {
-            statement.execute("select set_config('backfill.recount', '" + value + "', false)");
+            statement.execute("select set_config('backfill.recount', '" + value + "', true)");
         }
     }
 
