@@ -8,12 +8,17 @@ import java.util.List;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
-/** Bulk writes with COPY … FROM STDIN in text format: one round trip for any number of rows. */
+/**
+ * Bulk writes with COPY … FROM STDIN in text format: one round trip for any number of rows. Fields are
+ * escaped straight into a small buffer sent every {@value #FLUSH_CHARS} characters: a buffer of
+ * half a G1 region or more (512 kB in a 512 MB heap) would be a humongous object, allocated and
+ * collected apart from the young generation, once per table and chunk.
+ */
 public final class Copy implements AutoCloseable {
-    private static final int FLUSH_BYTES = 1 << 20;
+    private static final int FLUSH_CHARS = 1 << 15;
 
     private final CopyIn copy;
-    private final StringBuilder buffer = new StringBuilder(FLUSH_BYTES + 4096);
+    private final StringBuilder buffer = new StringBuilder(FLUSH_CHARS + 1024);
     private long rows;
     private boolean ended;
 
@@ -35,13 +40,17 @@ public final class Copy implements AutoCloseable {
     /** One row's COPY line (without the newline). */
     public static String line(List<?> values) {
         StringBuilder line = new StringBuilder();
+        appendLine(line, values);
+        return line.toString();
+    }
+
+    private static void appendLine(StringBuilder out, List<?> values) {
         for (int i = 0; i < values.size(); i++) {
             if (i > 0) {
-                line.append('\t');
+                out.append('\t');
             }
-            line.append(ValueText.copyField(values.get(i)));
+            ValueText.appendCopyField(out, values.get(i));
         }
-        return line.toString();
     }
 
     /** A PostgreSQL array literal of numbers, for a COPY field; null stays null. */
@@ -64,16 +73,18 @@ public final class Copy implements AutoCloseable {
     /** One row already rendered as a COPY line (without the newline), e.g. one stored to be written later. */
     public void line(String line) throws SQLException {
         buffer.append(line).append('\n');
-        rows++;
-        if (buffer.length() >= FLUSH_BYTES) {
-            flush();
-        }
+        rowAdded();
     }
 
     public void row(List<?> values) throws SQLException {
-        buffer.append(line(values)).append('\n');
+        appendLine(buffer, values);
+        buffer.append('\n');
+        rowAdded();
+    }
+
+    private void rowAdded() throws SQLException {
         rows++;
-        if (buffer.length() >= FLUSH_BYTES) {
+        if (buffer.length() >= FLUSH_CHARS) {
             flush();
         }
     }

@@ -11,6 +11,7 @@ import dev.backfill.mapping.Json;
 import dev.backfill.mapping.PlannedRow;
 import dev.backfill.mapping.RowHash;
 import dev.backfill.mapping.RowRef;
+import dev.backfill.mapping.RowTexts;
 import dev.backfill.mapping.TargetShape;
 import dev.backfill.mapping.UserResult;
 import dev.backfill.mapping.ValueText;
@@ -41,6 +42,8 @@ final class ChunkWriter {
     private final ApplyStore store;
     private final PendingRows pendingRows;
     private final WrittenCheck check;
+    /** Per entity, each target column's type as written and as stored: looked up once, not once per value. */
+    private final Map<Entity, ColumnType[][]> hashTypes = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * {@code stored}: the target's own column types, which parity's checksums are computed in; {@code check}
@@ -58,7 +61,7 @@ final class ChunkWriter {
 
     /** One user's planned rows for one table and operation, with the ledger's keys and checksum already worked out. */
     record LedgerPart(Entity entity, int seq, LedgerOp op, List<PlannedRow> rows, ArrayNode keys, BigInteger checksum,
-                      long[] rowHashes, String[] columnHashes) {}
+                      long[] rowHashes, String[] columnHashes, String[] copyLines) {}
 
     /**
      * A user ready to write: everything the ledger needs that does not depend on the target's current
@@ -126,7 +129,8 @@ final class ChunkWriter {
     private PendingRows.Candidate candidate(String user, Entity entity, int seq, PlannedRow row, Set<String> waitingOwnRows) {
         ArrayNode key = Json.NODES.arrayNode();
         row.identity().forEach(v -> key.add(ValueText.plain(v)));
-        List<String> texts = hashTexts(entity, row);
+        RowTexts texts = texts(entity, row);
+        RowHash.Hashes hashes = RowHash.both(texts.hashTexts());
         List<PendingStore.Ref> refs = new ArrayList<>(row.refs().size());
         for (RowRef ref : row.refs()) {
             String id = ValueText.plain(ref.id());
@@ -134,8 +138,8 @@ final class ChunkWriter {
                 refs.add(new PendingStore.Ref(ref.entity(), id));
             }
         }
-        return new PendingRows.Candidate(user, entity, seq, row, Json.write(key), Copy.line(row.values()), RowHash.of(texts),
-                RowHash.columnHashes(texts), refs);
+        return new PendingRows.Candidate(user, entity, seq, row, Json.write(key), texts.copyLine(), hashes.row(), hashes.columns(),
+                refs);
     }
 
     private LedgerPart part(Entity entity, int seq, LedgerOp op, List<PlannedRow> rows) {
@@ -144,14 +148,17 @@ final class ChunkWriter {
         long sum = 0;
         long[] rowHashes = new long[rows.size()];
         String[] columnHashes = new String[rows.size()];
+        String[] copyLines = new String[rows.size()];
         for (int r = 0; r < rows.size(); r++) {
             PlannedRow row = rows.get(r);
             ArrayNode key = keys.addArray();
             row.identity().forEach(v -> key.add(ValueText.plain(v)));
-            List<String> texts = hashTexts(entity, row);
-            long hash = RowHash.of(texts);
+            RowTexts texts = texts(entity, row);
+            RowHash.Hashes hashes = RowHash.both(texts.hashTexts());
+            long hash = hashes.row();
             rowHashes[r] = hash;
-            columnHashes[r] = RowHash.columnHashes(texts);
+            columnHashes[r] = hashes.columns();
+            copyLines[r] = texts.copyLine();
             // hashes are 60-bit: a long sums several before it must spill into the BigInteger
             if (Long.MAX_VALUE - sum < hash) {
                 checksum = checksum.add(BigInteger.valueOf(sum));
@@ -159,7 +166,7 @@ final class ChunkWriter {
             }
             sum += hash;
         }
-        return new LedgerPart(entity, seq, op, rows, keys, checksum.add(BigInteger.valueOf(sum)), rowHashes, columnHashes);
+        return new LedgerPart(entity, seq, op, rows, keys, checksum.add(BigInteger.valueOf(sum)), rowHashes, columnHashes, copyLines);
     }
 
     /**
@@ -178,18 +185,27 @@ final class ChunkWriter {
         int waiting = 0;
         for (Entity entity : entities) {
             List<PlannedRow> inserts = new ArrayList<>();
+            List<String[]> insertLines = new ArrayList<>();
             List<PlannedRow> updates = new ArrayList<>();
             for (PreparedUser user : users) {
                 for (LedgerPart part : user.parts()) {
-                    if (part.entity() == entity) {
-                        (part.op() == LedgerOp.UPDATE ? updates : inserts).addAll(part.rows());
+                    if (part.entity() != entity) {
+                        continue;
+                    }
+                    if (part.op() == LedgerOp.UPDATE) {
+                        updates.addAll(part.rows());
+                    } else {
+                        inserts.addAll(part.rows());
+                        insertLines.add(part.copyLines());
                     }
                 }
             }
             if (!inserts.isEmpty()) {
                 try (Copy copy = Copy.into(connection, Sql.table(entity.into()), Sql.columns(entity.targetColumns()))) {
-                    for (PlannedRow row : inserts) {
-                        copy.row(row.values());
+                    for (String[] lines : insertLines) {
+                        for (String line : lines) {
+                            copy.line(line);
+                        }
                     }
                     copy.end();
                 }
@@ -307,14 +323,20 @@ final class ChunkWriter {
         }
     }
 
-    /** The row's values as parity renders them in PostgreSQL from the actual target row. */
-    private List<String> hashTexts(Entity entity, PlannedRow row) {
+    /** The row's hash texts (its values as parity renders them in PostgreSQL from the actual target row) and COPY line. */
+    private RowTexts texts(Entity entity, PlannedRow row) {
+        ColumnType[][] types = hashTypes.computeIfAbsent(entity, this::hashTypes);
+        return RowTexts.of(row.values(), types[0], types[1]);
+    }
+
+    private ColumnType[][] hashTypes(Entity entity) {
         List<String> columns = entity.targetColumns();
-        List<String> texts = new ArrayList<>(columns.size());
+        ColumnType[][] types = new ColumnType[2][columns.size()];
         for (int i = 0; i < columns.size(); i++) {
-            texts.add(ValueText.hashTextAs(row.values().get(i), shape.type(entity, columns.get(i)), stored.type(entity, columns.get(i))));
+            types[0][i] = shape.type(entity, columns.get(i));
+            types[1][i] = stored.type(entity, columns.get(i));
         }
-        return texts;
+        return types;
     }
 
     /** The current rows an update will overwrite, locked, keyed by their identity (as ledger JSON). */

@@ -257,13 +257,19 @@ public final class UserMapping {
         return read(entity, false).kept();
     }
 
-    /** An entity's share of its stream: the readable rows, the records exploded from them, those {@code where} keeps. */
-    private record Read(List<ObjectNode> rows, List<LegacyRecord> exploded, List<LegacyRecord> kept) {}
+    /**
+     * An entity's share of its stream: the readable rows, the records exploded from them, those {@code where} keeps.
+     * {@code findings}: reading met something a reporting read records (an unreadable record or value, superseded rows).
+     */
+    private record Read(List<ObjectNode> rows, List<LegacyRecord> exploded, List<LegacyRecord> kept, boolean findings) {}
 
-    /** {@code report}: record the findings reading meets (once per user: only when the entity is mapped). */
+    /**
+     * {@code report}: record the findings reading meets (once per user: only when the entity is mapped). A read
+     * that met none is the same read whether it reports or not, so it is not repeated.
+     */
     private Read read(Entity entity, boolean report) {
         Read cached = reads.get(entity);
-        if (cached != null && !report) {
+        if (cached != null && (!report || !cached.findings())) {
             return cached;
         }
         Read read = readAgain(entity, report);
@@ -273,16 +279,21 @@ public final class UserMapping {
 
     private Read readAgain(Entity entity, boolean report) {
         SourceSpec from = entity.from();
-        List<ObjectNode> readable = readable(entity, streams.getOrDefault(from.streamKey(), List.of()), report);
-        List<ObjectNode> streamRows = latest(entity, readable, report);
+        List<ObjectNode> streamRows = streams.getOrDefault(from.streamKey(), List.of());
+        List<ObjectNode> readable = readable(entity, streamRows, report);
+        boolean findings = readable.size() != streamRows.size() || (from.latest() != null && readable.size() > 1);
+        streamRows = latest(entity, readable, report);
         List<LegacyRecord> records = new ArrayList<>();
         int position = 1;
         for (ObjectNode row : streamRows) {
             if (from.explode() == null) {
                 records.add(LegacyRecord.ofRow(row, position++));
             } else {
-                if (report && rowsWithUnreadable.contains(row)) {
-                    reportUnreadableExplode(entity, row, position);
+                if (rowsWithUnreadable.contains(row)) {
+                    findings = true;
+                    if (report) {
+                        reportUnreadableExplode(entity, row, position);
+                    }
                 }
                 List<LegacyRecord> exploded = Paths.explode(row, from.explode(), position);
                 records.addAll(exploded);
@@ -290,11 +301,11 @@ public final class UserMapping {
             }
         }
         if (from.where().isEmpty()) {
-            return new Read(readable, records, records);
+            return new Read(readable, records, records, findings);
         }
         List<LegacyRecord> kept = new ArrayList<>(records);
         kept.removeIf(record -> !matchesWhere(record, from.where()));
-        return new Read(readable, records, kept);
+        return new Read(readable, records, kept, findings);
     }
 
     /**

@@ -54,32 +54,37 @@ public final class ValueText {
 
     /** One field of a COPY text-format line: {@code \N} for null, backslash escapes otherwise. */
     public static String copyField(Object value) {
+        StringBuilder out = new StringBuilder();
+        appendCopyField(out, value);
+        return out.toString();
+    }
+
+    /** {@link #copyField}, appended to {@code out} without a string of its own. */
+    public static void appendCopyField(StringBuilder out, Object value) {
         if (value == null) {
-            return "\\N";
+            out.append("\\N");
+            return;
         }
-        String text = plain(value);
-        StringBuilder out = null;
+        appendCopyText(out, plain(value));
+    }
+
+    /** A value's text as a COPY field: the characters COPY's text format reserves, escaped. */
+    static void appendCopyText(StringBuilder out, String text) {
+        int clean = 0;
         for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            String escape = switch (c) {
+            String escape = switch (text.charAt(i)) {
                 case '\\' -> "\\\\";
                 case '\n' -> "\\n";
                 case '\r' -> "\\r";
                 case '\t' -> "\\t";
                 default -> null;
             };
-            if (escape != null && out == null) {
-                out = new StringBuilder(text.length() + 8).append(text, 0, i);
-            }
-            if (out != null) {
-                if (escape != null) {
-                    out.append(escape);
-                } else {
-                    out.append(c);
-                }
+            if (escape != null) {
+                out.append(text, clean, i).append(escape);
+                clean = i + 1;
             }
         }
-        return out == null ? text : out.toString();
+        out.append(text, clean, text.length());
     }
 
     /** A SQL literal a DBA can paste into psql: {@code NULL}, {@code 'text'}, {@code '…'::uuid}. */

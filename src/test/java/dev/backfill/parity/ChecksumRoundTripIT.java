@@ -13,6 +13,7 @@ import dev.backfill.mapping.Coercer;
 import dev.backfill.mapping.ColumnType;
 import dev.backfill.mapping.Json;
 import dev.backfill.mapping.RowHash;
+import dev.backfill.mapping.RowTexts;
 import dev.backfill.mapping.ValueText;
 import dev.backfill.plan.Coercion;
 import dev.backfill.testing.TestPostgres;
@@ -313,6 +314,34 @@ class ChecksumRoundTripIT {
         BigInteger expected = RowHash.sum(rows.stream().map(ChecksumRoundTripIT::javaRowHash).toList());
         List<String> actual = strings(db, "select sum(" + ChecksumSql.rowHash("t", COLUMNS, TYPES) + ")::text from " + table + " t");
         assertThat(actual).containsExactly(expected.toString());
+    }
+
+    /**
+     * Apply renders each value once ({@link RowTexts}): a value whose hash text it writes as its COPY text
+     * (jsonb in jsonb's own output form, among others) must be stored as the value the hashes were taken of.
+     */
+    @Test
+    void rowsWrittenFromTheirHashTextsHashAsApplyHashedThem() throws SQLException {
+        List<List<Object>> rows = wideRows();
+        String table = createWideTable();
+        ColumnType[] types = TYPES.toArray(ColumnType[]::new);
+        List<RowHash.Hashes> expected = new ArrayList<>();
+        try (Copy copy = Copy.into(db, table, "id, " + Sql.columns(COLUMNS))) {
+            for (int r = 0; r < rows.size(); r++) {
+                RowTexts texts = RowTexts.of(rows.get(r), types, types);
+                expected.add(RowHash.both(texts.hashTexts()));
+                copy.line(r + "\t" + texts.copyLine());
+            }
+            assertThat(copy.end()).isEqualTo(rows.size());
+        }
+        assertThat(longs(db, "select " + ChecksumSql.rowHash("t", COLUMNS, TYPES) + " from " + table + " t order by id"))
+                .containsExactlyElementsOf(expected.stream().map(RowHash.Hashes::row).toList());
+        assertThat(strings(db, "select " + ChecksumSql.columnHashes("t", COLUMNS, TYPES) + " from " + table + " t order by id"))
+                .containsExactlyElementsOf(expected.stream().map(RowHash.Hashes::columns).toList());
+        String fromValues = writeWideTable(rows);
+        assertThat(strings(db, "select t::text from " + table + " t order by id"))
+                .as("the rows as PostgreSQL stores them, written from the hash texts and from the values")
+                .containsExactlyElementsOf(strings(db, "select t::text from " + fromValues + " t order by id"));
     }
 
     @Test
