@@ -60,9 +60,11 @@ public final class Benchmark {
                 out.printf("    of those rows, %,d referenced another user's row and waited for its batch (written by that batch's apply)%n",
                         apply.released());
             }
-            out.printf("    CPU per million rows: this JVM %.1f s (JIT compiling %.1f s, GC pauses %.1f s), PostgreSQL %s; goal <= 15 / <= 30%n",
-                    jvmCpuPerMillionRows(), apply.cost().compileSeconds() / millions(apply.rows()),
-                    apply.cost().gcPauseSeconds() / millions(apply.rows()),
+            double millions = millions(apply.rows());
+            out.printf("    CPU per million rows: this JVM %.1f s (%s; GC pauses %.1f s), PostgreSQL %s; goal <= 15 / <= 30%n",
+                    jvmCpuPerMillionRows(), Double.isNaN(apply.cost().compilerCpuSeconds()) ? "no /proc: threads not measured"
+                            : String.format("JIT compiler threads %.1f s, GC threads %.1f s", apply.cost().compilerCpuSeconds() / millions,
+                            apply.cost().gcCpuSeconds() / millions), apply.cost().gcPauseSeconds() / millions,
                     Double.isNaN(pgCpuPerMillionRows()) ? "not measured (no /proc)" : String.format("%.1f s", pgCpuPerMillionRows()));
             out.printf("  a %d-user batch, approve + apply in this process: median %.0f ms (%.0f rows each) with an almost empty ledger,"
                             + " %.0f ms after the bulk apply; goal < 1000 ms, the same both times%n", smallBefore.usersPerBatch(),
@@ -115,12 +117,23 @@ public final class Benchmark {
                     .put("batch_fixed_rows", Math.round(smallBefore.rowsPerBatch()))
                     .put("jvm_cpu_s_per_million_rows", round(jvmCpuPerMillionRows(), 2))
                     .put("workers", writers);
+            putOrNull(json, "jvm_compiler_cpu_s_per_million_rows", apply.cost().compilerCpuSeconds() / millions(apply.rows()));
+            putOrNull(json, "jvm_gc_cpu_s_per_million_rows", apply.cost().gcCpuSeconds() / millions(apply.rows()));
             if (Double.isNaN(pgCpuPerMillionRows())) {
                 json.putNull("pg_cpu_s_per_million_rows");
             } else {
                 json.put("pg_cpu_s_per_million_rows", round(pgCpuPerMillionRows(), 2));
             }
             return json;
+        }
+
+        /** A figure this machine could not measure is null: NaN is not JSON. */
+        private static void putOrNull(ObjectNode json, String name, double value) {
+            if (Double.isNaN(value)) {
+                json.putNull(name);
+            } else {
+                json.put(name, round(value, 2));
+            }
         }
 
         private static double round(double value, int digits) {

@@ -229,13 +229,26 @@ public final class ValueText {
         return plain.startsWith("-") && value.signum() == 0 ? plain.substring(1) : plain;
     }
 
-    private static int compareJsonbKeys(String a, String b) {
+    static int compareJsonbKeys(String a, String b) {
+        if (isAscii(a) && isAscii(b)) {
+            // one byte per character: the same order without encoding every key of every object sorted
+            return a.length() != b.length() ? Integer.compare(a.length(), b.length()) : a.compareTo(b);
+        }
         byte[] x = a.getBytes(StandardCharsets.UTF_8);
         byte[] y = b.getBytes(StandardCharsets.UTF_8);
         if (x.length != y.length) {
             return Integer.compare(x.length, y.length);
         }
         return java.util.Arrays.compareUnsigned(x, y);
+    }
+
+    private static boolean isAscii(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** PostgreSQL's escape_json: quotes, backslashes and control characters only. */

@@ -222,4 +222,21 @@ class ValueTextTest {
         // "é" is two UTF-8 bytes (c3 a9), so it sorts with the two-letter keys, after them
         assertThat(ValueText.hashText(node, Coercion.JSONB)).isEqualTo("{\"\": 5, \"a\": 2, \"ab\": 4, \"bb\": 1, \"é\": 3}");
     }
+
+    @Test
+    void jsonbKeyOrderIsUtf8LengthThenUnsignedBytesForAsciiAndOtherKeysAlike() {
+        List<String> keys = Arrays.asList("b", "B", "~", "a1", "A", "", "\u007f", "é", "z", "Zz", "zé", "é1", "ab", "😀", "\uffff",
+                "aaa", "\u0001");
+        java.util.Comparator<String> bytes = java.util.Comparator.<String>comparingInt(
+                k -> k.getBytes(java.nio.charset.StandardCharsets.UTF_8).length).thenComparing((x, y) -> java.util.Arrays.compareUnsigned(
+                x.getBytes(java.nio.charset.StandardCharsets.UTF_8), y.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        List<String> expected = keys.stream().sorted(bytes).toList();
+        for (String a : keys) {
+            for (String b : keys) {
+                assertThat(Integer.signum(ValueText.compareJsonbKeys(a, b))).as("%s vs %s", a, b)
+                        .isEqualTo(Integer.signum(bytes.compare(a, b)));
+            }
+        }
+        assertThat(keys.stream().sorted(ValueText::compareJsonbKeys).toList()).isEqualTo(expected);
+    }
 }
