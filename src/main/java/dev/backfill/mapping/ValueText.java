@@ -38,10 +38,11 @@ public final class ValueText {
             return decimal.toPlainString();
         }
         if (value instanceof OffsetDateTime time) {
-            return TIMESTAMP.format(time.withOffsetSameInstant(ZoneOffset.UTC)) + "+00";
+            return timestamp(time.getOffset().equals(ZoneOffset.UTC) ? time.toLocalDateTime()
+                    : time.withOffsetSameInstant(ZoneOffset.UTC).toLocalDateTime(), true);
         }
         if (value instanceof LocalDateTime time) {
-            return TIMESTAMP.format(time);
+            return timestamp(time, false);
         }
         if (value instanceof JsonNode json) {
             return Json.write(json);
@@ -158,8 +159,65 @@ public final class ValueText {
         return (stripped.scale() < 0 ? stripped.setScale(0) : stripped).toPlainString();
     }
 
-    private static String epoch(long seconds, int nanos) {
-        return trimScale(BigDecimal.valueOf(seconds).add(BigDecimal.valueOf(nanos / 1000, 6)));
+    /** What extract(epoch …) prints: seconds with up to 6 decimals, trailing zeros dropped. */
+    static String epoch(long seconds, int nanos) {
+        long micros = Math.addExact(Math.multiplyExact(seconds, 1_000_000L), nanos / 1000);
+        long whole = Math.abs(micros / 1_000_000L);
+        int fraction = (int) Math.abs(micros % 1_000_000L);
+        StringBuilder out = new StringBuilder(24);
+        if (micros < 0) {
+            out.append('-');
+        }
+        out.append(whole);
+        if (fraction != 0) {
+            int digits = 6;
+            while (fraction % 10 == 0) {
+                fraction /= 10;
+                digits--;
+            }
+            out.append('.');
+            appendPadded(out, fraction, digits);
+        }
+        return out.toString();
+    }
+
+    /**
+     * {@code uuuu-MM-dd HH:mm:ss.SSSSSS}, and {@code +00} for a UTC time: written by hand, as the
+     * formatter allocated more than anything else apply rendered. Years outside 1–9999 go through the
+     * formatter, which signs them.
+     */
+    static String timestamp(LocalDateTime time, boolean utc) {
+        int year = time.getYear();
+        if (year < 1 || year > 9999) {
+            return TIMESTAMP.format(time) + (utc ? "+00" : "");
+        }
+        StringBuilder out = new StringBuilder(29);
+        appendPadded(out, year, 4);
+        out.append('-');
+        appendPadded(out, time.getMonthValue(), 2);
+        out.append('-');
+        appendPadded(out, time.getDayOfMonth(), 2);
+        out.append(' ');
+        appendPadded(out, time.getHour(), 2);
+        out.append(':');
+        appendPadded(out, time.getMinute(), 2);
+        out.append(':');
+        appendPadded(out, time.getSecond(), 2);
+        out.append('.');
+        appendPadded(out, time.getNano() / 1000, 6);
+        if (utc) {
+            out.append("+00");
+        }
+        return out.toString();
+    }
+
+    private static void appendPadded(StringBuilder out, int value, int digits) {
+        for (int limit = 10, i = 1; i < digits; i++, limit *= 10) {
+            if (value < limit) {
+                out.append('0');
+            }
+        }
+        out.append(value);
     }
 
     /** What array_to_json(col)::text prints. */

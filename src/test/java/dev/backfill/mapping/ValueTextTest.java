@@ -9,6 +9,7 @@ import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
@@ -238,5 +239,28 @@ class ValueTextTest {
             }
         }
         assertThat(keys.stream().sorted(ValueText::compareJsonbKeys).toList()).isEqualTo(expected);
+    }
+
+    @Test
+    void handWrittenTimestampAndEpochTextsEqualTheFormattersAndBigDecimals() {
+        java.time.format.DateTimeFormatter formatter = java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSS");
+        java.util.Random random = new java.util.Random(42);
+        List<LocalDateTime> times = new java.util.ArrayList<>(List.of(LocalDateTime.of(1, 1, 1, 0, 0), LocalDateTime.of(9999, 12, 31, 23, 59,
+                59, 999_999_999), LocalDateTime.of(1969, 12, 31, 23, 59, 59, 500_000_000), LocalDateTime.of(1970, 1, 1, 0, 0, 0, 1_000),
+                LocalDateTime.of(10000, 1, 1, 0, 0), LocalDateTime.of(0, 6, 1, 12, 0), LocalDateTime.of(2025, 3, 1, 12, 34, 56, 120_000_000)));
+        for (int i = 0; i < 2_000; i++) {
+            times.add(LocalDateTime.ofEpochSecond(random.nextLong() % 250_000_000_000L, random.nextInt(1_000_000_000), ZoneOffset.UTC));
+        }
+        for (LocalDateTime time : times) {
+            assertThat(ValueText.timestamp(time, false)).as("%s", time).isEqualTo(formatter.format(time));
+            assertThat(ValueText.timestamp(time, true)).as("%s", time).isEqualTo(formatter.format(time) + "+00");
+            long seconds = time.toEpochSecond(ZoneOffset.UTC);
+            BigDecimal exact = BigDecimal.valueOf(seconds).add(BigDecimal.valueOf(time.getNano() / 1000, 6));
+            String expected = exact.signum() == 0 ? "0" : exact.stripTrailingZeros().scale() < 0
+                    ? exact.stripTrailingZeros().setScale(0).toPlainString() : exact.stripTrailingZeros().toPlainString();
+            assertThat(ValueText.epoch(seconds, time.getNano())).as("%s", time).isEqualTo(expected);
+        }
+        OffsetDateTime inBerlin = OffsetDateTime.parse("2025-03-01T00:30:00.000001+01:00");
+        assertThat(ValueText.plain(inBerlin)).isEqualTo("2025-02-28 23:30:00.000001+00");
     }
 }

@@ -88,6 +88,15 @@ class LauncherScriptIT {
         assertThat(tieredStopAtLevel("apply", "--help")).as("apply of one batch").isEqualTo("1");
         assertThat(tieredStopAtLevel("apply", "--all", "--help")).isEqualTo("4");
         assertThat(tieredStopAtLevel("dry-run", "--help")).isEqualTo("4");
+        assertThat(tieredStopAtLevel("worker", "--help")).as("a worker runs until the batches are done").isEqualTo("4");
+    }
+
+    @Test
+    void longBatchCommandsRunWithTheThroughputCollectorAndTheWorkbenchWithTheDefault() throws Exception {
+        assertThat(flag("UseParallelGC", "apply", "--all", "--help")).isEqualTo("true");
+        assertThat(flag("UseParallelGC", "worker", "--help")).isEqualTo("true");
+        assertThat(flag("UseParallelGC", "bench", "--help")).isEqualTo("true");
+        assertThat(flag("UseParallelGC", "apply", "--help")).as("apply of one batch").isEqualTo("false");
     }
 
     @Test
@@ -100,9 +109,13 @@ class LauncherScriptIT {
     }
 
     private static String tieredStopAtLevel(String... args) throws IOException, InterruptedException {
+        return flag("TieredStopAtLevel", args);
+    }
+
+    private static String flag(String name, String... args) throws IOException, InterruptedException {
         String flags = run(Map.of("BACKFILL_JAVA_OPTS", "-XX:+PrintFlagsFinal"), args).out();
-        return flags.lines().filter(line -> line.contains(" TieredStopAtLevel ")).findFirst()
-                .map(line -> line.replaceAll(".*= *(\\d+).*", "$1")).orElseThrow();
+        return flags.lines().filter(line -> line.contains(" " + name + " ")).findFirst()
+                .map(line -> line.replaceAll(".*= *(\\w+).*", "$1")).orElseThrow();
     }
 
     private record Run(String out, String err) {}
