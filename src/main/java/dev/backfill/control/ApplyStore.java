@@ -130,11 +130,10 @@ public final class ApplyStore {
     }
 
     public void markMigrated(Connection connection, List<String> users) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(markMigratedStatement())) {
-            statement.setString(1, plan);
-            statement.setArray(2, connection.createArrayOf("text", users.toArray()));
-            statement.executeUpdate();
-        }
+        new BatchCounts(control, plan).moveUsers(connection, UserStatus.MIGRATED, true, "user_key = any(?)", (statement, first) -> {
+            statement.setArray(first, connection.createArrayOf("text", users.toArray()));
+            return first + 1;
+        });
     }
 
     /** The statement that marks users migrated, as the preview shows it. */

@@ -3,6 +3,7 @@ package dev.backfill.control;
 import dev.backfill.lifecycle.UserStatus;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
@@ -63,6 +64,49 @@ final class BatchCounts {
             insert.setString(1, plan);
             insert.executeUpdate();
         }
+    }
+
+    /** Binds a {@link #moveUsers} condition's parameters from {@code first} on; returns the next parameter's index. */
+    interface Binder {
+        int bind(PreparedStatement statement, int first) throws SQLException;
+    }
+
+    /**
+     * Sets the status of the plan's users that match {@code where} (a condition on {@code users}' own
+     * columns), and moves them between the counts in the same statement: one upsert per batch and
+     * status instead of two per user. The per-user triggers, each updating the same count row again,
+     * made a 10,000-user approval walk ever longer chains of that row's versions (about 2.5 s).
+     * The users are locked and read as they are when the statement gets them, so a user another
+     * transaction changed meanwhile is counted from where that change left it. Returns the users set.
+     */
+    int moveUsers(Connection connection, UserStatus to, boolean clearError, String where, Binder binder) throws SQLException {
+        String users = control.table("users");
+        String sql = "with old as (select user_key, batch_no, status from " + users + " where plan = ? and (" + where + ") for update),"
+                + " moved as (update " + users + " u set status = '" + to.sql() + "'" + (clearError ? ", last_error = null" : "")
+                + ", updated_at = now() from old where u.plan = ? and u.user_key = old.user_key"
+                + " returning old.batch_no as old_batch, old.status as old_status, u.batch_no, u.status),"
+                + " delta as (select old_batch as batch_no, old_status as status, -1 as users from moved"
+                + " where old_batch is not null and (old_batch, old_status) is distinct from (batch_no, status)"
+                + " union all select batch_no, status, 1 from moved"
+                + " where batch_no is not null and (old_batch, old_status) is distinct from (batch_no, status)),"
+                + " counted as (insert into " + control.table("batch_counts") + " as c (plan, batch_no, status, users)"
+                + " select ?, batch_no, status, sum(users) from delta group by batch_no, status"
+                + " on conflict (plan, batch_no, status) do update set users = c.users + excluded.users)"
+                + " select count(*) from moved";
+        int[] moved = new int[1];
+        withoutCounting(connection, () -> {
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                statement.setString(1, plan);
+                int next = binder.bind(statement, 2);
+                statement.setString(next, plan);
+                statement.setString(next + 1, plan);
+                try (ResultSet result = statement.executeQuery()) {
+                    result.next();
+                    moved[0] = result.getInt(1);
+                }
+            }
+        });
+        return moved[0];
     }
 
     /** Adds users just inserted as planned, counted per batch by the caller. */

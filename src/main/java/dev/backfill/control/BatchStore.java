@@ -334,13 +334,11 @@ public final class BatchStore {
             statement.setInt(3, batch.number());
             users = statement.executeUpdate();
         }
-        try (PreparedStatement statement = connection.prepareStatement("update " + control.table("users")
-                + " set status = '" + UserStatus.APPROVED.sql() + "', updated_at = now() where plan = ? and batch_no = ? and status in "
-                + APPROVABLE)) {
-            statement.setString(1, plan);
-            statement.setInt(2, batch.number());
-            statement.executeUpdate();
-        }
+        new BatchCounts(control, plan).moveUsers(connection, UserStatus.APPROVED, false, "batch_no = ? and status in " + APPROVABLE,
+                (statement, first) -> {
+                    statement.setInt(first, batch.number());
+                    return first + 1;
+                });
         withdrawApproval(connection, batch.number(), "superseded by approval " + approvalId);
         transition(connection, batch.number(), batch.state(), BatchEvent.APPROVE);
         try (PreparedStatement statement = connection.prepareStatement("update " + control.table("batches")

@@ -411,15 +411,13 @@ public final class RollbackStore {
             statement.executeUpdate();
         }
         for (UserStatus from : List.of(UserStatus.MIGRATED, UserStatus.APPROVED)) {
-            try (PreparedStatement statement = connection.prepareStatement("update " + control.table("users") + " set status = '"
-                    + UserStatus.ROLLED_BACK.sql() + "', updated_at = now() where plan = ? and batch_no = ? and status = '" + from.sql()
-                    + "' and user_key <> all(?)")) {
-                statement.setString(1, plan);
-                statement.setInt(2, batch);
-                statement.setObject(3, kept);
-                int changed = statement.executeUpdate();
-                users = from == UserStatus.MIGRATED ? changed : users;
-            }
+            int changed = new BatchCounts(control, plan).moveUsers(connection, UserStatus.ROLLED_BACK, false,
+                    "batch_no = ? and status = '" + from.sql() + "' and user_key <> all(?)", (statement, first) -> {
+                        statement.setInt(first, batch);
+                        statement.setObject(first + 1, kept);
+                        return first + 2;
+                    });
+            users = from == UserStatus.MIGRATED ? changed : users;
         }
         return users;
     }
