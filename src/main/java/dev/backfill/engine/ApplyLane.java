@@ -119,7 +119,7 @@ final class ApplyLane {
         MappingContext mapping = new MappingContext(plan, prepared.shape(), ids, prepared.sharedIds(), new PathCoverage(plan),
                 new ChunkDirectory(plan, control.directory(), true));
         this.mapper = new ChunkMapper(mapping, ids, Set.of());
-        WrittenCheck check = context.withConnection(connection -> WrittenCheck.forServer(connection, prepared.stored()));
+        WrittenCheck check = context.withConnection(connection -> WrittenCheck.forServer(connection, prepared.shape(), prepared.stored()));
         this.writer = new ChunkWriter(new ApplyStatements(store, prepared.shape()), prepared.shape(), prepared.stored(), store,
                 new PendingRows(plan, prepared.shape(), control.pending()), check);
         this.outcomes = new ChunkOutcomes(context);

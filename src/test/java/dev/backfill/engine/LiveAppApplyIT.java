@@ -201,7 +201,7 @@ class LiveAppApplyIT {
                 writer = new ChunkWriter(new ApplyStatements(store, workspace.catalog().shape()), workspace.catalog().shape(),
                         workspace.catalog().storedShape(), store,
                         new PendingRows(workspace.plan(), workspace.catalog().shape(), workspace.control().pending()),
-                        WrittenCheck.forServer(connection, workspace.catalog().storedShape()));
+                        WrittenCheck.forServer(connection, workspace.catalog().shape(), workspace.catalog().storedShape()));
                 for (MappedUser mapped : new ChunkMapper(context, ids, Set.of()).map(connection, users,
                         new SourceChunks(workspace).users(users), entities)) {
                     prepared.add(writer.prepare(entities, mapped, mapped.target().value()));

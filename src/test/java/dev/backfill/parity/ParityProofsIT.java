@@ -43,6 +43,9 @@ class ParityProofsIT {
     /** Names the third demo's databases. */
     private static final class Constraints {}
 
+    /** Names the fourth demo's databases. */
+    private static final class RoundingType {}
+
     @Test
     void whatTheLiveAppChangesOrDeletesAfterApplyIsAMismatchWhatItLeavesAsItWasIsNot() throws Exception {
         DemoEnvironment demo = TestPostgres.demo(LiveApp.class);
@@ -148,6 +151,33 @@ class ParityProofsIT {
             new Approvals(workspace).approve(1, "t");
             assertThat(new Apply(workspace, 5).apply(1, ApplyListener.NONE, new Apply.PauseSignal()).state()).isEqualTo(BatchState.APPLIED);
             assertThat(mismatched(new Parity(workspace).compute())).isEmpty();
+        }
+    }
+
+    /**
+     * Apply hashes what it reads back only where the server could have changed it (a trigger, a rule, a
+     * column type that is not exact). A domain hides its base type's precision: its column must still be
+     * hashed, and a value it rounds fails its user.
+     */
+    @Test
+    void aColumnTypeThatRoundsWhatApplyWritesFailsThoseUsersAtApply() throws Exception {
+        DemoEnvironment demo = TestPostgres.demo(RoundingType.class);
+        Plan plan = PlanLoader.load(new PartsScenario().create(demo, 20));
+        execute(demo, "create domain rounded as numeric(12, 1)");
+        execute(demo, "alter table parts_v2 alter column confidence type rounded");
+        try (Workspace workspace = Workspace.open(plan, new Secrets(Map.of()))) {
+            new DryRun(workspace).run(DryRun.Options.all(), ProgressListener.NONE, new Cancellation());
+            new Approvals(workspace).approve(1, "t");
+            Apply.Result result = new Apply(workspace, 5).apply(1, ApplyListener.NONE, new Apply.PauseSignal());
+            assertThat(result.failed()).as("users with a confidence of two decimals").isPositive();
+            assertThat(query(demo, "select last_error from backfill.users where plan = '" + PLAN + "' and status = 'failed'"))
+                    .hasSize(result.failed()).allSatisfy(error -> assertThat(error)
+                            .contains("parts_v2 [\"").contains("confidence differ from the reviewed row"));
+            assertThat(result.applied() + result.failed()).isEqualTo(10);
+            assertThat(query(demo, "select count(*) from parts_v2 where confidence is not null"))
+                    .as("a failed user's rows are not written: every confidence stored is one the review saw")
+                    .containsExactly(query(demo, "select count(*) from parts_v2 p join backfill.users u on u.user_key = p.user_id::text"
+                            + " and u.status = 'migrated' where p.confidence is not null").get(0));
         }
     }
 
