@@ -81,10 +81,11 @@ final class BatchCounts {
      */
     int moveUsers(Connection connection, UserStatus to, boolean clearError, String where, Binder binder) throws SQLException {
         String users = control.table("users");
-        String sql = "with old as (select user_key, batch_no, status from " + users + " where plan = ? and (" + where + ") for update),"
+        // "was": each user as the statement found and locked it (RETURNING cannot name the old row before PostgreSQL 18)
+        String sql = "with was as (select user_key, batch_no, status from " + users + " where plan = ? and (" + where + ") for update),"
                 + " moved as (update " + users + " u set status = '" + to.sql() + "'" + (clearError ? ", last_error = null" : "")
-                + ", updated_at = now() from old where u.plan = ? and u.user_key = old.user_key"
-                + " returning old.batch_no as old_batch, old.status as old_status, u.batch_no, u.status),"
+                + ", updated_at = now() from was where u.plan = ? and u.user_key = was.user_key"
+                + " returning was.batch_no as old_batch, was.status as old_status, u.batch_no, u.status),"
                 + " delta as (select old_batch as batch_no, old_status as status, -1 as users from moved"
                 + " where old_batch is not null and (old_batch, old_status) is distinct from (batch_no, status)"
                 + " union all select batch_no, status, 1 from moved"
