@@ -91,7 +91,8 @@ final class BatchCounts {
                 + " union all select batch_no, status, 1 from moved"
                 + " where batch_no is not null and (old_batch, old_status) is distinct from (batch_no, status)),"
                 + " counted as (insert into " + control.table("batch_counts") + " as c (plan, batch_no, status, users)"
-                + " select ?, batch_no, status, sum(users) from delta group by batch_no, status"
+                // in key order: two writers moving users of one batch lock its count rows in the same order, not into a deadlock
+                + " select ?, batch_no, status, sum(users) from delta group by batch_no, status order by batch_no, status"
                 + " on conflict (plan, batch_no, status) do update set users = c.users + excluded.users)"
                 + " select count(*) from moved";
         int[] moved = new int[1];
