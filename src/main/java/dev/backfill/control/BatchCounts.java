@@ -11,9 +11,9 @@ import java.util.TreeMap;
 
 /**
  * The users per batch and status ({@code batch_counts}). Triggers on {@code users} keep them one
- * changed user at a time (V6); statements that set the batches of many users at once would pay that
- * per user, so they run {@link #withoutCounting}, and the plan's counts are then taken afresh
- * ({@link #recount}) or added in one statement ({@link #addPlanned}), in the same transaction.
+ * changed user at a time (V6); statements that change many users at once would pay that per user, so
+ * they run {@link #withoutCounting} and count in the same transaction: afresh ({@link #recount}), by
+ * batch for new users ({@link #addPlanned}), or in the statement that sets their status ({@link #moveUsers}).
  */
 final class BatchCounts {
     private final ControlSchema control;
@@ -35,7 +35,8 @@ final class BatchCounts {
      * undoes the setting too, and a pooled connection can never keep it (a session-wide setting, reset
      * in a finally, could: and that reset, failing in the aborted transaction, hid why work failed).
      * Outside a transaction the setting would end with its own statement, and users counted by hand
-     * afterwards ({@link #addPlanned}) would be counted twice: refused.
+     * afterwards ({@link #addPlanned}) would be counted twice: refused. Not nested: the end of an inner
+     * call would switch the counting on again inside the outer one.
      */
     static void withoutCounting(Connection connection, Work work) throws SQLException {
         if (connection.getAutoCommit()) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.backfill.plan.Entity;
 import dev.backfill.plan.InvalidPlanException;
 import dev.backfill.plan.Plan;
 import dev.backfill.plan.PlanLoader;
@@ -731,6 +732,29 @@ class UserMappingTest {
 
         assertThat(values(result, "settings")).containsExactly(List.of("dark"));
         assertThat(result.legacyCounts()).containsEntry("settings", 1);
+    }
+
+    /**
+     * Apply reads each entity's records for its directory before mapping them; that read reports nothing, and a
+     * read that met nothing to report is not repeated. One that did must be repeated, or its findings are lost.
+     */
+    @Test
+    void findingsOfReadingAreReportedOnceEvenWhenTheRecordsWereReadBeforeMapping() {
+        Plan plan = plan(SETTINGS);
+        Entity settings = plan.requireEntity("settings");
+        List<ObjectNode> rows = List.of(row("{id: 'r1', theme: 'light', updated_at: '2024-01-01T00:00:00Z'}"),
+                Unreadable.record("line 2", "$", "is not a JSON document", "{oops"),
+                row("{id: 'r3', theme: 'dark', updated_at: '2024-02-01'}"));
+        UserResult direct = mapStreams(plan, Map.of(stream(plan, "settings"), rows));
+
+        MappingContext context = new MappingContext(plan, TargetShape.fromPlanOnly(), allocator, Map.of());
+        UserMapping mapping = new UserMapping(context, USER, Map.of(stream(plan, "settings"), rows));
+        assertThat(mapping.recordsOf(settings)).hasSize(1);
+        UserResult readFirst = mapping.mapAllWithoutTarget(plan.entities());
+
+        assertThat(summaries(direct)).hasSize(2).anyMatch(f -> f.startsWith("SUPERSEDED_ROW")).anyMatch(f -> f.startsWith("INVALID_VALUE"));
+        assertThat(summaries(readFirst)).isEqualTo(summaries(direct));
+        assertThat(values(readFirst, "settings")).containsExactly(List.of("dark"));
     }
 
     @Test
