@@ -118,7 +118,8 @@ final class ApplyLane {
         this.ids = control.idMap();
         MappingContext mapping = new MappingContext(plan, prepared.shape(), ids, prepared.sharedIds(), new PathCoverage(plan),
                 new ChunkDirectory(plan, control.directory(), true));
-        this.mapper = new ChunkMapper(mapping, ids, Set.of());
+        this.mapper = ChunkMapper.forApply(mapping, ids,
+                user -> TargetFingerprint.NOTHING_MET.equals(prepared.approved().get(user).targetFingerprint()));
         WrittenCheck check = context.withConnection(connection -> WrittenCheck.forServer(connection, prepared.shape(), prepared.stored()));
         this.writer = new ChunkWriter(new ApplyStatements(store, prepared.shape()), prepared.shape(), prepared.stored(), store,
                 new PendingRows(plan, prepared.shape(), control.pending()), check);

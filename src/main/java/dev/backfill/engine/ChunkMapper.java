@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Maps a chunk of users entity by entity: each user's candidates are mapped (pure), the chunk's
@@ -28,18 +29,35 @@ final class ChunkMapper {
     private final IdMapStore ids;
     private final Set<String> emptyTargets;
     private final Map<String, TargetIndex> indexes;
+    private final Predicate<String> metNothingAtReview;
 
     /** {@code emptyTargets}: entities whose target table was empty when the run began, so lookups are skipped. */
     ChunkMapper(MappingContext context, IdMapStore ids, Set<String> emptyTargets) {
-        this(context, ids, emptyTargets, Map.of());
+        this(context, ids, emptyTargets, Map.of(), user -> false);
     }
 
     /** {@code indexes}: target tables small enough to match in memory (the dry run's snapshot of them). */
     ChunkMapper(MappingContext context, IdMapStore ids, Set<String> emptyTargets, Map<String, TargetIndex> indexes) {
+        this(context, ids, emptyTargets, indexes, user -> false);
+    }
+
+    private ChunkMapper(MappingContext context, IdMapStore ids, Set<String> emptyTargets, Map<String, TargetIndex> indexes,
+                        Predicate<String> metNothingAtReview) {
         this.context = context;
         this.ids = ids;
         this.emptyTargets = emptyTargets;
         this.indexes = indexes;
+        this.metNothingAtReview = metNothingAtReview;
+    }
+
+    /**
+     * For apply: the users {@code metNothingAtReview} names (their rows met no target row when the DBA
+     * reviewed them, as most users' do) are mapped as meeting nothing, without a look-up. That is what was
+     * reviewed, and the write transaction looks every user's rows up again: a user whose rows meet a target
+     * row by then is held back (TARGET_CHANGED), not written, so one look-up per chunk is enough for them.
+     */
+    static ChunkMapper forApply(MappingContext context, IdMapStore ids, Predicate<String> metNothingAtReview) {
+        return new ChunkMapper(context, ids, Set.of(), Map.of(), metNothingAtReview);
     }
 
     /**
@@ -100,12 +118,7 @@ final class ChunkMapper {
                 candidates.add(new ArrayList<>(user.mapping().mapEntity(entity)));
             }
             TargetChecks.refuse(target, entity, context.shape(), mapped.stream().map(MappedUser::mapping).toList(), candidates);
-            List<PlannedRow> all = new ArrayList<>();
-            candidates.forEach(all::addAll);
-            TargetIndex index = indexes.get(entity.name());
-            TargetMatches matches = emptyTargets.contains(entity.name()) || all.isEmpty() ? TargetMatches.NONE
-                    : index != null ? index.find(entity, context.shape(), all)
-                    : TargetLookup.find(target, entity, context.shape(), all);
+            TargetMatches matches = lookUp(target, entity, mapped, candidates);
             int offset = 0;
             for (int u = 0; u < mapped.size(); u++) {
                 List<PlannedRow> userCandidates = candidates.get(u);
@@ -130,6 +143,37 @@ final class ChunkMapper {
                 mapping.settle(entity, insertable, userExisting);
             }
         }
+    }
+
+    /** What the target holds for the chunk's candidates of one entity, by index into all users' candidates in order. */
+    private TargetMatches lookUp(Connection target, Entity entity, List<MappedUser> mapped, List<List<PlannedRow>> candidates)
+            throws SQLException {
+        List<PlannedRow> all = new ArrayList<>();
+        candidates.forEach(all::addAll);
+        if (emptyTargets.contains(entity.name()) || all.isEmpty()) {
+            return TargetMatches.NONE;
+        }
+        TargetIndex index = indexes.get(entity.name());
+        if (index != null) {
+            return index.find(entity, context.shape(), all);
+        }
+        List<PlannedRow> asked = new ArrayList<>(all.size());
+        List<Integer> positions = new ArrayList<>(all.size());
+        int offset = 0;
+        for (int u = 0; u < mapped.size(); u++) {
+            List<PlannedRow> rows = candidates.get(u);
+            if (!metNothingAtReview.test(mapped.get(u).user())) {
+                for (int i = 0; i < rows.size(); i++) {
+                    asked.add(rows.get(i));
+                    positions.add(offset + i);
+                }
+            }
+            offset += rows.size();
+        }
+        if (asked.size() == all.size()) {
+            return TargetLookup.find(target, entity, context.shape(), all);
+        }
+        return asked.isEmpty() ? TargetMatches.NONE : TargetLookup.find(target, entity, context.shape(), asked).at(positions);
     }
 
     private void preloadIds(Connection target, Entity entity, List<MappedUser> mapped) throws SQLException {

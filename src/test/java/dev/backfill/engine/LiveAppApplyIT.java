@@ -76,7 +76,12 @@ class LiveAppApplyIT {
     private record Victim(String user, PlannedRow part, PlannedRow session) {}
 
     private static Victim victimIn(Workspace workspace, int batch) throws Exception {
-        for (String user : usersOf(batch)) {
+        return victimIn(workspace, batch, 0);
+    }
+
+    /** {@code skip}: how many of the batch's first users not to choose. */
+    private static Victim victimIn(Workspace workspace, int batch, int skip) throws Exception {
+        for (String user : usersOf(batch).stream().skip(skip).toList()) {
             Preview.Result preview = new Preview(workspace).of(user);
             List<PlannedRow> parts = rowsOf(preview, "parts");
             List<PlannedRow> sessions = rowsOf(preview, "sessions");
@@ -93,7 +98,14 @@ class LiveAppApplyIT {
 
     /** The live app creates a part and a session with the natural keys of the victim's planned rows. */
     private static void liveAppWritesTheSameKeys(Victim victim) throws Exception {
-        execute("insert into parts_v2 (id, user_id, name, status) values ('00000000-0000-4000-8000-" + victim.user().substring(24)
+        try (Connection connection = target()) {
+            liveAppWritesTheSameKeys(connection, victim);
+        }
+    }
+
+    private static void liveAppWritesTheSameKeys(Connection connection, Victim victim) throws Exception {
+        var statement = connection.createStatement();
+        statement.executeUpdate("insert into parts_v2 (id, user_id, name, status) values ('00000000-0000-4000-8000-" + victim.user().substring(24)
                 + "', '" + victim.user() + "', '" + victim.part().value("name").toString().replace("'", "''") + "', 'made by the app')");
         execute("insert into sessions_v2 (id, user_id, started_at, summary) values ('00000000-0000-4000-9000-"
                 + victim.user().substring(24) + "', '" + victim.user() + "', '" + victim.session().value("started_at")
@@ -219,5 +231,56 @@ class LiveAppApplyIT {
             assertThat(query("select summary from sessions_v2 where user_id = '" + victim.user() + "'"))
                     .containsExactly("made by the app");
         }
+    }
+
+    @Test
+    void applyMapsAUserReviewedAsMeetingNothingWithoutALookUpAndItsWriteTransactionLooksItUpAgain() throws Exception {
+        try (Workspace workspace = open(); Connection connection = workspace.target().getConnection()) {
+            // batch 2 is never applied here; not the user another test gives a row, nor the chunk's first user (an offset)
+            List<String> users = usersOf(2);
+            Victim victim = victimIn(workspace, 2, users.indexOf(victimIn(workspace, 2).user()) + 1);
+            IdMapStore ids = workspace.control().idMap();
+            MappingContext context = new MappingContext(workspace.plan(), workspace.catalog().shape(), ids, Map.of());
+            List<Entity> entities = workspace.plan().entities();
+            var legacy = new SourceChunks(workspace).users(users);
+            connection.setAutoCommit(false);
+            try {
+                liveAppWritesTheSameKeys(connection, victim); // seen by this transaction only
+
+                MappedUser unlooked = forUser(ChunkMapper.forApply(context, ids, user -> true)
+                        .map(connection, users, legacy, entities), victim.user());
+                assertThat(unlooked.target().meetings()).as("mapped as reviewed, without a look-up").isEmpty();
+                assertThat(unlooked.target().lookups()).extracting(l -> l.entity().into()).as("kept for the write transaction")
+                        .contains("parts_v2", "sessions_v2");
+
+                List<MappedUser> looked = ChunkMapper.forApply(context, ids, user -> !user.equals(victim.user()))
+                        .map(connection, users, legacy, entities);
+                assertThat(forUser(looked, victim.user()).target().meetings())
+                        .as("a user not reviewed as meeting nothing is looked up, its candidates renumbered into the chunk's")
+                        .extracting(TargetFingerprint.Meeting::table, TargetFingerprint.Meeting::candidate)
+                        .containsExactlyInAnyOrder(
+                                org.assertj.core.groups.Tuple.tuple("parts_v2", victim.user() + "," + victim.part().value("name")),
+                                org.assertj.core.groups.Tuple.tuple("sessions_v2", victim.user() + ","
+                                        + dev.backfill.mapping.ValueText.plain(victim.session().value("started_at"))));
+                assertThat(looked).filteredOn(m -> !m.user().equals(victim.user())).allSatisfy(m ->
+                        assertThat(m.target().meetings()).isEmpty());
+
+                ApplyStore store = workspace.control().applies();
+                ChunkWriter writer = new ChunkWriter(new ApplyStatements(store, workspace.catalog().shape()), workspace.catalog().shape(),
+                        workspace.catalog().storedShape(), store,
+                        new PendingRows(workspace.plan(), workspace.catalog().shape(), workspace.control().pending()),
+                        WrittenCheck.forServer(connection, workspace.catalog().shape(), workspace.catalog().storedShape()));
+                ChunkWriter.Written written = writer.write(connection, 0, 2, entities,
+                        List.of(writer.prepare(entities, unlooked, TargetFingerprint.NOTHING_MET)));
+                assertThat(written.targetChanged()).containsOnlyKeys(victim.user());
+                assertThat(written.rows()).isEmpty();
+            } finally {
+                connection.rollback();
+            }
+        }
+    }
+
+    private static MappedUser forUser(List<MappedUser> mapped, String user) {
+        return mapped.stream().filter(m -> m.user().equals(user)).findFirst().orElseThrow();
     }
 }
