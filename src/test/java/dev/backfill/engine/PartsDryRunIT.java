@@ -65,6 +65,21 @@ class PartsDryRunIT {
         }
     }
 
+    @Test
+    void aFullDryRunAgainOfAFreshPlanCountsEachBatchsUsersOnce() throws Exception {
+        try (Workspace workspace = Workspace.open(plan, new Secrets(Map.of()))) {
+            new DryRun(workspace).run(DryRun.Options.all(), ProgressListener.NONE, new Cancellation());
+            new DryRun(workspace).run(DryRun.Options.all(), ProgressListener.NONE, new Cancellation());
+        }
+        try (Connection target = TestPostgres.connect(demo.database(PartsScenario.TARGET_DB))) {
+            List<String> counted = Tables.rows(target, "select batch_no || ' ' || status || ' ' || users from backfill.batch_counts"
+                    + " where plan = '" + plan.name() + "' and users <> 0 order by batch_no, status");
+            List<String> users = Tables.rows(target, "select batch_no || ' ' || status || ' ' || count(*) from backfill.users"
+                    + " where plan = '" + plan.name() + "' and batch_no is not null group by batch_no, status order by batch_no, status");
+            assertThat(counted).isEqualTo(users).contains("1 planned 10", "4 planned 10");
+        }
+    }
+
     private static String describe(String user, String entity, String kind, String field, List<String> ids) {
         return user + " " + entity + " " + kind + " " + field + " " + new TreeSet<>(ids);
     }
