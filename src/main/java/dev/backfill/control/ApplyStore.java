@@ -136,10 +136,12 @@ public final class ApplyStore {
         });
     }
 
-    /** The statement that marks users migrated, as the preview shows it. */
+    /** What {@link #markMigrated} runs, as the preview shows it: one statement that also moves the users' batch counts. */
     public String markMigratedStatement() {
         return "UPDATE " + control.table("users") + " SET status = '" + UserStatus.MIGRATED.sql() + "', last_error = NULL,"
-                + " updated_at = now() WHERE plan = ? AND user_key = ANY(?)";
+                + " updated_at = now() WHERE plan = ? AND user_key = ANY(?), and in the same statement INSERT INTO "
+                + control.table("batch_counts") + " ... ON CONFLICT DO UPDATE: the users move from 'approved' to 'migrated' in their"
+                + " batch's counts";
     }
 
     /**

@@ -137,7 +137,8 @@ class ViewModelsIT {
         var detail = dryRun.detailProperty().get();
         assertThat(detail.user()).isEqualTo(duplicate.user());
         assertThat(detail.findings()).extracting(f -> f.kind().name()).containsExactly("DUPLICATE_KEY");
-        assertThat(detail.sql()).startsWith("-- What apply runs for user " + duplicate.user()).contains("COPY \"parts_v2\"");
+        assertThat(detail.sql()).startsWith("-- What apply runs for user " + duplicate.user()).contains("COPY \"parts_v2\"")
+                .as("the control statements apply runs with it, named as they run").contains("\"backfill\".\"batch_counts\" ... ON CONFLICT");
         assertThat(dryRun.userParityProperty().get()).isEqualTo("PENDING");
     }
 
