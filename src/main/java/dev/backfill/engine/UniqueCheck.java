@@ -36,6 +36,9 @@ final class UniqueCheck {
     private final TargetShape shape;
     private final List<Entity> entities;
     private final Map<String, List<List<String>>> sets = new java.util.HashMap<>();
+    /** Each entity's sets' numbers in {@link #TABLE} (parallel to {@link #sets}), and each number's entity and columns. */
+    private final Map<String, int[]> setNumbers = new java.util.HashMap<>();
+    private final List<String[]> numbered = new ArrayList<>();
     private boolean created;
 
     /**
@@ -56,6 +59,12 @@ final class UniqueCheck {
             }
             if (!entitySets.isEmpty()) {
                 sets.put(entity.name(), entitySets);
+                int[] numbers = new int[entitySets.size()];
+                for (int i = 0; i < numbers.length; i++) {
+                    numbers[i] = numbered.size();
+                    numbered.add(new String[] {entity.name(), String.join(",", entitySets.get(i))});
+                }
+                setNumbers.put(entity.name(), numbers);
             }
         }
         this.entities = plan.entities().stream().filter(e -> sets.containsKey(e.name())).toList();
@@ -84,22 +93,25 @@ final class UniqueCheck {
         }
         if (!created) {
             try (Statement statement = connection.createStatement()) {
-                statement.execute("create temp table " + TABLE + " (entity text, columns text, value text, user_key text,"
+                // a set's number, not its entity and columns: a row per planned row is written and sorted, so narrow rows count
+                statement.execute("create temp table " + TABLE + " (set_no int, value text, user_key text,"
                         + " position bigint, legacy_ids text[]) on commit drop");
                 // users mapped again are forgotten chunk by chunk: without it each chunk scans every user's values
                 statement.execute("create index on " + TABLE + " (user_key)");
             }
             created = true;
         }
-        try (Copy copy = Copy.into(connection, TABLE, "entity, columns, value, user_key, position, legacy_ids")) {
+        try (Copy copy = Copy.into(connection, TABLE, "set_no, value, user_key, position, legacy_ids")) {
             for (UserResult result : results) {
+                Long position = positions.getOrDefault(result.user(), 0L);
                 for (Entity entity : entities) {
+                    List<List<String>> entitySets = sets.get(entity.name());
+                    int[] numbers = setNumbers.get(entity.name());
                     for (PlannedRow row : result.rowsOf(entity.name())) {
-                        for (List<String> set : sets.get(entity.name())) {
-                            String value = valueText(entity, row, set);
+                        for (int i = 0; i < numbers.length; i++) {
+                            String value = valueText(entity, row, entitySets.get(i));
                             if (value != null) {
-                                copy.row(Arrays.asList(entity.name(), String.join(",", set), value, result.user(),
-                                        positions.getOrDefault(result.user(), 0L), row.legacyIds()));
+                                copy.row(Arrays.asList(numbers[i], value, result.user(), position, row.legacyIds()));
                             }
                         }
                     }
@@ -138,24 +150,25 @@ final class UniqueCheck {
         if (!active() || !created) {
             return List.of();
         }
-        String sql = "with ranked as (select entity, columns, value, user_key, legacy_ids, position,"
-                + " first_value(user_key) over w as first_user, dense_rank() over w as place,"
+        String sql = "with ranked as (select set_no, value, user_key, legacy_ids, position,"
+                + " first_value(user_key) over w as first_user,"
                 // PostgreSQL has no count(distinct ...) over a window: more than one user means min and max differ
                 + " min(user_key) over v <> max(user_key) over v as several_users"
-                + " from " + TABLE + " window w as (partition by entity, columns, value order by position, user_key),"
-                + " v as (partition by entity, columns, value))"
-                + " select entity, columns, value, user_key, legacy_ids, first_user from ranked where several_users and user_key <> first_user"
+                + " from " + TABLE + " window w as (partition by set_no, value order by position, user_key),"
+                + " v as (partition by set_no, value))"
+                + " select set_no, value, user_key, legacy_ids, first_user from ranked where several_users and user_key <> first_user"
                 + " order by position";
         List<Finding> findings = new ArrayList<>();
         try (Statement statement = connection.createStatement(); ResultSet rows = statement.executeQuery(sql)) {
             while (rows.next()) {
-                String entity = rows.getString(1);
-                String columns = rows.getString(2);
-                String value = rows.getString(3).replace('\u001f', ',');
-                Array ids = rows.getArray(5);
-                findings.add(new Finding(rows.getString(4), entity, FindingKind.DUPLICATE_KEY, columns,
+                String[] set = numbered.get(rows.getInt(1));
+                String entity = set[0];
+                String columns = set[1];
+                String value = rows.getString(2).replace('\u001f', ',');
+                Array ids = rows.getArray(4);
+                findings.add(new Finding(rows.getString(3), entity, FindingKind.DUPLICATE_KEY, columns,
                         List.of(Json.NODES.textNode(value)), null, Arrays.asList((String[]) ids.getArray()),
-                        "(" + columns + ") = (" + value + ") is also planned for user " + rows.getString(6) + ", and "
+                        "(" + columns + ") = (" + value + ") is also planned for user " + rows.getString(5) + ", and "
                                 + plan.requireEntity(entity).into() + " allows it once (a unique key of the plan or the target): this"
                                 + " row fails at apply unless the legacy data is fixed (the first user in partition order keeps it)"));
             }
