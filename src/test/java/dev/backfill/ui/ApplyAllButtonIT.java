@@ -19,6 +19,7 @@ import java.util.function.BooleanSupplier;
 import javafx.scene.Scene;
 import javafx.scene.control.Label;
 import javafx.scene.control.Spinner;
+import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.Test;
@@ -84,6 +85,12 @@ class ApplyAllButtonIT {
                 .filter(b -> b.number() == 2).findFirst().orElseThrow().usersMigrated());
         assertThat(writer.stoppedAt()).as("finished").isNotNull();
         assertThat(robot.lookup("finished").tryQuery()).as("its state as the table shows it").isPresent();
+        // the tab shows the table whole: every column within the half of the window the tab has, none cut off
+        javafx.scene.Node tabs = robot.lookup("#lowerTabs").query();
+        double columns = WaitForAsyncUtils.asyncFx(() -> writers.getVisibleLeafColumns().stream()
+                .mapToDouble(TableColumn::getWidth).sum()).get();
+        assertThat(writers.getWidth()).as("the Writers table's width in a 1280 px window").isLessThanOrEqualTo(tabs.getLayoutBounds().getWidth());
+        assertThat(columns).as("its columns' width").isLessThanOrEqualTo(writers.getWidth());
     }
 
     private static String state(TableView<BatchView> batches, int number) {
