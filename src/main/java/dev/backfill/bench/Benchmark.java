@@ -6,8 +6,6 @@ import dev.backfill.db.Secrets;
 import dev.backfill.demo.DemoEnvironment;
 import dev.backfill.demo.DemoScenario;
 import dev.backfill.engine.ApplyListener;
-import dev.backfill.engine.Cancellation;
-import dev.backfill.engine.DryRun;
 import dev.backfill.engine.ProgressListener;
 import dev.backfill.engine.Workspace;
 import dev.backfill.errors.InvalidInputException;
@@ -38,7 +36,7 @@ public final class Benchmark {
      * @param smallAfter  the same after the bulk apply and a rollback (a full ledger): a batch must cost the same
      */
     public record Report(String scenario, int users, long legacyRows, double generateSeconds, ReferenceCopyRun.Result reference,
-                         DryRun.Result coldDryRun, DryRun.Result warmDryRun, long dryRunPeakHeap, ApplyRun.Result apply, int batchUsers,
+                         DryRunRun.Result coldDryRun, DryRunRun.Result warmDryRun, long dryRunPeakHeap, ApplyRun.Result apply, int batchUsers,
                          int chunkUsers, int writers, long maxHeap, SmallBatches.Result smallBefore, SmallBatches.Result smallAfter,
                          RollbackRun.Result rollback, double loadBefore, double loadAfter) {
 
@@ -76,10 +74,16 @@ public final class Benchmark {
             out.printf("  apply + parity heap: at most %,d MB in use after a GC, in a %,d MB heap; goal <= 512 MB%n", apply.peakHeap() >> 20, maxHeap >> 20);
         }
 
-        private void line(PrintWriter out, String label, DryRun.Result run) {
+        private void line(PrintWriter out, String label, DryRunRun.Result run) {
             out.printf("  %s: %.2f s -> %,.0f legacy rows/s = %.2fx the COPY rate (%.2fx the import-only rate); goal >= 3x cold%n",
-                    label, run.seconds(), run.legacyRowsPerSecond(), run.legacyRowsPerSecond() / reference.rowsPerSecond(),
+                    label, run.run().seconds(), run.legacyRowsPerSecond(), run.legacyRowsPerSecond() / reference.rowsPerSecond(),
                     run.legacyRowsPerSecond() / reference.importRowsPerSecond());
+            out.printf("    CPU per million legacy rows: this JVM %.1f s (%s), PostgreSQL %s%n", run.jvmCpuPerMillionRows(),
+                    Double.isNaN(run.compilerCpuPerMillionRows()) ? "no /proc: threads not measured"
+                            : String.format("JIT compiler threads %.1f s, GC threads %.1f s", run.compilerCpuPerMillionRows(),
+                            run.gcCpuPerMillionRows()),
+                    Double.isNaN(run.postgresCpuPerMillionRows()) ? "not measured (no /proc)"
+                            : String.format("%.1f s", run.postgresCpuPerMillionRows()));
         }
 
         double applyRatio() {
@@ -118,6 +122,10 @@ public final class Benchmark {
                     .put("jvm_cpu_s_per_million_rows", round(jvmCpuPerMillionRows(), 2))
                     .put("workers", writers);
             putOrNull(json, "jvm_compiler_cpu_s_per_million_rows", apply.cost().compilerCpuSeconds() / millions(apply.rows()));
+            putOrNull(json, "dry_run_cold_jvm_cpu_s_per_million_legacy_rows", coldDryRun.jvmCpuPerMillionRows());
+            putOrNull(json, "dry_run_cold_pg_cpu_s_per_million_legacy_rows", coldDryRun.postgresCpuPerMillionRows());
+            putOrNull(json, "dry_run_warm_jvm_cpu_s_per_million_legacy_rows", warmDryRun.jvmCpuPerMillionRows());
+            putOrNull(json, "dry_run_warm_pg_cpu_s_per_million_legacy_rows", warmDryRun.postgresCpuPerMillionRows());
             putOrNull(json, "jvm_gc_cpu_s_per_million_rows", apply.cost().gcCpuSeconds() / millions(apply.rows()));
             if (Double.isNaN(pgCpuPerMillionRows())) {
                 json.putNull("pg_cpu_s_per_million_rows");
@@ -177,10 +185,11 @@ public final class Benchmark {
             log.println("Dry run (cold JVM) ...");
             log.flush();
             HeapWatch.reset();
-            DryRun.Result cold = new DryRun(workspace).run(DryRun.Options.all(), progress, new Cancellation());
+            PostgresCpu server = PostgresCpu.of(environment.dataDir());
+            DryRunRun.Result cold = DryRunRun.run(workspace, progress, server);
             log.println("Dry run again (warm JVM) ...");
             log.flush();
-            DryRun.Result warm = new DryRun(workspace).run(DryRun.Options.all(), progress, new Cancellation());
+            DryRunRun.Result warm = DryRunRun.run(workspace, progress, server);
             long peak = HeapWatch.peakBytes();
             List<String> reserved = reservedUsers(workspace);
             log.printf("Approve and apply %d batches of %d users, one at a time ...%n", SMALL_BATCHES, SMALL_BATCH_USERS);
@@ -190,8 +199,7 @@ public final class Benchmark {
             log.println("Approve every batch and apply them, then parity ...");
             log.flush();
             double loadBefore = loadAverage();
-            ApplyRun.Result apply = ApplyRun.run(workspace, chunkUsers, writers, ApplyListener.progressOnly(progress),
-                    PostgresCpu.of(environment.dataDir()));
+            ApplyRun.Result apply = ApplyRun.run(workspace, chunkUsers, writers, ApplyListener.progressOnly(progress), server);
             int last = apply.lastBatch();
             log.printf("Roll back batch %d ...%n", last);
             log.flush();
@@ -200,7 +208,7 @@ public final class Benchmark {
             log.flush();
             List<String> rolledBack = workspace.control().users().ofBatch(last).stream().map(UserView::user).toList();
             SmallBatches.Result after = SmallBatches.run(workspace, rolledBack, SMALL_BATCHES, SMALL_BATCH_USERS, chunkUsers, writers);
-            return new Report(scenario.name(), users, cold.legacyRows(), generate, reference, cold, warm, peak, apply, batchUsers,
+            return new Report(scenario.name(), users, cold.run().legacyRows(), generate, reference, cold, warm, peak, apply, batchUsers,
                     chunkUsers, writers, HeapWatch.maxBytes(), before, after, rollback, loadBefore, loadAverage());
         }
     }
