@@ -26,9 +26,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * written. A process's writers run side by side ({@link #runAll}), each on its own connection.
  */
 final class ApplyLane {
-    /** What every writer of one run shares: the approved users with what was reviewed, and how to map and write them. */
+    /**
+     * What every writer of one run shares: the approved users with what was reviewed, and how to map and write them;
+     * {@code uniqueGuarded}: the entities whose look-up the target's unique indexes stand in for ({@link UniqueGuards}).
+     */
     record Prepared(Map<String, ApplyStore.Reviewed> approved, boolean shared, List<Entity> entities, TargetShape shape,
-                    TargetShape stored, Map<String, Map<String, Object>> sharedIds) {}
+                    TargetShape stored, Map<String, Map<String, Object>> sharedIds, Set<Entity> uniqueGuarded) {}
 
     /** What a writer asks of the run it writes for, between chunks: the run alone knows its pause, its lock and its throttle. */
     interface RunControl {
@@ -122,7 +125,7 @@ final class ApplyLane {
                 user -> TargetFingerprint.NOTHING_MET.equals(prepared.approved().get(user).targetFingerprint()));
         WrittenCheck check = context.withConnection(connection -> WrittenCheck.forServer(connection, prepared.shape(), prepared.stored()));
         this.writer = new ChunkWriter(new ApplyStatements(store, prepared.shape()), prepared.shape(), prepared.stored(), store,
-                new PendingRows(plan, prepared.shape(), control.pending()), check);
+                new PendingRows(plan, prepared.shape(), control.pending()), check, prepared.uniqueGuarded());
         this.outcomes = new ChunkOutcomes(context);
     }
 

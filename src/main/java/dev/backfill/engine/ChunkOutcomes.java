@@ -173,36 +173,47 @@ final class ChunkOutcomes {
     }
 
     /**
-     * Writes the users together; if that fails for a non-transient reason, halves until the failing users
-     * stand alone. Returns the rows written (with the waiting rows of other users these released).
+     * Writes the users together, trusting the target's unique indexes to refuse rows the live app wrote
+     * since the review; if that fails for a non-transient reason, writes them together again with every
+     * user looked up (which holds back a user whose rows meet such a row), then halves until the failing
+     * users stand alone. Returns the rows written (with the waiting rows of other users these released).
      */
     long writeIsolated(ChunkWriter writer, List<Entity> entities, List<ChunkWriter.PreparedUser> users) throws SQLException {
+        return writeIsolated(writer, entities, users, ChunkWriter.LookUp.TRUST_UNIQUE_INDEXES);
+    }
+
+    private long writeIsolated(ChunkWriter writer, List<Entity> entities, List<ChunkWriter.PreparedUser> users,
+                               ChunkWriter.LookUp lookUp) throws SQLException {
         if (users.isEmpty()) {
             return 0;
         }
         try {
-            return retry.run(() -> writeOnce(writer, entities, users), listener::onNote);
+            return retry.run(() -> writeOnce(writer, entities, users, lookUp), listener::onNote);
         } catch (WrittenCheck.RowsDiffer differ) {
             // the check named the users whose rows the target changed: they fail alone, the others are written again
             for (Map.Entry<String, String> user : differ.users().entrySet()) {
                 markFailed(user.getKey(), user.getValue());
             }
-            return writeIsolated(writer, entities, users.stream().filter(u -> !differ.users().containsKey(u.user())).toList());
+            return writeIsolated(writer, entities, users.stream().filter(u -> !differ.users().containsKey(u.user())).toList(), lookUp);
         } catch (SQLException | RuntimeException e) {
             if (e instanceof SQLException sql && Retry.isTransient(sql)) {
                 throw sql;
+            }
+            if (lookUp == ChunkWriter.LookUp.TRUST_UNIQUE_INDEXES) {
+                return writeIsolated(writer, entities, users, ChunkWriter.LookUp.EVERY_USER);
             }
             if (users.size() == 1) {
                 markFailed(users.get(0).user(), describe(e));
                 return 0;
             }
             int half = users.size() / 2;
-            return writeIsolated(writer, entities, users.subList(0, half))
-                    + writeIsolated(writer, entities, users.subList(half, users.size()));
+            return writeIsolated(writer, entities, users.subList(0, half), lookUp)
+                    + writeIsolated(writer, entities, users.subList(half, users.size()), lookUp);
         }
     }
 
-    private long writeOnce(ChunkWriter writer, List<Entity> entities, List<ChunkWriter.PreparedUser> users) throws SQLException {
+    private long writeOnce(ChunkWriter writer, List<Entity> entities, List<ChunkWriter.PreparedUser> users, ChunkWriter.LookUp lookUp)
+            throws SQLException {
         ChunkWriter.Written written = Transactions.inTransaction(workspace.target(), connection -> {
             // A retry after a lost acknowledgement must not write a user twice: drop users no longer approved.
             Set<String> done = store.notApproved(connection, users.stream().map(ChunkWriter.PreparedUser::user).toList());
@@ -210,7 +221,7 @@ final class ChunkOutcomes {
             if (todo.isEmpty()) {
                 return ChunkWriter.Written.NOTHING;
             }
-            ChunkWriter.Written result = writer.write(connection, runId, batchNo, entities, todo);
+            ChunkWriter.Written result = writer.write(connection, runId, batchNo, entities, todo, lookUp);
             if (!result.rows().isEmpty()) {
                 store.markMigrated(connection, new ArrayList<>(result.rows().keySet()));
                 store.recordOutcomes(connection, runId, batchNo, ApplyStore.Outcome.APPLIED, result.rows(), Map.of());

@@ -42,21 +42,36 @@ final class ChunkWriter {
     private final ApplyStore store;
     private final PendingRows pendingRows;
     private final WrittenCheck check;
+    private final Set<Entity> uniqueGuarded;
     /** Per entity, each target column's type as written and as stored: looked up once, not once per value. */
     private final Map<Entity, ColumnType[][]> hashTypes = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * {@code stored}: the target's own column types, which parity's checksums are computed in; {@code check}
-     * reads every written row back before the ledger records it.
+     * reads every written row back before the ledger records it; {@code uniqueGuarded}: the entities whose
+     * look-up the target's unique indexes can stand in for ({@link UniqueGuards}).
      */
     ChunkWriter(ApplyStatements statements, TargetShape shape, TargetShape stored, ApplyStore store, PendingRows pendingRows,
-                WrittenCheck check) {
+                WrittenCheck check, Set<Entity> uniqueGuarded) {
         this.statements = statements;
         this.shape = shape;
         this.stored = stored;
         this.store = store;
         this.pendingRows = pendingRows;
         this.check = check;
+        this.uniqueGuarded = Set.copyOf(uniqueGuarded);
+    }
+
+    /** Whose rows the write transaction looks up again before writing them. */
+    enum LookUp {
+        /** Every user's: a user whose rows meet other target rows than reviewed is held back, with what they meet. */
+        EVERY_USER,
+        /**
+         * Not those of a user reviewed as meeting nothing, in a table whose unique indexes refuse any row the
+         * look-up would find ({@link UniqueGuards}): if the live app wrote such a row since, the insert fails,
+         * and the caller writes the users again with {@link #EVERY_USER}, which holds that user back.
+         */
+        TRUST_UNIQUE_INDEXES
     }
 
     /** One user's planned rows for one table and operation, with the ledger's keys and checksum already worked out. */
@@ -175,8 +190,9 @@ final class ChunkWriter {
      * before the ledger records it: a user whose rows differ fails the transaction
      * ({@link WrittenCheck.RowsDiffer} names them).
      */
-    Written write(Connection connection, long runId, int batch, List<Entity> entities, List<PreparedUser> chunk) throws SQLException {
-        Map<String, List<TargetFingerprint.Meeting>> changed = targetChanged(connection, entities, chunk);
+    Written write(Connection connection, long runId, int batch, List<Entity> entities, List<PreparedUser> chunk, LookUp lookUp)
+            throws SQLException {
+        Map<String, List<TargetFingerprint.Meeting>> changed = targetChanged(connection, entities, chunk, lookUp);
         List<PreparedUser> users = changed.isEmpty() ? chunk : chunk.stream().filter(u -> !changed.containsKey(u.user())).toList();
         List<WrittenCheck.Written> ledger = new ArrayList<>();
         Map<String, Integer> written = new LinkedHashMap<>();
@@ -244,17 +260,22 @@ final class ChunkWriter {
     }
 
     /**
-     * Looks every user's candidate rows up again, one query per entity for the whole chunk, and
-     * returns the users whose fingerprint differs from the reviewed one, with what their rows meet now.
+     * Looks the users' candidate rows up again ({@code lookUp} says whose), one query per entity for the
+     * whole chunk, and returns the users whose fingerprint differs from the reviewed one, with what their
+     * rows meet now.
      */
     private Map<String, List<TargetFingerprint.Meeting>> targetChanged(Connection connection, List<Entity> entities,
-                                                                       List<PreparedUser> users) throws SQLException {
+                                                                       List<PreparedUser> users, LookUp lookUp) throws SQLException {
         Map<String, List<TargetFingerprint.Meeting>> meetings = new LinkedHashMap<>();
         users.forEach(u -> meetings.put(u.user(), new ArrayList<>()));
         for (Entity entity : entities) {
+            boolean guarded = lookUp == LookUp.TRUST_UNIQUE_INDEXES && uniqueGuarded.contains(entity);
             List<PlannedRow> all = new ArrayList<>();
             List<int[]> spans = new ArrayList<>();
             for (int u = 0; u < users.size(); u++) {
+                if (guarded && TargetFingerprint.NOTHING_MET.equals(users.get(u).reviewedTarget())) {
+                    continue;
+                }
                 for (TargetFingerprint.Lookup lookup : users.get(u).target().lookups()) {
                     if (lookup.entity() == entity) {
                         spans.add(new int[] {u, all.size(), lookup.candidates().size()});

@@ -4,6 +4,7 @@ import dev.backfill.control.ParityStore;
 import dev.backfill.control.UserCounts;
 import dev.backfill.db.NoNestedLoops;
 import dev.backfill.db.Sql;
+import dev.backfill.db.UniqueIndexes;
 import dev.backfill.engine.Progress;
 import dev.backfill.engine.ProgressListener;
 import dev.backfill.engine.Workspace;
@@ -313,7 +314,7 @@ public final class Parity {
 
     private CheckParity duplicates(Connection connection, Entity entity) throws SQLException {
         String name = "no duplicate " + entity.key() + " in " + entity.into();
-        Optional<String> index = Guarantees.uniqueIndex(connection, entity.into(), entity.key());
+        Optional<String> index = UniqueIndexes.covering(connection, entity.into(), entity.key());
         if (index.isPresent()) {
             return new CheckParity(name, CheckParity.Kind.DUPLICATES, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO, ParityStatus.OK,
                     "0 natural key(s) occur more than once (guaranteed by unique index " + index.get() + ")");

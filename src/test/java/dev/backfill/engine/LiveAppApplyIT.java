@@ -1,6 +1,7 @@
 package dev.backfill.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.backfill.cli.ExitCodes;
@@ -23,6 +24,8 @@ import dev.backfill.testing.TestPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -203,17 +206,13 @@ class LiveAppApplyIT {
         try (Workspace workspace = open()) {
             Victim victim = victimIn(workspace, 3);
             List<String> users = usersOf(3);
-            ApplyStore store = workspace.control().applies();
             IdMapStore ids = workspace.control().idMap();
             MappingContext context = new MappingContext(workspace.plan(), workspace.catalog().shape(), ids, Map.of());
             List<Entity> entities = workspace.plan().entities();
             List<ChunkWriter.PreparedUser> prepared = new ArrayList<>();
             ChunkWriter writer;
             try (Connection connection = workspace.target().getConnection()) {
-                writer = new ChunkWriter(new ApplyStatements(store, workspace.catalog().shape()), workspace.catalog().shape(),
-                        workspace.catalog().storedShape(), store,
-                        new PendingRows(workspace.plan(), workspace.catalog().shape(), workspace.control().pending()),
-                        WrittenCheck.forServer(connection, workspace.catalog().shape(), workspace.catalog().storedShape()));
+                writer = writer(workspace, connection, UniqueGuards.of(connection, entities));
                 for (MappedUser mapped : new ChunkMapper(context, ids, Set.of()).map(connection, users,
                         new SourceChunks(workspace).users(users), entities)) {
                     prepared.add(writer.prepare(entities, mapped, mapped.target().value()));
@@ -222,7 +221,7 @@ class LiveAppApplyIT {
 
             liveAppWritesTheSameKeys(victim);
             ChunkWriter.Written written = Transactions.inTransaction(workspace.target(), connection ->
-                    writer.write(connection, 0, 3, entities, prepared));
+                    writer.write(connection, 0, 3, entities, prepared, ChunkWriter.LookUp.EVERY_USER));
 
             assertThat(written.targetChanged()).containsOnlyKeys(victim.user());
             assertThat(written.targetChanged().get(victim.user())).extracting(TargetFingerprint.Meeting::table)
@@ -234,7 +233,7 @@ class LiveAppApplyIT {
     }
 
     @Test
-    void applyMapsAUserReviewedAsMeetingNothingWithoutALookUpAndItsWriteTransactionLooksItUpAgain() throws Exception {
+    void aUserReviewedAsMeetingNothingIsMappedWithoutALookUpAndLookedUpWhereNoUniqueIndexWouldRefuseItsRows() throws Exception {
         try (Workspace workspace = open(); Connection connection = workspace.target().getConnection()) {
             // batch 2 is never applied here; not the user another test gives a row, nor the chunk's first user (an offset)
             List<String> users = usersOf(2);
@@ -265,19 +264,42 @@ class LiveAppApplyIT {
                 assertThat(looked).filteredOn(m -> !m.user().equals(victim.user())).allSatisfy(m ->
                         assertThat(m.target().meetings()).isEmpty());
 
-                ApplyStore store = workspace.control().applies();
-                ChunkWriter writer = new ChunkWriter(new ApplyStatements(store, workspace.catalog().shape()), workspace.catalog().shape(),
-                        workspace.catalog().storedShape(), store,
-                        new PendingRows(workspace.plan(), workspace.catalog().shape(), workspace.control().pending()),
-                        WrittenCheck.forServer(connection, workspace.catalog().shape(), workspace.catalog().storedShape()));
-                ChunkWriter.Written written = writer.write(connection, 0, 2, entities,
-                        List.of(writer.prepare(entities, unlooked, TargetFingerprint.NOTHING_MET)));
-                assertThat(written.targetChanged()).containsOnlyKeys(victim.user());
+                Set<Entity> guarded = UniqueGuards.of(connection, entities);
+                assertThat(guarded).as("each table has a unique index on its key and its id").containsExactlyInAnyOrderElementsOf(entities);
+                ChunkWriter writer = writer(workspace, connection, guarded);
+                List<ChunkWriter.PreparedUser> alone = List.of(writer.prepare(entities, unlooked, TargetFingerprint.NOTHING_MET));
+                Savepoint beforeWrite = connection.setSavepoint();
+                assertThatThrownBy(() -> writer.write(connection, 0, 2, entities, alone, ChunkWriter.LookUp.TRUST_UNIQUE_INDEXES))
+                        .as("trusting the unique indexes, the write transaction does not look the user up: the insert is refused")
+                        .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("23505"));
+                connection.rollback(beforeWrite);
+                ChunkWriter.Written written = writer.write(connection, 0, 2, entities, alone, ChunkWriter.LookUp.EVERY_USER);
+                assertThat(written.targetChanged()).as("looked up, it is held back").containsOnlyKeys(victim.user());
                 assertThat(written.rows()).isEmpty();
+
+                // a table whose key no unique index covers is looked up even when trusting the indexes (else: a duplicate)
+                connection.createStatement().execute("alter table parts_v2 drop constraint parts_v2_user_id_name_key");
+                connection.createStatement().execute("alter table sessions_v2 drop constraint sessions_v2_user_id_started_at_key");
+                Set<Entity> fewer = UniqueGuards.of(connection, entities);
+                assertThat(fewer).extracting(Entity::into).containsExactly("part_relationships_v2");
+                ChunkWriter.Written unguarded = writer(workspace, connection, fewer).write(connection, 0, 2, entities, alone,
+                        ChunkWriter.LookUp.TRUST_UNIQUE_INDEXES);
+                assertThat(unguarded.targetChanged()).containsOnlyKeys(victim.user());
+                assertThat(unguarded.targetChanged().get(victim.user())).extracting(TargetFingerprint.Meeting::table)
+                        .containsExactlyInAnyOrder("parts_v2", "sessions_v2");
+                assertThat(unguarded.rows()).isEmpty();
             } finally {
                 connection.rollback();
             }
         }
+    }
+
+    private static ChunkWriter writer(Workspace workspace, Connection connection, Set<Entity> uniqueGuarded) throws SQLException {
+        ApplyStore store = workspace.control().applies();
+        return new ChunkWriter(new ApplyStatements(store, workspace.catalog().shape()), workspace.catalog().shape(),
+                workspace.catalog().storedShape(), store,
+                new PendingRows(workspace.plan(), workspace.catalog().shape(), workspace.control().pending()),
+                WrittenCheck.forServer(connection, workspace.catalog().shape(), workspace.catalog().storedShape()), uniqueGuarded);
     }
 
     private static MappedUser forUser(List<MappedUser> mapped, String user) {

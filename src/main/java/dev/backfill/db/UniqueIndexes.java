@@ -1,0 +1,44 @@
+package dev.backfill.db;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the target's unique indexes guarantee about a table's rows: that two rows never share the values
+ * of some columns. An index counts when it is valid and unique, not partial, on plain columns only (no
+ * expression), its key columns all among the given ones, each NOT NULL (or NULLS NOT DISTINCT) and
+ * indexed with its own collation. Such an index refuses any row that shares those columns' values with
+ * a row already in the table, whatever the other columns hold.
+ */
+public final class UniqueIndexes {
+
+    private UniqueIndexes() {}
+
+    /** The name of an index that refuses a second row with the same values of {@code columns}, if the table has one. */
+    public static Optional<String> covering(Connection connection, String table, List<String> columns) throws SQLException {
+        boolean nullsNotDistinct = connection.getMetaData().getDatabaseMajorVersion() >= 15;
+        String sql = "select c.relname from pg_index i join pg_class c on c.oid = i.indexrelid"
+                + " where i.indrelid = to_regclass(?) and i.indisunique and i.indisvalid and i.indpred is null"
+                + " and not (0 = any((i.indkey::int2[])[0:i.indnkeyatts - 1]))"
+                + " and (select bool_and(a.attname = any(?::text[]) and (a.attnotnull" + (nullsNotDistinct ? " or i.indnullsnotdistinct" : "")
+                + ") and k.coll = a.attcollation) from unnest((i.indkey::int2[])[0:i.indnkeyatts - 1], i.indcollation::oid[]) as k(attnum, coll)"
+                + " join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum)"
+                + " order by i.indisprimary desc, c.relname limit 1";
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, regclass(table));
+            statement.setArray(2, connection.createArrayOf("text", columns.toArray()));
+            try (ResultSet rows = statement.executeQuery()) {
+                return rows.next() ? Optional.of(rows.getString(1)) : Optional.empty();
+            }
+        }
+    }
+
+    /** The table's name as {@code to_regclass} reads it: quoted, schema-qualified where the plan names a schema. */
+    public static String regclass(String table) {
+        return Sql.schemaOf(table) == null ? Sql.quote(table) : Sql.table(table);
+    }
+}
