@@ -159,9 +159,11 @@ final class ApplyLane {
                         return !writerFailed.get();
                     }
                     ChunkStore.Claim claim = current;
+                    // not the Loaded: its legacy rows would stay in the heap until the chunk is written
+                    int claimedUsers = loaded.claim().users().size();
                     written = writing.submit(() -> {
                         long chunkRows = outcomes.writeIsolated(writer, prepared.entities(), ready);
-                        finish(claim, loaded.claim().users().size(), chunkRows);
+                        finish(claim, claimedUsers, chunkRows);
                         runControl.throttle();
                         return null;
                     });
