@@ -40,6 +40,7 @@ final class UniqueCheck {
     private final Map<String, int[]> setNumbers = new java.util.HashMap<>();
     private final List<String[]> numbered = new ArrayList<>();
     private boolean created;
+    private boolean indexed;
 
     /**
      * The column sets one value of which only one user may plan: the plan's {@code unique} sets, and
@@ -96,8 +97,6 @@ final class UniqueCheck {
                 // a set's number, not its entity and columns: a row per planned row is written and sorted, so narrow rows count
                 statement.execute("create temp table " + TABLE + " (set_no int, value text, user_key text,"
                         + " position bigint, legacy_ids text[]) on commit drop");
-                // users mapped again are forgotten chunk by chunk: without it each chunk scans every user's values
-                statement.execute("create index on " + TABLE + " (user_key)");
             }
             created = true;
         }
@@ -125,6 +124,15 @@ final class UniqueCheck {
     void forget(Connection connection, List<String> users) throws SQLException {
         if (!active() || !created || users.isEmpty()) {
             return;
+        }
+        if (!indexed) {
+            // built once all users' values are in, and only for a run that maps users again (one with references
+            // between users): without it each chunk scans every value; kept up to date while every value went in,
+            // it cost each run
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("create index on " + TABLE + " (user_key)");
+            }
+            indexed = true;
         }
         try (PreparedStatement statement = connection.prepareStatement("delete from " + TABLE + " where user_key = any(?)")) {
             statement.setArray(1, connection.createArrayOf("text", users.toArray()));
