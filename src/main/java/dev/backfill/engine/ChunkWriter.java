@@ -248,15 +248,32 @@ final class ChunkWriter {
         for (PreparedUser user : users) {
             user.parts().forEach(part -> written.merge(user.user(), part.rows().size(), Integer::sum));
         }
-        int released = writtenIds.isEmpty() ? 0 : pendingRows.release(connection, runId, batch, entities, writtenIds, ledger);
-        // after the last write to the target: what the ledger records is what the target holds, or nothing commits
+        // What the ledger records is what the target holds, or nothing commits. These rows are checked and
+        // ledgered before releasing takes the lock on waiting rows, held until commit: it serializes the end of
+        // every writer's transaction, so as little as possible is left to run under it.
         List<WrittenCheck.Written> proven = check.check(connection, ledger);
+        writeLedger(connection, runId, proven);
+        if (writtenIds.isEmpty()) {
+            return new Written(written, changed, waiting, 0);
+        }
+        List<WrittenCheck.Written> releasedLedger = new ArrayList<>();
+        int released = pendingRows.release(connection, runId, batch, entities, writtenIds, releasedLedger);
+        if (!releasedLedger.isEmpty()) {
+            // after the last write to the target: the released rows, and this chunk's again, as they are now
+            List<WrittenCheck.Written> all = new ArrayList<>(ledger);
+            all.addAll(releasedLedger);
+            List<WrittenCheck.Written> provenAll = check.check(connection, all);
+            writeLedger(connection, runId, provenAll.subList(ledger.size(), provenAll.size()));
+        }
+        return new Written(written, changed, waiting, released);
+    }
+
+    private void writeLedger(Connection connection, long runId, List<WrittenCheck.Written> proven) throws SQLException {
         if (!proven.isEmpty()) {
             Map<ApplyStore.LedgerEntry, Integer> batches = new java.util.IdentityHashMap<>();
             proven.forEach(w -> batches.put(w.entry(), w.batch()));
             store.writeLedger(connection, runId, proven.stream().map(WrittenCheck.Written::entry).toList(), batches::get);
         }
-        return new Written(written, changed, waiting, released);
     }
 
     /**
