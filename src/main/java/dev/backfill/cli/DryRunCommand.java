@@ -20,7 +20,7 @@ final class DryRunCommand extends BackfillCommand {
     @CommandLine.Option(names = "--user", paramLabel = "ID", description = "Only this user (e.g. to re-review after a source change).")
     String user;
 
-    @CommandLine.Option(names = "--chunk", paramLabel = "USERS", defaultValue = "500",
+    @CommandLine.Option(names = "--chunk", paramLabel = "USERS", defaultValue = "" + DryRun.DEFAULT_CHUNK_USERS,
             description = "Users read and mapped together (default ${DEFAULT-VALUE}); memory grows with it.")
     int chunk;
 

@@ -55,6 +55,9 @@ public final class DryRun {
     /** How a full run forms new batches: in partition order, or users that reference each other most together. */
     public enum BatchOrder { PARTITION, REFERENCES }
 
+    /** Users read and mapped together unless the operator says otherwise ({@code dry-run --chunk}). */
+    public static final int DEFAULT_CHUNK_USERS = 500;
+
     public record Options(String user, int chunkUsers, BatchOrder batchOrder) {
         public Options {
             if (chunkUsers < 1) {
@@ -67,7 +70,7 @@ public final class DryRun {
         }
 
         public static Options all() {
-            return new Options(null, 500);
+            return new Options(null, DEFAULT_CHUNK_USERS);
         }
 
         public static Options single(String user) {
