@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.backfill.cli.ExitCodes;
+import dev.backfill.db.EmbeddedServers;
+import dev.backfill.demo.DemoEnvironment;
 import dev.backfill.mapping.Json;
 import dev.backfill.testing.InProcessCli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +20,12 @@ class BenchCommandIT {
 
     @TempDir
     Path folder;
+
+    /** The bench's own server, stopped before its folder is deleted (else it outlives the test JVM, its folder gone). */
+    @AfterEach
+    void stopTheBenchServer() {
+        EmbeddedServers.stop(new DemoEnvironment(folder.resolve("data")).dataDir());
+    }
 
     @Test
     void theJsonHoldsEveryFigureAndTheTextSaysTheSame() throws Exception {
