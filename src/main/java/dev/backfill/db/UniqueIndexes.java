@@ -10,9 +10,11 @@ import java.util.Optional;
 /**
  * What the target's unique indexes guarantee about a table's rows: that two rows never share the values
  * of some columns. An index counts when it is valid and unique, not partial, on plain columns only (no
- * expression), its key columns all among the given ones, each NOT NULL (or NULLS NOT DISTINCT) and
- * indexed with its own collation. Such an index refuses any row that shares those columns' values with
- * a row already in the table, whatever the other columns hold.
+ * expression), its key columns all among the given ones, each NOT NULL (or NULLS NOT DISTINCT), indexed
+ * with its own collation and its type's default operator class (the equality a query's {@code =} uses),
+ * on a plain table without inheritance children (whose rows a parent's index does not hold) or on a
+ * partitioned table. Such an index refuses any row that shares those columns' values with a row already
+ * in the table, whatever the other columns hold.
  */
 public final class UniqueIndexes {
 
@@ -21,8 +23,11 @@ public final class UniqueIndexes {
     /** The name of an index that refuses a second row with the same values of {@code columns}, if the table has one. */
     public static Optional<String> covering(Connection connection, String table, List<String> columns) throws SQLException {
         boolean nullsNotDistinct = connection.getMetaData().getDatabaseMajorVersion() >= 15;
-        String sql = "select c.relname from pg_index i join pg_class c on c.oid = i.indexrelid"
+        String sql = "select c.relname from pg_index i join pg_class c on c.oid = i.indexrelid join pg_class t on t.oid = i.indrelid"
                 + " where i.indrelid = to_regclass(?) and i.indisunique and i.indisvalid and i.indpred is null"
+                + " and (t.relkind = 'p' or (t.relkind = 'r' and not exists (select 1 from pg_inherits h where h.inhparent = t.oid)))"
+                + " and not exists (select 1 from unnest(i.indclass::oid[]) as k(opclass) join pg_opclass o on o.oid = k.opclass"
+                + " where not o.opcdefault)"
                 + " and not (0 = any((i.indkey::int2[])[0:i.indnkeyatts - 1]))"
                 + " and (select bool_and(a.attname = any(?::text[]) and (a.attnotnull" + (nullsNotDistinct ? " or i.indnullsnotdistinct" : "")
                 + ") and k.coll = a.attcollation) from unnest((i.indkey::int2[])[0:i.indnkeyatts - 1], i.indcollation::oid[]) as k(attnum, coll)"

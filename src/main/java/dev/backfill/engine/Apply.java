@@ -439,7 +439,8 @@ public final class Apply {
             boolean shared = batchNo == 0 && approved.containsKey(DryRunStore.SHARED_USER);
             List<Entity> entities = plan.entities().stream().filter(e -> e.shared() == shared).toList();
             Map<String, Map<String, Object>> sharedIds = shared || !plan.hasSharedEntities() ? Map.of() : sharedIds(shape, control.idMap());
-            Set<Entity> uniqueGuarded = withConnection(connection -> UniqueGuards.of(connection, entities));
+            Set<Entity> uniqueGuarded = withConnection(connection -> UniqueGuards.of(connection, entities, shape,
+                    workspace.catalog().storedShape()));
             return new ApplyLane.Prepared(approved, shared, entities, shape, workspace.catalog().storedShape(), sharedIds, uniqueGuarded);
         }
 

@@ -69,7 +69,9 @@ final class ChunkWriter {
         /**
          * Not those of a user reviewed as meeting nothing, in a table whose unique indexes refuse any row the
          * look-up would find ({@link UniqueGuards}): if the live app wrote such a row since, the insert fails,
-         * and the caller writes the users again with {@link #EVERY_USER}, which holds that user back.
+         * and the caller writes the users again with {@link #EVERY_USER}, which holds that user back. A user
+         * with rows that may wait for other users' rows is looked up all the same: such a row is stored as
+         * waiting, not inserted, so no index would refuse it now.
          */
         TRUST_UNIQUE_INDEXES
     }
@@ -249,8 +251,9 @@ final class ChunkWriter {
             user.parts().forEach(part -> written.merge(user.user(), part.rows().size(), Integer::sum));
         }
         // What the ledger records is what the target holds, or nothing commits. These rows are checked and
-        // ledgered before releasing takes the lock on waiting rows, held until commit: it serializes the end of
-        // every writer's transaction, so as little as possible is left to run under it.
+        // ledgered before releasing takes the lock on waiting rows (unless a row that may wait took it already),
+        // held until commit: it serializes the end of every writer's transaction, so as little as possible is
+        // left to run under it.
         List<WrittenCheck.Written> proven = check.check(connection, ledger);
         writeLedger(connection, runId, proven);
         if (writtenIds.isEmpty()) {
@@ -290,8 +293,8 @@ final class ChunkWriter {
             List<PlannedRow> all = new ArrayList<>();
             List<int[]> spans = new ArrayList<>();
             for (int u = 0; u < users.size(); u++) {
-                if (guarded && TargetFingerprint.NOTHING_MET.equals(users.get(u).reviewedTarget())) {
-                    continue;
+                if (guarded && TargetFingerprint.NOTHING_MET.equals(users.get(u).reviewedTarget()) && users.get(u).mayWait().isEmpty()) {
+                    continue; // a row that may wait is not inserted now: no index could refuse it
                 }
                 for (TargetFingerprint.Lookup lookup : users.get(u).target().lookups()) {
                     if (lookup.entity() == entity) {

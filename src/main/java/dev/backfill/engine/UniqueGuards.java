@@ -1,9 +1,12 @@
 package dev.backfill.engine;
 
 import dev.backfill.db.UniqueIndexes;
+import dev.backfill.mapping.ColumnType;
+import dev.backfill.mapping.TargetShape;
 import dev.backfill.plan.Entity;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -21,10 +24,21 @@ final class UniqueGuards {
 
     private UniqueGuards() {}
 
-    static Set<Entity> of(Connection connection, List<Entity> entities) throws SQLException {
+    /**
+     * {@code lookUpTypes}: the types the look-up compares each column in ({@link TargetLookup}); a column counts
+     * only where that is its {@code stored} type, so that the look-up's equality is the index's.
+     */
+    static Set<Entity> of(Connection connection, List<Entity> entities, TargetShape lookUpTypes, TargetShape stored) throws SQLException {
         Set<Entity> guarded = new HashSet<>();
         for (Entity entity : entities) {
-            boolean key = !entity.key().isEmpty() && UniqueIndexes.covering(connection, entity.into(), entity.key()).isPresent();
+            List<String> looked = new ArrayList<>(entity.key());
+            if (entity.id() != null) {
+                looked.add(entity.id().column());
+            }
+            if (entity.key().isEmpty() || !looked.stream().allMatch(c -> sameType(lookUpTypes.type(entity, c), stored.type(entity, c)))) {
+                continue;
+            }
+            boolean key = UniqueIndexes.covering(connection, entity.into(), entity.key()).isPresent();
             boolean id = entity.id() == null
                     || UniqueIndexes.covering(connection, entity.into(), List.of(entity.id().column())).isPresent();
             if (key && id) {
@@ -32,5 +46,9 @@ final class UniqueGuards {
             }
         }
         return Set.copyOf(guarded);
+    }
+
+    private static boolean sameType(ColumnType lookedUpAs, ColumnType stored) {
+        return lookedUpAs != null && stored != null && lookedUpAs.sqlType().equals(stored.sqlType());
     }
 }

@@ -12,7 +12,10 @@ import dev.backfill.db.Transactions;
 import dev.backfill.demo.DemoEnvironment;
 import dev.backfill.demo.PartsScenario;
 import dev.backfill.mapping.Json;
+import dev.backfill.mapping.ColumnType;
 import dev.backfill.mapping.MappingContext;
+import dev.backfill.mapping.TargetShape;
+import dev.backfill.plan.Coercion;
 import dev.backfill.mapping.PlannedRow;
 import dev.backfill.parity.Parity;
 import dev.backfill.parity.ParityStatus;
@@ -212,7 +215,7 @@ class LiveAppApplyIT {
             List<ChunkWriter.PreparedUser> prepared = new ArrayList<>();
             ChunkWriter writer;
             try (Connection connection = workspace.target().getConnection()) {
-                writer = writer(workspace, connection, UniqueGuards.of(connection, entities));
+                writer = writer(workspace, connection, UniqueGuards.of(connection, entities, workspace.catalog().shape(), workspace.catalog().storedShape()));
                 for (MappedUser mapped : new ChunkMapper(context, ids, Set.of()).map(connection, users,
                         new SourceChunks(workspace).users(users), entities)) {
                     prepared.add(writer.prepare(entities, mapped, mapped.target().value()));
@@ -264,8 +267,15 @@ class LiveAppApplyIT {
                 assertThat(looked).filteredOn(m -> !m.user().equals(victim.user())).allSatisfy(m ->
                         assertThat(m.target().meetings()).isEmpty());
 
-                Set<Entity> guarded = UniqueGuards.of(connection, entities);
+                TargetShape shape = workspace.catalog().shape();
+                TargetShape stored = workspace.catalog().storedShape();
+                Set<Entity> guarded = UniqueGuards.of(connection, entities, shape, stored);
                 assertThat(guarded).as("each table has a unique index on its key and its id").containsExactlyInAnyOrderElementsOf(entities);
+                TargetShape startedAtAsText = (entity, column) -> column.equals("started_at")
+                        ? new ColumnType(Coercion.TEXT, "text") : shape.type(entity, column);
+                assertThat(UniqueGuards.of(connection, entities, startedAtAsText, stored)).extracting(Entity::into)
+                        .as("a key the look-up compares in another type than its index's is not guarded")
+                        .containsExactlyInAnyOrder("parts_v2", "part_relationships_v2");
                 ChunkWriter writer = writer(workspace, connection, guarded);
                 List<ChunkWriter.PreparedUser> alone = List.of(writer.prepare(entities, unlooked, TargetFingerprint.NOTHING_MET));
                 Savepoint beforeWrite = connection.setSavepoint();
@@ -280,7 +290,7 @@ class LiveAppApplyIT {
                 // a table whose key no unique index covers is looked up even when trusting the indexes (else: a duplicate)
                 connection.createStatement().execute("alter table parts_v2 drop constraint parts_v2_user_id_name_key");
                 connection.createStatement().execute("alter table sessions_v2 drop constraint sessions_v2_user_id_started_at_key");
-                Set<Entity> fewer = UniqueGuards.of(connection, entities);
+                Set<Entity> fewer = UniqueGuards.of(connection, entities, workspace.catalog().shape(), workspace.catalog().storedShape());
                 assertThat(fewer).extracting(Entity::into).containsExactly("part_relationships_v2");
                 ChunkWriter.Written unguarded = writer(workspace, connection, fewer).write(connection, 0, 2, entities, alone,
                         ChunkWriter.LookUp.TRUST_UNIQUE_INDEXES);
@@ -294,7 +304,7 @@ class LiveAppApplyIT {
         }
     }
 
-    private static ChunkWriter writer(Workspace workspace, Connection connection, Set<Entity> uniqueGuarded) throws SQLException {
+    static ChunkWriter writer(Workspace workspace, Connection connection, Set<Entity> uniqueGuarded) throws SQLException {
         ApplyStore store = workspace.control().applies();
         return new ChunkWriter(new ApplyStatements(store, workspace.catalog().shape()), workspace.catalog().shape(),
                 workspace.catalog().storedShape(), store,
