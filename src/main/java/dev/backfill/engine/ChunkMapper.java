@@ -53,8 +53,10 @@ final class ChunkMapper {
     /**
      * For apply: the users {@code metNothingAtReview} names (their rows met no target row when the DBA
      * reviewed them, as most users' do) are mapped as meeting nothing, without a look-up. That is what was
-     * reviewed, and the write transaction looks every user's rows up again: a user whose rows meet a target
-     * row by then is held back (TARGET_CHANGED), not written, so one look-up per chunk is enough for them.
+     * reviewed, and the write transaction proves it before writing: it looks their rows up again, or, in a
+     * table whose unique indexes refuse any row such a look-up could find, lets the insert be refused and
+     * writes the chunk again with every user looked up ({@link ChunkWriter.LookUp}). A user whose rows meet a
+     * target row by then is held back (TARGET_CHANGED), not written.
      */
     static ChunkMapper forApply(MappingContext context, IdMapStore ids, Predicate<String> metNothingAtReview) {
         return new ChunkMapper(context, ids, Set.of(), Map.of(), metNothingAtReview);

@@ -39,8 +39,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The live app keeps writing while batches wait for apply: a row it creates after the review that a
  * user's planned row would meet (same natural key or id) holds that user back as TARGET_CHANGED,
- * instead of silently dropping the reviewed rows. Checked after mapping and again inside the user's
- * write transaction.
+ * instead of silently dropping the reviewed rows. Caught inside the user's write transaction: by a look-up,
+ * or by the table's unique index refusing the insert, after which the chunk is written again with every
+ * user looked up.
  */
 class LiveAppApplyIT {
     private static final String PLAN = "ifs-prd-backfill";
