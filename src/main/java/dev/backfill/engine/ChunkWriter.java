@@ -288,8 +288,12 @@ final class ChunkWriter {
                                                                        List<PreparedUser> users, LookUp lookUp) throws SQLException {
         Map<String, List<TargetFingerprint.Meeting>> meetings = new LinkedHashMap<>();
         users.forEach(u -> meetings.put(u.user(), new ArrayList<>()));
+        // what was read when the batch started may not hold now: an index dropped since guards nothing
+        Set<Entity> guardedNow = lookUp == LookUp.TRUST_UNIQUE_INDEXES
+                ? UniqueGuards.stillGuarding(connection, entities.stream().filter(uniqueGuarded::contains).toList(), shape, stored)
+                : Set.of();
         for (Entity entity : entities) {
-            boolean guarded = lookUp == LookUp.TRUST_UNIQUE_INDEXES && uniqueGuarded.contains(entity);
+            boolean guarded = guardedNow.contains(entity);
             List<PlannedRow> all = new ArrayList<>();
             List<int[]> spans = new ArrayList<>();
             for (int u = 0; u < users.size(); u++) {

@@ -1,15 +1,19 @@
 package dev.backfill.engine;
 
+import dev.backfill.db.Sql;
 import dev.backfill.db.UniqueIndexes;
 import dev.backfill.mapping.ColumnType;
 import dev.backfill.mapping.TargetShape;
 import dev.backfill.plan.Entity;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The plan's tables whose unique indexes refuse every row the write transaction's look-up could find
@@ -18,7 +22,8 @@ import java.util.Set;
  * app wrote there since makes it fail, and the chunk is written again with every user looked up
  * ({@link ChunkWriter.LookUp}).
  *
- * <p>Read once per apply run: an index dropped while apply runs is not noticed until the next run.
+ * <p>Read when a batch's apply starts, and read again in each write transaction that trusts them
+ * ({@link #stillGuarding}): an index dropped between two chunks is not trusted by the second.
  */
 final class UniqueGuards {
 
@@ -46,6 +51,26 @@ final class UniqueGuards {
             }
         }
         return Set.copyOf(guarded);
+    }
+
+    /**
+     * Which of {@code guarded} the target's unique indexes still guard, read in the caller's transaction after
+     * taking the lock its inserts take anyway (ROW EXCLUSIVE, which no other writer waits for): dropping an index
+     * or a constraint, or a column's NOT NULL, needs a lock that conflicts with it (and {@code DROP INDEX
+     * CONCURRENTLY} waits for the transaction before the index stops refusing rows), so what this read finds
+     * holds until the transaction ends.
+     */
+    static Set<Entity> stillGuarding(Connection connection, Collection<Entity> guarded, TargetShape lookUpTypes, TargetShape stored)
+            throws SQLException {
+        if (guarded.isEmpty()) {
+            return Set.of();
+        }
+        List<Entity> entities = List.copyOf(guarded);
+        try (Statement lock = connection.createStatement()) {
+            lock.execute("lock table only " + entities.stream().map(e -> Sql.table(e.into())).distinct()
+                    .collect(Collectors.joining(", ")) + " in row exclusive mode");
+        }
+        return of(connection, entities, lookUpTypes, stored);
     }
 
     private static boolean sameType(ColumnType lookedUpAs, ColumnType stored) {
