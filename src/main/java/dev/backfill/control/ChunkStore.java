@@ -228,9 +228,10 @@ public final class ChunkStore {
         }
     }
 
+    /** The process stopped writing; its line keeps the batch it wrote last, for the Writers tab. */
     public void stopped(Connection connection, String worker) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement("update " + control.table("workers")
-                + " set stopped_at = now(), batch_no = null where plan = ? and worker = ?")) {
+                + " set stopped_at = now() where plan = ? and worker = ?")) {
             statement.setString(1, plan);
             statement.setString(2, worker);
             statement.executeUpdate();

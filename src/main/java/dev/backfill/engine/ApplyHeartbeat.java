@@ -50,7 +50,7 @@ final class ApplyHeartbeat implements AutoCloseable {
     public void close() {
         beats.shutdownNow();
         try (Connection connection = context.workspace().target().getConnection()) {
-            report(connection, null);
+            report(connection, context.batchNo()); // a finished writer still shows the batch it wrote
             chunks.stopped(connection, context.writerName());
         } catch (SQLException | RuntimeException e) {
             // the workers table shows it silent, then not alive

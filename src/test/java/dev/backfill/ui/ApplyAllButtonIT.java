@@ -85,6 +85,9 @@ class ApplyAllButtonIT {
                 .filter(b -> b.number() == 2).findFirst().orElseThrow().usersMigrated());
         assertThat(writer.stoppedAt()).as("finished").isNotNull();
         assertThat(robot.lookup("finished").tryQuery()).as("its state as the table shows it").isPresent();
+        assertThat(writer.batch()).as("the batch it wrote last, still in its Batch column").isEqualTo(2);
+        assertThat(writers.getColumns().stream().filter(c -> c.getText().equals("Batch")).findFirst().orElseThrow()
+                .getCellData(0)).isEqualTo("2");
         // the tab shows the table whole: every column within the half of the window the tab has, none cut off
         javafx.scene.Node tabs = robot.lookup("#lowerTabs").query();
         double columns = WaitForAsyncUtils.asyncFx(() -> writers.getVisibleLeafColumns().stream()
