@@ -110,6 +110,12 @@ public final class WhatIf {
             throw new InvalidInputException("Type a user id (a " + reviewedPlan.partition() + " value) to see what the edited plan"
                     + " changes for that user.");
         }
+        // the rows of no user (shared: true, applied as batch 0) go under this name in every screen
+        boolean shared = id.equals(DryRunStore.SHARED_USER);
+        if (shared && !reviewedPlan.hasSharedEntities() && !edited.hasSharedEntities()) {
+            throw new InvalidInputException(DryRunStore.SHARED_USER + " stands for the rows of the plan's shared entities"
+                    + " (shared: true), and neither the reviewed nor the edited plan has one. Type a user id instead.");
+        }
         SourceFieldCheck.verify(edited, workspace.source());
         Optional<RunStore.Run> lastDryRun = workspace.control().runs().latest(RunKind.DRY_RUN, RunStatus.DONE);
         UserView recorded = workspace.control().users().get(id).orElse(null);
@@ -131,7 +137,7 @@ public final class WhatIf {
         }
         List<EntityCount> counts = new ArrayList<>();
         List<RowDiff> rows = new ArrayList<>();
-        for (String entity : entityNames(reviewedPlan, edited)) {
+        for (String entity : entityNames(reviewedPlan, edited, shared)) {
             List<PlannedRow> before = reviewed.rowsOf(entity);
             List<PlannedRow> after = whatIf.rowsOf(entity);
             counts.add(new EntityCount(entity, before.size(), after.size()));
@@ -162,6 +168,9 @@ public final class WhatIf {
     /** The user's mapping under {@code plan}, as a one-user dry run maps it (without writing its results or ids). */
     private MappedUser map(Connection connection, Plan plan, TargetShape shape, IdMapStore ids, String user) throws SQLException {
         SourceChunks source = new SourceChunks(plan, workspace.source());
+        if (user.equals(DryRunStore.SHARED_USER)) {
+            return source.mapSharedAgainstTarget(connection, shape, ids, Set.of(), new PathCoverage(plan));
+        }
         Map<String, Map<String, Object>> sharedIds = plan.hasSharedEntities()
                 ? source.mapShared(connection, shape, ids, Set.of()).ids() : Map.of();
         Map<String, Map<String, UserRows>> rows = source.users(List.of(user));
@@ -171,10 +180,11 @@ public final class WhatIf {
         return new ChunkMapper(context, ids, Set.of()).map(connection, List.of(user), rows, entities).get(0);
     }
 
-    private static Set<String> entityNames(Plan reviewed, Plan edited) {
+    /** The entities the comparison covers: the shared ones for {@code <shared>}, else the users' own. */
+    private static Set<String> entityNames(Plan reviewed, Plan edited, boolean shared) {
         Set<String> names = new LinkedHashSet<>();
-        reviewed.entities().stream().filter(e -> !e.shared()).forEach(e -> names.add(e.name()));
-        edited.entities().stream().filter(e -> !e.shared()).forEach(e -> names.add(e.name()));
+        reviewed.entities().stream().filter(e -> e.shared() == shared).forEach(e -> names.add(e.name()));
+        edited.entities().stream().filter(e -> e.shared() == shared).forEach(e -> names.add(e.name()));
         return names;
     }
 

@@ -139,7 +139,7 @@ final class PlanEditorPane {
         title.getStyleClass().add("title-4");
         TextField user = new TextField();
         user.setId("whatIfUser");
-        user.setPromptText("a user id: the plan's partition value");
+        user.setPromptText("a user id (the plan's partition value), or <shared> for the shared rows");
         user.textProperty().bindBidirectional(whatIf.userProperty());
         user.setOnAction(event -> whatIf.run());
         HBox.setHgrow(user, Priority.ALWAYS);
