@@ -6,6 +6,8 @@ import dev.backfill.mapping.ColumnType;
 import dev.backfill.mapping.TargetShape;
 import dev.backfill.plan.Entity;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -43,6 +45,9 @@ final class UniqueGuards {
             if (entity.key().isEmpty() || !looked.stream().allMatch(c -> sameType(lookUpTypes.type(entity, c), stored.type(entity, c)))) {
                 continue;
             }
+            if (!mayLock(connection, entity.into())) {
+                continue; // the write transaction could not take the lock that keeps its indexes in place
+            }
             boolean key = UniqueIndexes.covering(connection, entity.into(), entity.key()).isPresent();
             boolean id = entity.id() == null
                     || UniqueIndexes.covering(connection, entity.into(), List.of(entity.id().column())).isPresent();
@@ -66,11 +71,29 @@ final class UniqueGuards {
             return Set.of();
         }
         List<Entity> entities = List.copyOf(guarded);
-        try (Statement lock = connection.createStatement()) {
-            lock.execute("lock table only " + entities.stream().map(e -> Sql.table(e.into())).distinct()
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("lock table only " + entities.stream().map(e -> Sql.table(e.into())).distinct()
                     .collect(Collectors.joining(", ")) + " in row exclusive mode");
+            // under a snapshot older than the lock (a server whose default isolation is repeatable read), the catalog
+            // read below could still show an index dropped before the lock was granted
+            try (ResultSet isolation = statement.executeQuery("select current_setting('transaction_isolation')")) {
+                if (!isolation.next() || !"read committed".equals(isolation.getString(1))) {
+                    return Set.of();
+                }
+            }
         }
         return of(connection, entities, lookUpTypes, stored);
+    }
+
+    /** Whether this role may take ROW EXCLUSIVE on the table: LOCK asks for a table-wide grant, not a column's. */
+    private static boolean mayLock(Connection connection, String table) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "select coalesce(has_table_privilege(to_regclass(?), 'INSERT, UPDATE, DELETE, TRUNCATE'), false)")) {
+            statement.setString(1, UniqueIndexes.regclass(table));
+            try (ResultSet rows = statement.executeQuery()) {
+                return rows.next() && rows.getBoolean(1);
+            }
+        }
     }
 
     private static boolean sameType(ColumnType lookedUpAs, ColumnType stored) {

@@ -34,6 +34,14 @@ class UniqueIndexesIT {
             sql.execute("create table other.\"Mixed\" (\"Id\" int primary key)");
             sql.execute("create table split (tenant int not null, id int not null, primary key (tenant, id)) partition by list (tenant)");
             sql.execute("create table split_1 partition of split for values in (1)");
+            sql.execute("create extension if not exists citext");
+            sql.execute("create table folded (a citext not null, b citext not null, c varchar(20) not null)");
+            sql.execute("create unique index folded_a on folded (a text_ops)");
+            sql.execute("create unique index folded_b on folded (b)");
+            sql.execute("create unique index folded_c on folded (c)");
+            sql.execute("create domain word as text");
+            sql.execute("create domain short_word as word check (length(value) < 10)");
+            sql.execute("create table worded (a word not null unique, b short_word not null unique)");
 
             assertThat(UniqueIndexes.covering(connection, "plain", List.of("id"))).contains("plain_pkey");
             assertThat(UniqueIndexes.covering(connection, "plain", List.of("a", "b"))).contains("plain_a_b_key");
@@ -52,6 +60,15 @@ class UniqueIndexesIT {
             assertThat(UniqueIndexes.covering(connection, "other.Mixed", List.of("Id"))).contains("Mixed_pkey");
             assertThat(UniqueIndexes.covering(connection, "split", List.of("tenant", "id"))).as("partitioned: held in every partition")
                     .contains("split_pkey");
+            assertThat(UniqueIndexes.covering(connection, "folded", List.of("a")))
+                    .as("text's class on a citext column: it tells 'Bolt' from 'bolt', citext's '=' does not").isEmpty();
+            assertThat(UniqueIndexes.covering(connection, "folded", List.of("b"))).as("citext's own class").contains("folded_b");
+            assertThat(UniqueIndexes.covering(connection, "folded", List.of("c"))).as("varchar has no class of its own: text's")
+                    .contains("folded_c");
+            assertThat(UniqueIndexes.covering(connection, "worded", List.of("a"))).as("a domain: its base type's class")
+                    .contains("worded_a_key");
+            assertThat(UniqueIndexes.covering(connection, "worded", List.of("b"))).as("a domain over a domain: not looked into")
+                    .isEmpty();
         }
     }
 }
