@@ -288,17 +288,20 @@ final class ChunkWriter {
                                                                        List<PreparedUser> users, LookUp lookUp) throws SQLException {
         Map<String, List<TargetFingerprint.Meeting>> meetings = new LinkedHashMap<>();
         users.forEach(u -> meetings.put(u.user(), new ArrayList<>()));
-        // what was read when the batch started may not hold now: an index dropped since guards nothing
+        // what was read when the batch started may not hold now: an index dropped since guards nothing; and only
+        // the tables whose look-up some user of the chunk skips are locked for it
         Set<Entity> guardedNow = lookUp == LookUp.TRUST_UNIQUE_INDEXES
-                ? UniqueGuards.stillGuarding(connection, entities.stream().filter(uniqueGuarded::contains).toList(), shape, stored)
+                ? UniqueGuards.stillGuarding(connection, entities.stream().filter(e -> uniqueGuarded.contains(e)
+                        && users.stream().anyMatch(u -> trusts(u) && u.target().lookups().stream().anyMatch(l -> l.entity() == e)))
+                        .toList(), shape, stored)
                 : Set.of();
         for (Entity entity : entities) {
             boolean guarded = guardedNow.contains(entity);
             List<PlannedRow> all = new ArrayList<>();
             List<int[]> spans = new ArrayList<>();
             for (int u = 0; u < users.size(); u++) {
-                if (guarded && TargetFingerprint.NOTHING_MET.equals(users.get(u).reviewedTarget()) && users.get(u).mayWait().isEmpty()) {
-                    continue; // a row that may wait is not inserted now: no index could refuse it
+                if (guarded && trusts(users.get(u))) {
+                    continue;
                 }
                 for (TargetFingerprint.Lookup lookup : users.get(u).target().lookups()) {
                     if (lookup.entity() == entity) {
@@ -324,6 +327,14 @@ final class ChunkWriter {
             }
         }
         return changed;
+    }
+
+    /**
+     * Whether a guarded table's unique indexes stand in for this user's look-up: reviewed as meeting nothing, and
+     * without rows that may wait (a waiting row is not inserted now, so no index could refuse it).
+     */
+    private static boolean trusts(PreparedUser user) {
+        return TargetFingerprint.NOTHING_MET.equals(user.reviewedTarget()) && user.mayWait().isEmpty();
     }
 
     private void update(Connection connection, Entity entity, List<PlannedRow> updates) throws SQLException {
