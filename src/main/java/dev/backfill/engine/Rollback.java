@@ -6,7 +6,9 @@ import dev.backfill.control.PlanLock;
 import dev.backfill.control.RollbackStore;
 import dev.backfill.control.RollbackStore.DriftedRow;
 import dev.backfill.control.RollbackStore.TableChange;
+import dev.backfill.db.IndexJoins;
 import dev.backfill.db.Transactions;
+import dev.backfill.db.UniqueIndexes;
 import dev.backfill.errors.RefusedException;
 import dev.backfill.lifecycle.BatchEvent;
 import dev.backfill.lifecycle.BatchState;
@@ -118,17 +120,36 @@ public final class Rollback {
         List<DriftedRow> drifted = new ArrayList<>();
         List<DriftedRow> dependantsDrifted = new ArrayList<>();
         for (Entity entity : reversedEntities()) {
-            if (lockRows) {
-                store.lockRows(connection, batchNo, dependants, entity, workspace.catalog().shape());
-            }
-            drifted.addAll(store.drifted(connection, batchNo, List.of(), entity, stored));
-            if (!dependants.isEmpty()) {
-                dependantsDrifted.addAll(store.drifted(connection, NO_BATCH, dependants, entity, stored));
+            try (IndexJoins ignored = IndexJoins.on(connection, keysIndexed(connection, entity))) {
+                if (lockRows) {
+                    store.lockRows(connection, batchNo, dependants, entity, workspace.catalog().shape());
+                }
+                drifted.addAll(store.drifted(connection, batchNo, List.of(), entity, stored));
+                if (!dependants.isEmpty()) {
+                    dependantsDrifted.addAll(store.drifted(connection, NO_BATCH, dependants, entity, stored));
+                }
             }
         }
         return new Preview(batchNo, batch.state(), batch.usersMigrated(), store.changes(connection, batchNo),
                 store.blockers(connection, batchNo, workspace.plan(), workspace.catalog().shape()), drifted,
                 store.dependantsByTable(connection, dependants), dependantsDrifted);
+    }
+
+    /**
+     * Whether a unique index finds the entity's rows by the identity the ledger keys them by, compared in the
+     * column's own type (a key cast to another type would not use it): then the rollback's joins look each key up.
+     */
+    private boolean keysIndexed(Connection connection, Entity entity) throws SQLException {
+        TargetShape shape = workspace.catalog().shape();
+        TargetShape stored = workspace.catalog().storedShape();
+        for (String column : entity.identityColumns()) {
+            var written = shape.type(entity, column);
+            var own = stored.type(entity, column);
+            if (written == null || own == null || !written.sqlType().equals(own.sqlType())) {
+                return false;
+            }
+        }
+        return UniqueIndexes.covering(connection, entity.into(), entity.identityColumns()).isPresent();
     }
 
     private List<Entity> reversedEntities() {
@@ -200,7 +221,7 @@ public final class Rollback {
                 + preview.dependants().values().stream().mapToLong(Integer::longValue).sum();
         progress.onProgress(Progress.of("Rolling back batch " + batchNo, Progress.ROWS, 0, rowsTotal, 0, start));
         for (Entity entity : reverse) {
-            try {
+            try (IndexJoins ignored = IndexJoins.on(connection, keysIndexed(connection, entity))) {
                 rows += store.deleteInserted(connection, batchNo, dependants, entity, shape, kept);
                 rows += store.restoreUpdated(connection, batchNo, entity, shape, kept);
             } catch (SQLException e) {
