@@ -137,7 +137,8 @@ public final class Rollback {
 
     /**
      * Whether a unique index finds the entity's rows by the identity the ledger keys them by, compared in the
-     * column's own type (a key cast to another type would not use it): then the rollback's joins look each key up.
+     * column's own type (a key cast to another type would not use it), on a table without triggers of its own:
+     * then the rollback's joins look each key up.
      */
     private boolean keysIndexed(Connection connection, Entity entity) throws SQLException {
         TargetShape shape = workspace.catalog().shape();
@@ -149,7 +150,22 @@ public final class Rollback {
                 return false;
             }
         }
-        return UniqueIndexes.covering(connection, entity.into(), entity.identityColumns()).isPresent();
+        return UniqueIndexes.covering(connection, entity.into(), entity.identityColumns()).isPresent()
+                && !hasOwnTriggers(connection, entity.into());
+    }
+
+    /**
+     * Whether the table has triggers of its own (not a foreign key's): the planner settings hold for every statement
+     * of the session, a trigger's too, and a trigger's join may need the hash join they switch off.
+     */
+    private static boolean hasOwnTriggers(Connection connection, String table) throws SQLException {
+        try (var statement = connection.prepareStatement("select exists (select 1 from pg_trigger where tgrelid = to_regclass(?)"
+                + " and not tgisinternal)")) {
+            statement.setString(1, UniqueIndexes.regclass(table));
+            try (var rows = statement.executeQuery()) {
+                return rows.next() && rows.getBoolean(1);
+            }
+        }
     }
 
     private List<Entity> reversedEntities() {
