@@ -140,7 +140,7 @@ public final class Rollback {
      * column's own type (a key cast to another type would not use it), on a table without triggers of its own:
      * then the rollback's joins look each key up.
      */
-    private boolean keysIndexed(Connection connection, Entity entity) throws SQLException {
+    boolean keysIndexed(Connection connection, Entity entity) throws SQLException {
         TargetShape shape = workspace.catalog().shape();
         TargetShape stored = workspace.catalog().storedShape();
         for (String column : entity.identityColumns()) {

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.backfill.cli.ExitCodes;
+import dev.backfill.db.Secrets;
 import dev.backfill.demo.DemoEnvironment;
 import dev.backfill.demo.PartsScenario;
 import dev.backfill.mapping.Json;
+import dev.backfill.plan.Entity;
+import dev.backfill.plan.PlanLoader;
 import dev.backfill.testing.InProcessCli;
 import dev.backfill.testing.Tables;
 import dev.backfill.testing.TestPostgres;
@@ -160,5 +163,29 @@ class LiveAppRollbackIT {
             }
         }
         throw new AssertionError("no overwritten row of " + table + " in " + rows);
+    }
+
+    @Test
+    void rollbackLooksKeysUpByIndexOnlyOnATableWithAUniqueIndexOnThemAndNoTriggersOfItsOwn() throws Exception {
+        try (Workspace workspace = Workspace.open(PlanLoader.load(plan), new Secrets(Map.of()));
+             Connection connection = workspace.target().getConnection()) {
+            Rollback rollback = new Rollback(workspace);
+            Entity parts = workspace.plan().requireEntity("parts");
+            connection.setAutoCommit(false);
+            try {
+                assertThat(rollback.keysIndexed(connection, parts)).as("parts_v2: its primary key on id").isTrue();
+                connection.createStatement().execute("create function audited() returns trigger language plpgsql as $$"
+                        + " begin return old; end $$");
+                connection.createStatement().execute("create trigger audited after delete on parts_v2 for each row"
+                        + " execute function audited()");
+                assertThat(rollback.keysIndexed(connection, parts)).as("its own trigger would run under the rollback's planner settings")
+                        .isFalse();
+                connection.rollback();
+                connection.createStatement().execute("alter table parts_v2 drop constraint parts_v2_pkey cascade");
+                assertThat(rollback.keysIndexed(connection, parts)).as("no unique index finds a row by its id").isFalse();
+            } finally {
+                connection.rollback();
+            }
+        }
     }
 }
