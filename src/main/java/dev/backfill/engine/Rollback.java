@@ -7,6 +7,7 @@ import dev.backfill.control.RollbackStore;
 import dev.backfill.control.RollbackStore.DriftedRow;
 import dev.backfill.control.RollbackStore.TableChange;
 import dev.backfill.db.IndexJoins;
+import dev.backfill.db.OwnTriggers;
 import dev.backfill.db.Transactions;
 import dev.backfill.db.UniqueIndexes;
 import dev.backfill.errors.RefusedException;
@@ -141,31 +142,10 @@ public final class Rollback {
      * then the rollback's joins look each key up.
      */
     boolean keysIndexed(Connection connection, Entity entity) throws SQLException {
-        TargetShape shape = workspace.catalog().shape();
-        TargetShape stored = workspace.catalog().storedShape();
-        for (String column : entity.identityColumns()) {
-            var written = shape.type(entity, column);
-            var own = stored.type(entity, column);
-            if (written == null || own == null || !written.sqlType().equals(own.sqlType())) {
-                return false;
-            }
-        }
-        return UniqueIndexes.covering(connection, entity.into(), entity.identityColumns()).isPresent()
-                && !hasOwnTriggers(connection, entity.into());
-    }
-
-    /**
-     * Whether the table has triggers of its own (not a foreign key's): the planner settings hold for every statement
-     * of the session, a trigger's too, and a trigger's join may need the hash join they switch off.
-     */
-    private static boolean hasOwnTriggers(Connection connection, String table) throws SQLException {
-        try (var statement = connection.prepareStatement("select exists (select 1 from pg_trigger where tgrelid = to_regclass(?)"
-                + " and not tgisinternal)")) {
-            statement.setString(1, UniqueIndexes.regclass(table));
-            try (var rows = statement.executeQuery()) {
-                return rows.next() && rows.getBoolean(1);
-            }
-        }
+        return TargetShape.sameSqlTypes(workspace.catalog().shape(), workspace.catalog().storedShape(), entity, entity.identityColumns())
+                && UniqueIndexes.covering(connection, entity.into(), entity.identityColumns()).isPresent()
+                // the planner settings hold for every statement of the session, a trigger's too, whose join may need a hash
+                && !OwnTriggers.on(connection, entity.into());
     }
 
     private List<Entity> reversedEntities() {

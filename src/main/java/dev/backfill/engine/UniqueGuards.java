@@ -2,7 +2,6 @@ package dev.backfill.engine;
 
 import dev.backfill.db.Sql;
 import dev.backfill.db.UniqueIndexes;
-import dev.backfill.mapping.ColumnType;
 import dev.backfill.mapping.TargetShape;
 import dev.backfill.plan.Entity;
 import java.sql.Connection;
@@ -42,7 +41,7 @@ final class UniqueGuards {
             if (entity.id() != null) {
                 looked.add(entity.id().column());
             }
-            if (entity.key().isEmpty() || !looked.stream().allMatch(c -> sameType(lookUpTypes.type(entity, c), stored.type(entity, c)))) {
+            if (entity.key().isEmpty() || !TargetShape.sameSqlTypes(lookUpTypes, stored, entity, looked)) {
                 continue;
             }
             if (!mayLock(connection, entity.into())) {
@@ -94,9 +93,5 @@ final class UniqueGuards {
                 return rows.next() && rows.getBoolean(1);
             }
         }
-    }
-
-    private static boolean sameType(ColumnType lookedUpAs, ColumnType stored) {
-        return lookedUpAs != null && stored != null && lookedUpAs.sqlType().equals(stored.sqlType());
     }
 }

@@ -3,6 +3,7 @@ package dev.backfill.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.backfill.control.ApplyStore;
 import dev.backfill.db.ChecksumSql;
+import dev.backfill.db.OwnTriggers;
 import dev.backfill.db.Sql;
 import dev.backfill.mapping.ColumnType;
 import dev.backfill.mapping.RowHash;
@@ -202,7 +203,7 @@ final class WrittenCheck {
             return false;
         }
         try (PreparedStatement statement = connection.prepareStatement("select c.relkind = 'r'"
-                + " and not exists (select 1 from pg_trigger g where g.tgrelid = c.oid and not g.tgisinternal)"
+                + " and not " + OwnTriggers.exist("c.oid")
                 + " and not exists (select 1 from pg_rewrite r where r.ev_class = c.oid and r.rulename <> '_RETURN')"
                 + " from pg_class c where c.oid = to_regclass(?)")) {
             statement.setString(1, Sql.table(entity.into()));

@@ -18,6 +18,18 @@ public interface TargetShape {
         return TargetRules.NONE;
     }
 
+    /** Whether each of the columns has a type in both shapes, the same SQL type (e.g. as written and as stored). */
+    static boolean sameSqlTypes(TargetShape one, TargetShape other, Entity entity, java.util.Collection<String> columns) {
+        for (String column : columns) {
+            ColumnType a = one.type(entity, column);
+            ColumnType b = other.type(entity, column);
+            if (a == null || b == null || !a.sqlType().equals(b.sqlType())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** A shape that only knows what the plan's {@code as:} says (for pure tests and previews without a target). */
     static TargetShape fromPlanOnly() {
         return (entity, column) -> entity.column(column)
