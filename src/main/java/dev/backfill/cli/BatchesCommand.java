@@ -1,5 +1,6 @@
 package dev.backfill.cli;
 
+import dev.backfill.control.PendingStore;
 import dev.backfill.control.UserView;
 import dev.backfill.engine.Workspace;
 import dev.backfill.errors.InvalidInputException;
@@ -104,6 +105,15 @@ final class BatchesCommand extends BackfillCommand {
         for (UserView user : workspace.control().users().ofBatch(batch)) {
             out().printf("  %-40s %-15s %6d row(s)%s%s%n", user.user(), user.status().sql(), user.plannedRows(),
                     references(user, waiting.getOrDefault(user.user(), 0L)), user.lastError() == null ? "" : "  " + user.lastError());
+        }
+        List<PendingStore.Refused> refused = workspace.control().refusedOfBatch(batch);
+        if (!refused.isEmpty()) {
+            out().printf("%d waiting row(s) of these users were refused by the target when the rows they wait for were written;"
+                    + " they still wait. To write them: fix or remove the target rows they conflict with, then roll back batch %d"
+                    + " and apply it again.%n", refused.size(), batch);
+            for (PendingStore.Refused row : refused) {
+                out().printf("  %s %s %s (%s): %s%n", row.user(), row.entity(), row.keyJson(), row.at(), row.message());
+            }
         }
         return ExitCodes.OK;
     }

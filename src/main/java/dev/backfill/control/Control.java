@@ -147,4 +147,9 @@ public final class Control {
     public Map<String, Long> waitingByUser(int batch) throws SQLException {
         return Transactions.read(target, connection -> pending().waitingByUser(connection, batch));
     }
+
+    /** Waiting rows of one batch's users that the target refused when they were released. */
+    public List<PendingStore.Refused> refusedOfBatch(int batch) throws SQLException {
+        return Transactions.read(target, connection -> pending().refusedOfBatch(connection, batch));
+    }
 }

@@ -174,7 +174,47 @@ public final class PendingStore {
 
     /** Marks rows written by a run (released by a batch's apply, or null when written with their own user). */
     public void markWritten(Connection connection, Collection<Long> ids, long runId, Integer releasedByBatch) throws SQLException {
-        update(connection, "state = 'written', written_run = " + runId + ", released_by_batch = " + releasedByBatch, ids);
+        update(connection, "state = 'written', written_run = " + runId + ", released_by_batch = " + releasedByBatch
+                + ", refused = null, refused_at = null", ids);
+    }
+
+    /**
+     * Keeps rows waiting that the target refused when they were released (pending id → the target's message),
+     * with why: the apply that released them goes on without them.
+     */
+    public void markRefused(Connection connection, Map<Long, String> messages) throws SQLException {
+        if (messages.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement statement = connection.prepareStatement("update " + control.table("pending_rows") + " p set refused = m.message,"
+                + " refused_at = now(), updated_at = now() from unnest(?::bigint[], ?::text[]) as m(pending_id, message)"
+                + " where p.plan = ? and p.pending_id = m.pending_id and p.state = 'waiting'")) {
+            statement.setArray(1, connection.createArrayOf("bigint", messages.keySet().toArray()));
+            statement.setArray(2, connection.createArrayOf("text", messages.values().toArray()));
+            statement.setString(3, plan);
+            statement.executeUpdate();
+        }
+    }
+
+    /** A waiting row the target refused when it was released: whose, which, and the target's message. */
+    public record Refused(String user, String entity, String keyJson, String message, java.time.OffsetDateTime at) {}
+
+    /** The waiting rows of one batch's users that the target refused when they were released, oldest first. */
+    public List<Refused> refusedOfBatch(Connection connection, int batch) throws SQLException {
+        List<Refused> refused = new ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement("select user_key, entity, row_key::text, refused, refused_at from "
+                + control.table("pending_rows") + " where plan = ? and batch_no = ? and state = 'waiting' and refused is not null"
+                + " order by refused_at, pending_id")) {
+            statement.setString(1, plan);
+            statement.setInt(2, batch);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    refused.add(new Refused(rows.getString(1), rows.getString(2), rows.getString(3), rows.getString(4),
+                            rows.getObject(5, java.time.OffsetDateTime.class)));
+                }
+            }
+        }
+        return refused;
     }
 
     /** Puts written rows back to waiting (the row they reference was rolled back). */

@@ -42,7 +42,8 @@ public final class Apply {
     private static final int MEETINGS_SHOWN = 20;
 
     public record Result(int batch, BatchState state, int applied, int failed, int sourceChanged, int targetChanged, long rows,
-                         double seconds, boolean paused, boolean nothingToDo, int waiting, int released, int writers) {
+                         double seconds, boolean paused, boolean nothingToDo, int waiting, int released, int refused,
+                         int writers) {
         public double rowsPerSecond() {
             return rows / Math.max(seconds, 1e-3);
         }
@@ -53,7 +54,7 @@ public final class Apply {
 
         /** What happened to rows that reference other users' rows, or empty when none did. */
         public Optional<String> referencesNote() {
-            if (waiting == 0 && released == 0) {
+            if (waiting == 0 && released == 0 && refused == 0) {
                 return Optional.empty();
             }
             List<String> parts = new ArrayList<>();
@@ -62,6 +63,10 @@ public final class Apply {
             }
             if (released > 0) {
                 parts.add(String.format("%,d waiting row(s) of earlier batches were written", released));
+            }
+            if (refused > 0) {
+                parts.add(String.format("%,d waiting row(s) of earlier batches were refused by the target and still wait"
+                        + " ('backfill batches PLAN --batch N' shows why)", refused));
             }
             return Optional.of(String.join("; ", parts) + ".");
         }
@@ -305,7 +310,7 @@ public final class Apply {
                 return valid;
             });
             if (approval == null) {
-                return new Result(batchNo, BatchState.APPLIED, 0, 0, 0, 0, 0, 0, false, true, 0, 0, writers);
+                return new Result(batchNo, BatchState.APPLIED, 0, 0, 0, 0, 0, 0, false, true, 0, 0, 0, writers);
             }
             long runId = control.runs().start(RunKind.APPLY, batchNo, plan.checksum(), System.getProperty("user.name", "unknown"),
                     Workspace.host());
@@ -330,6 +335,7 @@ public final class Apply {
                 .put("applied", result.applied()).put("failed", result.failed()).put("source_changed", result.sourceChanged())
                 .put("target_changed", result.targetChanged()).put("rows", result.rows())
                 .put("rows_waiting", result.waiting()).put("rows_released", result.released())
+                .put("rows_refused", result.refused())
                 .put("seconds", Math.round(result.seconds() * 1000) / 1000.0)
                 .put("rows_per_second", Math.round(result.rowsPerSecond())).put("paused", result.paused());
     }
@@ -430,7 +436,8 @@ public final class Apply {
         private Result result(BatchState state, boolean paused) {
             ApplyTally.Counts counts = tally.counts();
             return new Result(batchNo, state, counts.applied(), counts.failed(), counts.sourceChanged(), counts.targetChanged(),
-                    counts.rows(), (System.nanoTime() - start) / 1e9, paused, false, counts.waiting(), counts.released(), writers);
+                    counts.rows(), (System.nanoTime() - start) / 1e9, paused, false, counts.waiting(), counts.released(),
+                    counts.refused(), writers);
         }
 
         private ApplyLane.Prepared prepare() throws SQLException {

@@ -46,6 +46,11 @@ public interface ApplyListener extends ProgressListener {
             public synchronized void onNote(String message) {
                 listener.onNote(message);
             }
+
+            @Override
+            public synchronized void onWarning(String message) {
+                listener.onWarning(message);
+            }
         };
     }
 
@@ -55,5 +60,10 @@ public interface ApplyListener extends ProgressListener {
 
     /** A note for the operator (a retry, a pause); default: ignored. */
     default void onNote(String message) {
+    }
+
+    /** Something the operator has to act on that failed no user of this run (a released row the target refused). */
+    default void onWarning(String message) {
+        onNote(message);
     }
 }

@@ -13,30 +13,35 @@ final class ApplyTally {
     private long rows;
     private int waiting;
     private int released;
+    private int refused;
     private int chunksDone;
 
     /** The counts at one moment. */
     record Counts(int applied, int failed, int sourceChanged, int targetChanged, long rows, int waiting, int released,
-                  int chunksDone) {
+                  int refused, int chunksDone) {
         int usersDone() {
             return applied + failed + sourceChanged + targetChanged;
         }
     }
 
     synchronized Counts counts() {
-        return new Counts(applied, failed, sourceChanged, targetChanged, rows, waiting, released, chunksDone);
+        return new Counts(applied, failed, sourceChanged, targetChanged, rows, waiting, released, refused, chunksDone);
     }
 
     synchronized long usersDone() {
         return applied + failed + sourceChanged + targetChanged;
     }
 
-    /** A committed chunk: its users applied, its rows with the waiting rows of other users it released. */
-    synchronized void written(int users, long chunkRows, int chunkWaiting, int chunkReleased) {
+    /**
+     * A committed chunk: its users applied, its rows with the waiting rows of other users it released, and
+     * the released rows the target refused (still waiting).
+     */
+    synchronized void written(int users, long chunkRows, int chunkWaiting, int chunkReleased, int chunkRefused) {
         applied += users;
         rows += chunkRows;
         waiting += chunkWaiting;
         released += chunkReleased;
+        refused += chunkRefused;
     }
 
     synchronized void failed() {

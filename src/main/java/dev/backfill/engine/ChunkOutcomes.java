@@ -235,13 +235,19 @@ final class ChunkOutcomes {
         for (Map.Entry<String, Integer> user : written.rows().entrySet()) {
             chunkRows += user.getValue();
         }
-        tally.written(written.rows().size(), chunkRows, written.waiting(), written.released());
+        tally.written(written.rows().size(), chunkRows, written.waiting(), written.released(), written.refused().size());
         for (Map.Entry<String, Integer> user : written.rows().entrySet()) {
             listener.onUser(user.getKey(), ApplyListener.Outcome.APPLIED, user.getValue(), null);
         }
         countTargetChanged(written.targetChanged());
         if (written.released() > 0) {
             listener.onNote(written.released() + " row(s) of other users that waited for these users' rows are written now");
+        }
+        for (PendingRows.Refusal refusal : written.refused()) {
+            listener.onWarning(String.format("A waiting row of user %s (batch %d), %s %s, was refused by the target when the row it"
+                    + " waits for was written: %s. It still waits; the users being applied are not held back for it. To write it: fix"
+                    + " or remove the target row that conflicts with it, then roll back batch %d and apply it again.", refusal.user(),
+                    refusal.batch(), refusal.entity(), refusal.keyJson(), refusal.message(), refusal.batch()));
         }
         return chunkRows;
     }

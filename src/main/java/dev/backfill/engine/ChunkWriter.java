@@ -93,10 +93,12 @@ final class ChunkWriter {
 
     /**
      * What a chunk's transaction did: rows written per user, the users held back because the target
-     * changed, the rows left waiting for other users' rows, and other users' waiting rows it released.
+     * changed, the rows left waiting for other users' rows, other users' waiting rows it released, and
+     * those of them the target refused (still waiting).
      */
-    record Written(Map<String, Integer> rows, Map<String, List<TargetFingerprint.Meeting>> targetChanged, int waiting, int released) {
-        static final Written NOTHING = new Written(Map.of(), Map.of(), 0, 0);
+    record Written(Map<String, Integer> rows, Map<String, List<TargetFingerprint.Meeting>> targetChanged, int waiting, int released,
+                   List<PendingRows.Refusal> refused) {
+        static final Written NOTHING = new Written(Map.of(), Map.of(), 0, 0, List.of());
     }
 
     /**
@@ -257,10 +259,10 @@ final class ChunkWriter {
         List<WrittenCheck.Written> proven = check.check(connection, ledger);
         writeLedger(connection, runId, proven);
         if (writtenIds.isEmpty()) {
-            return new Written(written, changed, waiting, 0);
+            return new Written(written, changed, waiting, 0, List.of());
         }
         List<WrittenCheck.Written> releasedLedger = new ArrayList<>();
-        int released = pendingRows.release(connection, runId, batch, entities, writtenIds, releasedLedger);
+        PendingRows.Released released = pendingRows.release(connection, runId, batch, entities, writtenIds, releasedLedger);
         if (!releasedLedger.isEmpty()) {
             // after the last write to the target: the released rows, and this chunk's again, as they are now
             List<WrittenCheck.Written> all = new ArrayList<>(ledger);
@@ -268,7 +270,7 @@ final class ChunkWriter {
             List<WrittenCheck.Written> provenAll = check.check(connection, all);
             writeLedger(connection, runId, provenAll.subList(ledger.size(), provenAll.size()));
         }
-        return new Written(written, changed, waiting, released);
+        return new Written(written, changed, waiting, released.rows(), released.refused());
     }
 
     private void writeLedger(Connection connection, long runId, List<WrittenCheck.Written> proven) throws SQLException {

@@ -3,6 +3,7 @@ package dev.backfill.engine;
 import dev.backfill.control.ApplyStore;
 import dev.backfill.control.PendingStore;
 import dev.backfill.db.Copy;
+import dev.backfill.db.Retry;
 import dev.backfill.db.Sql;
 import dev.backfill.lifecycle.LedgerOp;
 import dev.backfill.mapping.ColumnType;
@@ -125,14 +126,22 @@ final class PendingRows {
         return byUser;
     }
 
+    /** A released row the target refused: it stays waiting, and the apply that released it goes on. */
+    record Refusal(String user, int batch, String entity, String keyJson, String message) {}
+
+    /** What releasing came to: rows written, and rows the target refused. */
+    record Released(int rows, List<Refusal> refused) {}
+
     /**
      * Writes, in dependency order and as long as any is, the waiting rows (of any user) whose references
      * all resolve now that this transaction wrote {@code written}; their ledger rows (each in its own user's
-     * batch) go to {@code ledger}. Returns how many were released.
+     * batch) go to {@code ledger}. A row the target refuses (a live-app row holds its key, say) is not this
+     * transaction's users' fault: it stays waiting with the target's message, and so do the rows that need it.
      */
-    int release(Connection connection, long runId, int batch, List<Entity> entities, Map<String, Set<String>> written,
-                List<WrittenCheck.Written> ledger) throws SQLException {
+    Released release(Connection connection, long runId, int batch, List<Entity> entities, Map<String, Set<String>> written,
+                     List<WrittenCheck.Written> ledger) throws SQLException {
         int released = 0;
+        List<Refusal> refusals = new ArrayList<>();
         if (plan.hasReferencesBetweenUsers() || plan.hasSharedEntities()) {
             store.lockWaiting(connection);
         }
@@ -149,19 +158,114 @@ final class PendingRows {
                 if (ready.isEmpty()) {
                     continue;
                 }
-                copyLines(connection, entity, ready.stream().map(PendingStore.PendingRow::copyLine).toList());
+                Map<PendingStore.PendingRow, String> refused = new ReleasedRows(connection, entity).write(ready);
+                List<PendingStore.PendingRow> wrote = new ArrayList<>();
                 for (PendingStore.PendingRow row : ready) {
+                    if (refused.containsKey(row)) {
+                        continue;
+                    }
+                    wrote.add(row);
                     ledger.add(new WrittenCheck.Written(entity, entry(row.user(), entity, row.seq(), row.keyJson(), row.rowHash(),
                             row.columnHashes(), row.id(), batch), keys(row.keyJson()), row.batch(), true));
                     String id = idOf(entity, row.keyJson());
                     markWritten(written, entity, id);
                     markWritten(fresh, entity, id);
                 }
-                store.markWritten(connection, ready.stream().map(PendingStore.PendingRow::id).toList(), runId, batch);
-                released += ready.size();
+                store.markWritten(connection, wrote.stream().map(PendingStore.PendingRow::id).toList(), runId, batch);
+                Map<Long, String> messages = new LinkedHashMap<>();
+                refused.forEach((row, message) -> {
+                    messages.put(row.id(), message);
+                    refusals.add(new Refusal(row.user(), row.batch(), entity.name(), row.keyJson(), message));
+                });
+                store.markRefused(connection, messages);
+                released += wrote.size();
             }
         }
-        return released;
+        return new Released(released, refusals);
+    }
+
+    /**
+     * Writes released rows of one entity to the target, all in one COPY when the target takes them. When it
+     * refuses one, each is written on its own (after the rows of this entity it references), under a savepoint
+     * that takes the refusal: those refused, and the rows that reference them, are not written.
+     */
+    private static final class ReleasedRows {
+        private final Connection connection;
+        private final Entity entity;
+
+        ReleasedRows(Connection connection, Entity entity) {
+            this.connection = connection;
+            this.entity = entity;
+        }
+
+        /** Writes what the target takes; returns the rows it refused, with its message. Rows left out otherwise are neither. */
+        Map<PendingStore.PendingRow, String> write(List<PendingStore.PendingRow> rows) throws SQLException {
+            Map<PendingStore.PendingRow, String> refused = new LinkedHashMap<>();
+            String message = attempt(rows);
+            if (message == null) {
+                return refused;
+            }
+            Map<PendingStore.PendingRow, String> idOf = new java.util.IdentityHashMap<>();
+            rows.forEach(row -> idOf.put(row, idOf(entity, row.keyJson())));
+            Set<String> among = new HashSet<>(idOf.values());
+            Set<String> wrote = new HashSet<>();
+            Set<String> notWritten = new HashSet<>();
+            List<PendingStore.PendingRow> left = new ArrayList<>(rows);
+            boolean moved = true;
+            while (moved && !left.isEmpty()) {
+                moved = false;
+                for (java.util.Iterator<PendingStore.PendingRow> it = left.iterator(); it.hasNext(); ) {
+                    PendingStore.PendingRow row = it.next();
+                    List<String> needs = row.refs().stream().filter(ref -> ref.entity().equals(entity.name()) && among.contains(ref.id()))
+                            .map(PendingStore.Ref::id).toList();
+                    if (needs.stream().anyMatch(notWritten::contains)) {
+                        notWritten.add(idOf.get(row));
+                    } else if (wrote.containsAll(needs)) {
+                        String refusal = attempt(List.of(row));
+                        if (refusal == null) {
+                            wrote.add(idOf.get(row));
+                        } else {
+                            refused.put(row, refusal);
+                            notWritten.add(idOf.get(row));
+                        }
+                    } else {
+                        continue;
+                    }
+                    it.remove();
+                    moved = true;
+                }
+            }
+            if (!left.isEmpty()) {
+                // rows that reference each other in a circle go in together, or not at all
+                String refusal = attempt(left);
+                if (refusal != null) {
+                    left.forEach(row -> refused.put(row, refusal));
+                }
+            }
+            return refused;
+        }
+
+        /** Writes these rows in one COPY under a savepoint: null when written, else the target's refusal (rolled back). */
+        private String attempt(List<PendingStore.PendingRow> rows) throws SQLException {
+            java.sql.Savepoint savepoint = connection.setSavepoint();
+            try {
+                copyLines(connection, entity, rows.stream().map(PendingStore.PendingRow::copyLine).toList());
+                connection.releaseSavepoint(savepoint);
+                return null;
+            } catch (SQLException e) {
+                if (!refusedByTarget(e)) {
+                    throw e;
+                }
+                connection.rollback(savepoint);
+                return Retry.describe(e);
+            }
+        }
+
+        /** The target refused the rows themselves: a constraint, a value, or a trigger's exception; not the connection or the server. */
+        private static boolean refusedByTarget(SQLException e) {
+            String state = e.getSQLState() == null ? "" : e.getSQLState();
+            return state.startsWith("23") || state.startsWith("22") || state.startsWith("P0");
+        }
     }
 
     private interface RefsOf<T> {

@@ -335,6 +335,11 @@ public final class BatchesViewModel {
                             public void onNote(String message) {
                                 state.executor().onUiThread(() -> line(message, false));
                             }
+
+                            @Override
+                            public void onWarning(String message) {
+                                state.executor().onUiThread(() -> line(message, true));
+                            }
                         };
                     Apply apply = new Apply(workspace);
                     List<Apply.Result> results = all

@@ -1,0 +1,145 @@
+package dev.backfill.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.backfill.cli.ExitCodes;
+import dev.backfill.db.Copy;
+import dev.backfill.db.Secrets;
+import dev.backfill.db.Sql;
+import dev.backfill.demo.CommunityScenario;
+import dev.backfill.demo.DemoEnvironment;
+import dev.backfill.lifecycle.BatchState;
+import dev.backfill.plan.PlanLoader;
+import dev.backfill.testing.InProcessCli;
+import dev.backfill.testing.Tables;
+import dev.backfill.testing.TestPostgres;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A waiting row is written by another user's apply: the one that writes the row it waits for. When the target
+ * refuses it there (a live-app row holds its key, a rule the target gained since review), that user's apply must
+ * not fail for it. The row keeps waiting with the target's message, the rows that need it keep waiting too, the
+ * operator is told what to do, and doing it writes the row.
+ */
+class RefusedWaitingRowIT {
+    private static final int USERS = 14; // batch 1 of 10 and batch 2 of 4: the pair's first member in batch 1, the last in 2
+    private static final String ACTOR = "tester@test";
+    private static final String PLAN = CommunityScenario.PLAN;
+
+    @Test
+    void aReleasedRowTheTargetRefusesKeepsWaitingAndFailsNoUserOfTheApplyThatReleasedIt() throws Exception {
+        DemoEnvironment demo = TestPostgres.demo(RefusedWaitingRowIT.class);
+        Path plan = new CommunityScenario().create(demo, USERS);
+        List<String> order = CommunityScenario.partitionOrder(USERS).stream().map(CommunityScenario::memberId).toList();
+        String first = order.get(0);
+        String last = order.get(USERS - 1);
+        assertThat(InProcessCli.run("dry-run", plan.toString()).exit()).isIn(ExitCodes.OK, ExitCodes.FINDINGS);
+        try (Workspace workspace = Workspace.open(PlanLoader.load(plan), new Secrets(Map.of()));
+             Connection target = TestPostgres.connect(demo.database(CommunityScenario.TARGET_DB))) {
+            Approvals approvals = new Approvals(workspace);
+            approvals.approve(1, ACTOR);
+            assertThat(new Apply(workspace).apply(1, ApplyListener.NONE, new Apply.PauseSignal()).state()).isEqualTo(BatchState.APPLIED);
+            assertThat(pending(target, first, last)).containsExactlyInAnyOrder(
+                    "follows waiting", "comments " + CommunityScenario.PAIR_FIRST_COMMENT + " waiting",
+                    "comments " + CommunityScenario.PAIR_FIRST_ANSWER + " waiting");
+
+            // the live app writes the follow the first member's waiting row holds (unchecked, as a replica would:
+            // the followed member is not in the target yet), and the target gains a rule one waiting comment breaks
+            String follow = Tables.rows(target, "select copy_line from backfill.pending_rows where plan = '" + PLAN
+                    + "' and user_key = '" + first + "' and entity = 'follows' and row_key::text like '%" + last + "%'").get(0);
+            target.setAutoCommit(false);
+            try (Statement sql = target.createStatement()) {
+                sql.execute("set local session_replication_role = replica");
+                try (Copy copy = Copy.into(target, "follows_v2", Sql.columns(workspace.plan().requireEntity("follows").targetColumns()))) {
+                    copy.line(follow);
+                    copy.end();
+                }
+                sql.execute("alter table comments_v2 add constraint no_comment_x check (id <> '" + CommunityScenario.PAIR_FIRST_COMMENT
+                        + "') not valid");
+            }
+            target.commit();
+            target.setAutoCommit(true);
+
+            approvals.approve(2, ACTOR);
+            List<String> warnings = new ArrayList<>();
+            Apply.Result second = new Apply(workspace).apply(2, new ApplyListener() {
+                @Override
+                public void onProgress(Progress progress) {
+                }
+
+                @Override
+                public void onUser(String user, Outcome outcome, int rows, String message) {
+                }
+
+                @Override
+                public void onWarning(String message) {
+                    warnings.add(message);
+                }
+            }, new Apply.PauseSignal());
+
+            assertThat(second.state()).as("no member of batch 2 fails for the first member's rows").isEqualTo(BatchState.APPLIED);
+            assertThat(second.failed()).isZero();
+            assertThat(second.applied()).isEqualTo(USERS - CommunityScenario.BATCH);
+            assertThat(second.refused()).isEqualTo(2);
+            assertThat(Tables.rows(target, "select status from backfill.users where plan = '" + PLAN + "' and user_key = '" + last + "'"))
+                    .containsExactly("migrated");
+            assertThat(warnings).hasSize(2).allMatch(w -> w.contains(first) && w.contains("roll back batch 1 and apply it again"));
+            assertThat(warnings).anyMatch(w -> w.contains("23505") && w.contains("follows"))
+                    .anyMatch(w -> w.contains("23514") && w.contains("no_comment_x"));
+
+            // refused: the follow and the comment; released: the answer to the last member's comment, released with
+            // the refused comment (one entity, one release): the rows are written one by one when one is refused
+            assertThat(pending(target, first, last)).containsExactlyInAnyOrder("follows waiting refused",
+                    "comments " + CommunityScenario.PAIR_FIRST_COMMENT + " waiting refused",
+                    "comments " + CommunityScenario.PAIR_FIRST_ANSWER + " written");
+            // the last member's answer to the refused comment waits for it, and is not refused itself
+            assertThat(pending(target, last, first)).contains("comments " + CommunityScenario.PAIR_LAST_ANSWER + " waiting");
+            assertThat(Tables.rows(target, "select count(*) from follows_v2 where follower_id = '" + first + "' and followee_id = '"
+                    + last + "'")).as("the live app's follow, once").containsExactly("1");
+            assertThat(Tables.rows(target, "select id::text from comments_v2 where id in ('" + CommunityScenario.PAIR_FIRST_COMMENT
+                    + "', '" + CommunityScenario.PAIR_FIRST_ANSWER + "', '" + CommunityScenario.PAIR_LAST_ANSWER + "')"))
+                    .containsExactly(CommunityScenario.PAIR_FIRST_ANSWER);
+
+            InProcessCli.Result listed = InProcessCli.run("batches", plan.toString(), "--batch", "1");
+            assertThat(listed.out()).contains("2 waiting row(s) of these users were refused by the target")
+                    .contains("roll back batch 1 and apply it again").contains("no_comment_x").contains("23505");
+
+            // the way out the operator is told: fix the target, roll back batch 1, apply it again
+            try (Statement sql = target.createStatement()) {
+                sql.execute("alter table comments_v2 drop constraint no_comment_x");
+                sql.execute("delete from follows_v2 where follower_id = '" + first + "' and followee_id = '" + last + "'");
+            }
+            new Rollback(workspace).run(1, Rollback.DriftChoice.REFUSE, ProgressListener.NONE);
+            approvals.approve(1, ACTOR);
+            Apply.Result again = new Apply(workspace).apply(1, ApplyListener.NONE, new Apply.PauseSignal());
+            assertThat(again.state()).isEqualTo(BatchState.APPLIED);
+            assertThat(again.refused()).isZero();
+            assertThat(Tables.rows(target, "select count(*) from backfill.pending_rows where plan = '" + PLAN
+                    + "' and state = 'waiting'")).containsExactly("0");
+            assertThat(InProcessCli.run("batches", plan.toString(), "--batch", "1").out()).doesNotContain("refused");
+            assertThat(Tables.rows(target, "select count(*) from follows_v2 where follower_id = '" + first + "' and followee_id = '"
+                    + last + "'")).containsExactly("1");
+            assertThat(Tables.rows(target, "select count(*) from comments_v2 where id in ('" + CommunityScenario.PAIR_FIRST_COMMENT
+                    + "', '" + CommunityScenario.PAIR_FIRST_ANSWER + "', '" + CommunityScenario.PAIR_LAST_ANSWER + "')"))
+                    .containsExactly("3");
+        }
+    }
+
+    /**
+     * A member's pending rows (not dropped) that are the pair's: its follow of the other, its planted comments.
+     * Entity, the comment's id where it is one, state, and "refused" where it was.
+     */
+    private static List<String> pending(Connection target, String member, String other) throws Exception {
+        return Tables.rows(target, "select entity || case when entity = 'comments' then ' ' || (row_key->>0) else '' end || ' ' || state"
+                + " || case when refused is null then '' else ' refused' end from backfill.pending_rows where plan = '" + PLAN
+                + "' and user_key = '" + member + "' and state <> 'dropped' and ((entity = 'follows' and row_key::text like '%" + other
+                + "%') or (entity = 'comments' and row_key->>0 in ('" + String.join("', '", CommunityScenario.PAIR_FIRST_COMMENT,
+                CommunityScenario.PAIR_FIRST_ANSWER, CommunityScenario.PAIR_LAST_COMMENT, CommunityScenario.PAIR_LAST_ANSWER) + "')))");
+    }
+}
