@@ -141,7 +141,10 @@ final class ChunkOutcomes {
             List<TargetFingerprint.Meeting> meetings = user.getValue();
             List<String> described = meetings.stream().limit(MEETINGS_SHOWN)
                     .map(m -> m.describe(plan.requireEntity(m.entity()))).toList();
-            String message = "target rows its rows meet changed after review (the live app wrote them): "
+            // another user of this plan can have written the row too: two users planning one natural key, applied
+            // one after the other (the dry run's cross-user check leaves natural keys out, since they may merge)
+            String message = "target rows its rows meet changed after review (written since, by the live app or by another user"
+                    + " of this plan with the same key): "
                     + (described.isEmpty() ? "rows it met at review are gone" : String.join("; ", described))
                     + (meetings.size() > MEETINGS_SHOWN ? "; and " + (meetings.size() - MEETINGS_SHOWN) + " more" : "")
                     + ". Dry-run the user again ('backfill dry-run PLAN --user " + user.getKey() + "'), review, and approve the batch again.";
@@ -156,7 +159,8 @@ final class ChunkOutcomes {
                 findings.add(new Finding(user.getKey(), meeting.entity(), FindingKind.TARGET_CHANGED,
                         meeting.byKey() ? String.join(",", entity.key()) : entity.id().column(),
                         List.of(Json.NODES.textNode(meeting.candidate())), Json.NODES.textNode(meeting.existing()), List.of(),
-                        meeting.describe(entity) + ", written after the review; the user was not applied. Dry-run the user again,"
+                        meeting.describe(entity) + ", written after the review (by the live app or another user of this plan);"
+                                + " the user was not applied. Dry-run the user again,"
                                 + " review, and approve the batch again."));
             }
             store.holdBack(connection, List.of(user.getKey()), UserStatus.TARGET_CHANGED, message);

@@ -13,6 +13,10 @@ import dev.backfill.plan.PlanLoader;
 import dev.backfill.testing.InProcessCli;
 import dev.backfill.testing.Tables;
 import dev.backfill.testing.TestPostgres;
+import dev.backfill.ui.AppState;
+import dev.backfill.ui.batches.BatchProblem;
+import dev.backfill.ui.batches.BatchesViewModel;
+import dev.backfill.ui.task.ImmediateTaskExecutor;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -109,6 +113,20 @@ class RefusedWaitingRowIT {
             InProcessCli.Result listed = InProcessCli.run("batches", plan.toString(), "--batch", "1");
             assertThat(listed.out()).contains("2 waiting row(s) of these users were refused by the target")
                     .contains("roll back batch 1 and apply it again").contains("no_comment_x").contains("23505");
+            // the workbench's Batches screen lists them under the batch's problems, beside the users it did not apply
+            AppState state = new AppState(new ImmediateTaskExecutor(), new Secrets(Map.of()));
+            state.replaceWorkspace(workspace);
+            BatchesViewModel batches = new BatchesViewModel(state);
+            batches.selectedProperty().set(batches.batches().stream().filter(b -> b.number() == 1).findFirst().orElseThrow());
+            assertThat(batches.problems()).hasSize(2).allSatisfy(problem -> {
+                assertThat(problem.user()).isEqualTo(first);
+                assertThat(problem.status()).isEqualTo("row refused");
+                assertThat(problem.why()).contains("roll back batch 1 and apply it again");
+            });
+            assertThat(batches.problems()).extracting(BatchProblem::why).anyMatch(why -> why.contains("no_comment_x"))
+                    .anyMatch(why -> why.startsWith("follows [") && why.contains("23505"));
+            batches.selectedProblemProperty().set(batches.problems().get(0));
+            assertThat(batches.reviewAgainAllowed().get()).as("a refused row is not a user to review again").isFalse();
 
             // the way out the operator is told: fix the target, roll back batch 1, apply it again
             try (Statement sql = target.createStatement()) {

@@ -2,7 +2,6 @@ package dev.backfill.ui.batches;
 
 import dev.backfill.control.ChunkStore;
 import javafx.scene.control.Tab;
-import dev.backfill.control.UserView;
 import dev.backfill.lifecycle.BatchView;
 import dev.backfill.ui.common.Formats;
 import dev.backfill.ui.common.Fxml;
@@ -91,13 +90,13 @@ public final class BatchesView {
     @FXML
     private TableColumn<ChunkStore.WorkerView, String> writerHeartbeat;
     @FXML
-    private TableView<UserView> problems;
+    private TableView<BatchProblem> problems;
     @FXML
-    private TableColumn<UserView, String> problemUser;
+    private TableColumn<BatchProblem, String> problemUser;
     @FXML
-    private TableColumn<UserView, String> problemStatus;
+    private TableColumn<BatchProblem, String> problemStatus;
     @FXML
-    private TableColumn<UserView, String> problemMessage;
+    private TableColumn<BatchProblem, String> problemMessage;
     @FXML
     private Label problemsHint;
     @FXML
@@ -163,12 +162,12 @@ public final class BatchesView {
                 javafx.application.Platform.runLater(() -> log.scrollTo(model.log().size() - 1)));
         problems.setItems(model.problems());
         problemUser.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().user()));
-        problemStatus.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().status().sql().replace('_', ' ')));
-        problemMessage.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().lastError()));
+        problemStatus.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().status()));
+        problemMessage.setCellValueFactory(c -> new SimpleStringProperty(c.getValue().why()));
         problemsHint.textProperty().bind(model.problemsHintProperty());
         problems.getSelectionModel().selectedItemProperty().addListener((o, old, user) -> model.selectedProblemProperty().set(user));
         problemDetail.textProperty().bind(Bindings.createStringBinding(() -> model.selectedProblemProperty().get() == null ? ""
-                : model.selectedProblemProperty().get().lastError(), model.selectedProblemProperty()));
+                : model.selectedProblemProperty().get().why(), model.selectedProblemProperty()));
         reviewAgain.disableProperty().bind(model.reviewAgainAllowed().not());
     }
 

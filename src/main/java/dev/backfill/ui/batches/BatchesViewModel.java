@@ -53,8 +53,8 @@ public final class BatchesViewModel {
     private final ObjectProperty<BatchQueue> queue = new SimpleObjectProperty<>(new BatchQueue("", List.of()));
     private final ObservableList<BatchView> batches = FXCollections.observableArrayList();
     private final ObjectProperty<BatchView> selected = new SimpleObjectProperty<>();
-    private final ObservableList<UserView> problems = FXCollections.observableArrayList();
-    private final ObjectProperty<UserView> selectedProblem = new SimpleObjectProperty<>();
+    private final ObservableList<BatchProblem> problems = FXCollections.observableArrayList();
+    private final ObjectProperty<BatchProblem> selectedProblem = new SimpleObjectProperty<>();
     private final StringProperty problemsHint = new SimpleStringProperty(NO_BATCH_SELECTED);
     private final BooleanProperty reviewing = new SimpleBooleanProperty();
     private final ObservableList<LogLine> log = FXCollections.observableArrayList();
@@ -119,12 +119,15 @@ public final class BatchesViewModel {
         return selected;
     }
 
-    /** Users of the selected batch that failed or whose source changed, with the reason. */
-    public ObservableList<UserView> problems() {
+    /**
+     * Users of the selected batch that failed or whose source changed, with the reason, and its users' waiting
+     * rows that the target refused.
+     */
+    public ObservableList<BatchProblem> problems() {
         return problems;
     }
 
-    public ObjectProperty<UserView> selectedProblemProperty() {
+    public ObjectProperty<BatchProblem> selectedProblemProperty() {
         return selectedProblem;
     }
 
@@ -135,7 +138,8 @@ public final class BatchesViewModel {
 
     /** Whether the selected held-back user can be reviewed again now (its rows changed since review). */
     public BooleanBinding reviewAgainAllowed() {
-        return Bindings.createBooleanBinding(() -> selectedProblem.get() != null && selectedProblem.get().status().needsReview()
+        return Bindings.createBooleanBinding(() -> selectedProblem.get() != null && selectedProblem.get().heldBack() != null
+                && selectedProblem.get().heldBack().status().needsReview()
                 && !applying.get() && !reviewing.get(), selectedProblem, applying, reviewing);
     }
 
@@ -145,7 +149,7 @@ public final class BatchesViewModel {
      */
     public void reviewAgain() {
         Workspace workspace = state.workspace();
-        UserView user = selectedProblem.get();
+        UserView user = selectedProblem.get() == null ? null : selectedProblem.get().heldBack();
         if (workspace == null || user == null) {
             return;
         }
@@ -491,8 +495,13 @@ public final class BatchesViewModel {
         problemsHint.set(batch.usersToReview() > 0 ? "Batch " + batch.number() + ": " + batch.usersToReview() + " user(s) changed after"
                 + " review. Review each again, then Approve selected again."
                 : batch.state() == BatchState.HELD_BACK ? "Batch " + batch.number() + " holds these users back: fix the cause, then"
-                + " Approve selected again" : "Users of batch " + batch.number() + " that were not applied");
-        state.executor().execute(BackgroundTask.of("batch users", () -> workspace.control().users().heldBack(batch.number()))
+                + " Approve selected again" : "Users of batch " + batch.number() + " that were not applied, and its waiting rows the target refused");
+        state.executor().execute(BackgroundTask.of("batch users", () -> {
+                    List<BatchProblem> found = new java.util.ArrayList<>();
+                    workspace.control().users().heldBack(batch.number()).forEach(user -> found.add(BatchProblem.of(user)));
+                    workspace.control().refusedOfBatch(batch.number()).forEach(row -> found.add(BatchProblem.of(row, batch.number())));
+                    return found;
+                })
                 .onSuccess(problems::setAll).onFailure(error -> state.fail("Could not read the batch's users", error)));
     }
 
