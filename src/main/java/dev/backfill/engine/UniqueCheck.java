@@ -94,8 +94,10 @@ final class UniqueCheck {
         }
         if (!created) {
             try (Statement statement = connection.createStatement()) {
-                // a set's number, not its entity and columns: a row per planned row is written and sorted, so narrow rows count
-                statement.execute("create temp table " + TABLE + " (set_no int, value text, user_key text,"
+                // a set's number, not its entity and columns: a row per planned row is written and sorted, so narrow rows count.
+                // Compared in the "C" collation: the check needs equality only (the same in every deterministic collation),
+                // and "C" sorts bytes with abbreviated keys, where a libc locale's collation calls strcoll for each comparison
+                statement.execute("create temp table " + TABLE + " (set_no int, value text collate \"C\", user_key text collate \"C\","
                         + " position bigint, legacy_ids text[]) on commit drop");
             }
             created = true;
