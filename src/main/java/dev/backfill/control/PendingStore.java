@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Rows that reference other users' rows: those still waiting for a row that is not in the target,
@@ -194,6 +195,23 @@ public final class PendingStore {
             statement.setString(3, plan);
             statement.executeUpdate();
         }
+    }
+
+    /** Of these ids of an entity's rows, those of rows still waiting (refused by the target, or not written yet). */
+    public Set<String> waitingIds(Connection connection, String entity, Collection<String> ids) throws SQLException {
+        Set<String> refused = new java.util.HashSet<>();
+        try (PreparedStatement statement = connection.prepareStatement("select row_key->>0 from " + control.table("pending_rows")
+                + " where plan = ? and entity = ? and state = 'waiting' and row_key->>0 = any(?)")) {
+            statement.setString(1, plan);
+            statement.setString(2, entity);
+            statement.setArray(3, connection.createArrayOf("text", ids.toArray()));
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    refused.add(rows.getString(1));
+                }
+            }
+        }
+        return refused;
     }
 
     /** A waiting row the target refused when it was released: whose, which, and the target's message. */

@@ -249,9 +249,11 @@ final class ChunkOutcomes {
         }
         for (PendingRows.Refusal refusal : written.refused()) {
             listener.onWarning(String.format("A waiting row of user %s (batch %d), %s %s, was refused by the target when the row it"
-                    + " waits for was written: %s. It still waits; the users being applied are not held back for it. To write it: fix"
-                    + " or remove the target row that conflicts with it, then roll back batch %d and apply it again.", refusal.user(),
-                    refusal.batch(), refusal.entity(), refusal.keyJson(), refusal.message(), refusal.batch()));
+                    + " waits for was written: %s. It still waits, and so do rows that reference it; the users being applied are not"
+                    + " held back for it. To write it: make the target take it (remove the row holding its key, or change the"
+                    + " constraint or trigger that refuses it), then roll back batch %d and apply it again (or roll back and apply"
+                    + " again batch %d, whose apply writes the row it waits for).", refusal.user(), refusal.batch(), refusal.entity(),
+                    refusal.keyJson(), refusal.message(), refusal.batch(), batchNo));
         }
         return chunkRows;
     }

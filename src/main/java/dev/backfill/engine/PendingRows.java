@@ -2,8 +2,6 @@ package dev.backfill.engine;
 
 import dev.backfill.control.ApplyStore;
 import dev.backfill.control.PendingStore;
-import dev.backfill.db.Copy;
-import dev.backfill.db.Retry;
 import dev.backfill.db.Sql;
 import dev.backfill.lifecycle.LedgerOp;
 import dev.backfill.mapping.ColumnType;
@@ -120,7 +118,7 @@ final class PendingRows {
                 byUser.merge(candidate.user(), 1, Integer::sum);
             }
         }
-        copyLines(connection, entity, ready.stream().map(Candidate::copyLine).toList());
+        ReleasedRows.copyLines(connection, entity, ready.stream().map(Candidate::copyLine).toList());
         store.insert(connection, runId, runId, pending);
         ready.forEach(c -> markWritten(written, entity, c.id()));
         return byUser;
@@ -146,8 +144,11 @@ final class PendingRows {
             store.lockWaiting(connection);
         }
         Map<String, Set<String>> fresh = copy(written);
+        Set<Long> refusedNow = new HashSet<>();
         while (!fresh.isEmpty()) {
-            List<PendingStore.PendingRow> candidates = store.referencing(connection, PendingStore.State.WAITING, fresh);
+            // a row refused in an earlier pass is not tried again in this transaction
+            List<PendingStore.PendingRow> candidates = store.referencing(connection, PendingStore.State.WAITING, fresh).stream()
+                    .filter(p -> !refusedNow.contains(p.id())).toList();
             fresh = new HashMap<>();
             for (Entity entity : entities) {
                 List<PendingStore.PendingRow> ofEntity = candidates.stream().filter(p -> p.entity().equals(entity.name())).toList();
@@ -158,13 +159,9 @@ final class PendingRows {
                 if (ready.isEmpty()) {
                     continue;
                 }
-                Map<PendingStore.PendingRow, String> refused = new ReleasedRows(connection, entity).write(ready);
-                List<PendingStore.PendingRow> wrote = new ArrayList<>();
-                for (PendingStore.PendingRow row : ready) {
-                    if (refused.containsKey(row)) {
-                        continue;
-                    }
-                    wrote.add(row);
+                ReleasedRows.Outcome outcome = ReleasedRows.write(connection, entity, ready);
+                List<PendingStore.PendingRow> wrote = outcome.written();
+                for (PendingStore.PendingRow row : wrote) {
                     ledger.add(new WrittenCheck.Written(entity, entry(row.user(), entity, row.seq(), row.keyJson(), row.rowHash(),
                             row.columnHashes(), row.id(), batch), keys(row.keyJson()), row.batch(), true));
                     String id = idOf(entity, row.keyJson());
@@ -173,7 +170,8 @@ final class PendingRows {
                 }
                 store.markWritten(connection, wrote.stream().map(PendingStore.PendingRow::id).toList(), runId, batch);
                 Map<Long, String> messages = new LinkedHashMap<>();
-                refused.forEach((row, message) -> {
+                outcome.refused().forEach((row, message) -> {
+                    refusedNow.add(row.id());
                     messages.put(row.id(), message);
                     refusals.add(new Refusal(row.user(), row.batch(), entity.name(), row.keyJson(), message));
                 });
@@ -182,90 +180,6 @@ final class PendingRows {
             }
         }
         return new Released(released, refusals);
-    }
-
-    /**
-     * Writes released rows of one entity to the target, all in one COPY when the target takes them. When it
-     * refuses one, each is written on its own (after the rows of this entity it references), under a savepoint
-     * that takes the refusal: those refused, and the rows that reference them, are not written.
-     */
-    private static final class ReleasedRows {
-        private final Connection connection;
-        private final Entity entity;
-
-        ReleasedRows(Connection connection, Entity entity) {
-            this.connection = connection;
-            this.entity = entity;
-        }
-
-        /** Writes what the target takes; returns the rows it refused, with its message. Rows left out otherwise are neither. */
-        Map<PendingStore.PendingRow, String> write(List<PendingStore.PendingRow> rows) throws SQLException {
-            Map<PendingStore.PendingRow, String> refused = new LinkedHashMap<>();
-            String message = attempt(rows);
-            if (message == null) {
-                return refused;
-            }
-            Map<PendingStore.PendingRow, String> idOf = new java.util.IdentityHashMap<>();
-            rows.forEach(row -> idOf.put(row, idOf(entity, row.keyJson())));
-            Set<String> among = new HashSet<>(idOf.values());
-            Set<String> wrote = new HashSet<>();
-            Set<String> notWritten = new HashSet<>();
-            List<PendingStore.PendingRow> left = new ArrayList<>(rows);
-            boolean moved = true;
-            while (moved && !left.isEmpty()) {
-                moved = false;
-                for (java.util.Iterator<PendingStore.PendingRow> it = left.iterator(); it.hasNext(); ) {
-                    PendingStore.PendingRow row = it.next();
-                    List<String> needs = row.refs().stream().filter(ref -> ref.entity().equals(entity.name()) && among.contains(ref.id()))
-                            .map(PendingStore.Ref::id).toList();
-                    if (needs.stream().anyMatch(notWritten::contains)) {
-                        notWritten.add(idOf.get(row));
-                    } else if (wrote.containsAll(needs)) {
-                        String refusal = attempt(List.of(row));
-                        if (refusal == null) {
-                            wrote.add(idOf.get(row));
-                        } else {
-                            refused.put(row, refusal);
-                            notWritten.add(idOf.get(row));
-                        }
-                    } else {
-                        continue;
-                    }
-                    it.remove();
-                    moved = true;
-                }
-            }
-            if (!left.isEmpty()) {
-                // rows that reference each other in a circle go in together, or not at all
-                String refusal = attempt(left);
-                if (refusal != null) {
-                    left.forEach(row -> refused.put(row, refusal));
-                }
-            }
-            return refused;
-        }
-
-        /** Writes these rows in one COPY under a savepoint: null when written, else the target's refusal (rolled back). */
-        private String attempt(List<PendingStore.PendingRow> rows) throws SQLException {
-            java.sql.Savepoint savepoint = connection.setSavepoint();
-            try {
-                copyLines(connection, entity, rows.stream().map(PendingStore.PendingRow::copyLine).toList());
-                connection.releaseSavepoint(savepoint);
-                return null;
-            } catch (SQLException e) {
-                if (!refusedByTarget(e)) {
-                    throw e;
-                }
-                connection.rollback(savepoint);
-                return Retry.describe(e);
-            }
-        }
-
-        /** The target refused the rows themselves: a constraint, a value, or a trigger's exception; not the connection or the server. */
-        private static boolean refusedByTarget(SQLException e) {
-            String state = e.getSQLState() == null ? "" : e.getSQLState();
-            return state.startsWith("23") || state.startsWith("22") || state.startsWith("P0");
-        }
     }
 
     private interface RefsOf<T> {
@@ -330,7 +244,11 @@ final class PendingRows {
         return ready;
     }
 
-    /** Of these ids of an entity's rows, those in the target now. */
+    /**
+     * Of these ids of an entity's rows, those in the target now, but not the ids of this plan's rows still
+     * waiting: a target row holding such an id is not the row reviewed (the live app wrote it, say; the waiting
+     * row will be refused when it is released), and what references the waiting row waits for it.
+     */
     private Set<String> existing(Connection connection, Entity entity, Set<String> ids) throws SQLException {
         Set<String> found = new HashSet<>();
         ColumnType type = shape.type(entity, entity.id().column());
@@ -344,19 +262,10 @@ final class PendingRows {
                 }
             }
         }
+        if (!found.isEmpty()) {
+            found.removeAll(store.waitingIds(connection, entity.name(), found));
+        }
         return found;
-    }
-
-    private static void copyLines(Connection connection, Entity entity, List<String> lines) throws SQLException {
-        if (lines.isEmpty()) {
-            return;
-        }
-        try (Copy copy = Copy.into(connection, Sql.table(entity.into()), Sql.columns(entity.targetColumns()))) {
-            for (String line : lines) {
-                copy.line(line);
-            }
-            copy.end();
-        }
     }
 
     private static ApplyStore.LedgerEntry entry(String user, Entity entity, int seq, String keyJson, long hash, String columnHashes,
@@ -375,7 +284,7 @@ final class PendingRows {
     }
 
     /** The id a row's ledger key holds (the id column is the identity of a referenced entity). */
-    private static String idOf(Entity entity, String keyJson) {
+    static String idOf(Entity entity, String keyJson) {
         if (entity.id() == null) {
             return null;
         }

@@ -53,10 +53,13 @@ class RefusedWaitingRowIT {
                     "follows waiting", "comments " + CommunityScenario.PAIR_FIRST_COMMENT + " waiting",
                     "comments " + CommunityScenario.PAIR_FIRST_ANSWER + " waiting");
 
-            // the live app writes the follow the first member's waiting row holds (unchecked, as a replica would:
-            // the followed member is not in the target yet), and the target gains a rule one waiting comment breaks
+            // the live app writes the follow the first member's waiting row holds and a comment with the id of their
+            // waiting comment (unchecked, as a replica would: the last member is not in the target yet), and the target
+            // gains a rule the first member's waiting answer breaks
             String follow = Tables.rows(target, "select copy_line from backfill.pending_rows where plan = '" + PLAN
                     + "' and user_key = '" + first + "' and entity = 'follows' and row_key::text like '%" + last + "%'").get(0);
+            String comment = Tables.rows(target, "select copy_line from backfill.pending_rows where plan = '" + PLAN
+                    + "' and entity = 'comments' and row_key->>0 = '" + CommunityScenario.PAIR_FIRST_COMMENT + "'").get(0);
             target.setAutoCommit(false);
             try (Statement sql = target.createStatement()) {
                 sql.execute("set local session_replication_role = replica");
@@ -64,7 +67,12 @@ class RefusedWaitingRowIT {
                     copy.line(follow);
                     copy.end();
                 }
-                sql.execute("alter table comments_v2 add constraint no_comment_x check (id <> '" + CommunityScenario.PAIR_FIRST_COMMENT
+                try (Copy copy = Copy.into(target, "comments_v2", Sql.columns(workspace.plan().requireEntity("comments").targetColumns()))) {
+                    copy.line(comment);
+                    copy.end();
+                }
+                sql.execute("update comments_v2 set body = 'the app''s' where id = '" + CommunityScenario.PAIR_FIRST_COMMENT + "'");
+                sql.execute("alter table comments_v2 add constraint no_answer_x check (id <> '" + CommunityScenario.PAIR_FIRST_ANSWER
                         + "') not valid");
             }
             target.commit();
@@ -90,47 +98,48 @@ class RefusedWaitingRowIT {
             assertThat(second.state()).as("no member of batch 2 fails for the first member's rows").isEqualTo(BatchState.APPLIED);
             assertThat(second.failed()).isZero();
             assertThat(second.applied()).isEqualTo(USERS - CommunityScenario.BATCH);
-            assertThat(second.refused()).isEqualTo(2);
+            assertThat(second.refused()).isEqualTo(3);
             assertThat(Tables.rows(target, "select status from backfill.users where plan = '" + PLAN + "' and user_key = '" + last + "'"))
                     .containsExactly("migrated");
-            assertThat(warnings).hasSize(2).allMatch(w -> w.contains(first) && w.contains("roll back batch 1 and apply it again"));
+            assertThat(warnings).hasSize(3).allMatch(w -> w.contains(first) && w.contains("roll back batch 1 and apply it again"));
             assertThat(warnings).anyMatch(w -> w.contains("23505") && w.contains("follows"))
-                    .anyMatch(w -> w.contains("23514") && w.contains("no_comment_x"));
+                    .anyMatch(w -> w.contains("23505") && w.contains("comments_v2_pkey") && w.contains(CommunityScenario.PAIR_FIRST_COMMENT))
+                    .anyMatch(w -> w.contains("23514") && w.contains("no_answer_x"));
 
-            // refused: the follow and the comment; released: the answer to the last member's comment, released with
-            // the refused comment (one entity, one release): the rows are written one by one when one is refused
+            // refused: the follow, the comment and the answer (released together: one entity, one release, split to find them)
             assertThat(pending(target, first, last)).containsExactlyInAnyOrder("follows waiting refused",
                     "comments " + CommunityScenario.PAIR_FIRST_COMMENT + " waiting refused",
-                    "comments " + CommunityScenario.PAIR_FIRST_ANSWER + " written");
-            // the last member's answer to the refused comment waits for it, and is not refused itself
+                    "comments " + CommunityScenario.PAIR_FIRST_ANSWER + " waiting refused");
+            // the last member's answer to the refused comment waits for it, not written against the app's row with its id
             assertThat(pending(target, last, first)).contains("comments " + CommunityScenario.PAIR_LAST_ANSWER + " waiting");
             assertThat(Tables.rows(target, "select count(*) from follows_v2 where follower_id = '" + first + "' and followee_id = '"
                     + last + "'")).as("the live app's follow, once").containsExactly("1");
-            assertThat(Tables.rows(target, "select id::text from comments_v2 where id in ('" + CommunityScenario.PAIR_FIRST_COMMENT
+            assertThat(Tables.rows(target, "select id || ' ' || body from comments_v2 where id in ('" + CommunityScenario.PAIR_FIRST_COMMENT
                     + "', '" + CommunityScenario.PAIR_FIRST_ANSWER + "', '" + CommunityScenario.PAIR_LAST_ANSWER + "')"))
-                    .containsExactly(CommunityScenario.PAIR_FIRST_ANSWER);
+                    .containsExactly(CommunityScenario.PAIR_FIRST_COMMENT + " the app's");
 
             InProcessCli.Result listed = InProcessCli.run("batches", plan.toString(), "--batch", "1");
-            assertThat(listed.out()).contains("2 waiting row(s) of these users were refused by the target")
-                    .contains("roll back batch 1 and apply it again").contains("no_comment_x").contains("23505");
+            assertThat(listed.out()).contains("3 waiting row(s) of these users were refused by the target")
+                    .contains("roll back batch 1 and apply it again").contains("no_answer_x").contains("comments_v2_pkey");
             // the workbench's Batches screen lists them under the batch's problems, beside the users it did not apply
             AppState state = new AppState(new ImmediateTaskExecutor(), new Secrets(Map.of()));
             state.replaceWorkspace(workspace);
             BatchesViewModel batches = new BatchesViewModel(state);
             batches.selectedProperty().set(batches.batches().stream().filter(b -> b.number() == 1).findFirst().orElseThrow());
-            assertThat(batches.problems()).hasSize(2).allSatisfy(problem -> {
+            assertThat(batches.problems()).hasSize(3).allSatisfy(problem -> {
                 assertThat(problem.user()).isEqualTo(first);
                 assertThat(problem.status()).isEqualTo("row refused");
                 assertThat(problem.why()).contains("roll back batch 1 and apply it again");
             });
-            assertThat(batches.problems()).extracting(BatchProblem::why).anyMatch(why -> why.contains("no_comment_x"))
+            assertThat(batches.problems()).extracting(BatchProblem::why).anyMatch(why -> why.contains("no_answer_x"))
                     .anyMatch(why -> why.startsWith("follows [") && why.contains("23505"));
             batches.selectedProblemProperty().set(batches.problems().get(0));
             assertThat(batches.reviewAgainAllowed().get()).as("a refused row is not a user to review again").isFalse();
 
             // the way out the operator is told: fix the target, roll back batch 1, apply it again
             try (Statement sql = target.createStatement()) {
-                sql.execute("alter table comments_v2 drop constraint no_comment_x");
+                sql.execute("alter table comments_v2 drop constraint no_answer_x");
+                sql.execute("delete from comments_v2 where id = '" + CommunityScenario.PAIR_FIRST_COMMENT + "'");
                 sql.execute("delete from follows_v2 where follower_id = '" + first + "' and followee_id = '" + last + "'");
             }
             new Rollback(workspace).run(1, Rollback.DriftChoice.REFUSE, ProgressListener.NONE);
