@@ -131,13 +131,26 @@ final class PendingRows {
     record Released(int rows, List<Refusal> refused) {}
 
     /**
+     * The target refused released rows written without savepoints: the transaction is lost, and is to be
+     * written again releasing with savepoints ({@code careful}), which find the rows refused.
+     */
+    static final class ReleaseRefused extends RuntimeException {
+        ReleaseRefused(SQLException cause) {
+            super("the target refused a waiting row of another user as it was released: " + cause.getMessage(), cause);
+        }
+    }
+
+    /**
      * Writes, in dependency order and as long as any is, the waiting rows (of any user) whose references
      * all resolve now that this transaction wrote {@code written}; their ledger rows (each in its own user's
      * batch) go to {@code ledger}. A row the target refuses (a live-app row holds its key, say) is not this
      * transaction's users' fault: it stays waiting with the target's message, and so do the rows that need it.
+     * Rows are written under savepoints only when {@code careful}: a row written in a subtransaction carries its
+     * id, not the transaction's, so its ledger row gets no proof and parity has to hash it. Otherwise a refusal
+     * throws {@link ReleaseRefused}, for the caller to write the transaction again, careful.
      */
     Released release(Connection connection, long runId, int batch, List<Entity> entities, Map<String, Set<String>> written,
-                     List<WrittenCheck.Written> ledger) throws SQLException {
+                     List<WrittenCheck.Written> ledger, boolean careful) throws SQLException {
         int released = 0;
         List<Refusal> refusals = new ArrayList<>();
         if (plan.hasReferencesBetweenUsers() || plan.hasSharedEntities()) {
@@ -159,7 +172,7 @@ final class PendingRows {
                 if (ready.isEmpty()) {
                     continue;
                 }
-                ReleasedRows.Outcome outcome = ReleasedRows.write(connection, entity, ready);
+                ReleasedRows.Outcome outcome = careful ? ReleasedRows.write(connection, entity, ready) : writeAll(connection, entity, ready);
                 List<PendingStore.PendingRow> wrote = outcome.written();
                 for (PendingStore.PendingRow row : wrote) {
                     ledger.add(new WrittenCheck.Written(entity, entry(row.user(), entity, row.seq(), row.keyJson(), row.rowHash(),
@@ -180,6 +193,20 @@ final class PendingRows {
             }
         }
         return new Released(released, refusals);
+    }
+
+    /** All the rows, in one COPY, without a savepoint: the common case, when the target takes them. */
+    private static ReleasedRows.Outcome writeAll(Connection connection, Entity entity, List<PendingStore.PendingRow> rows)
+            throws SQLException {
+        try {
+            ReleasedRows.copyLines(connection, entity, rows.stream().map(PendingStore.PendingRow::copyLine).toList());
+        } catch (SQLException e) {
+            if (ReleasedRows.refusedByTarget(e)) {
+                throw new ReleaseRefused(e);
+            }
+            throw e;
+        }
+        return new ReleasedRows.Outcome(rows, Map.of());
     }
 
     private interface RefsOf<T> {

@@ -152,7 +152,7 @@ final class ReleasedRows {
     }
 
     /** The target refused the rows themselves: a constraint, a value, or a trigger's exception; not the connection or the server. */
-    private static boolean refusedByTarget(SQLException e) {
+    static boolean refusedByTarget(SQLException e) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         return state.startsWith("23") || state.startsWith("22") || state.startsWith("P0");
     }
