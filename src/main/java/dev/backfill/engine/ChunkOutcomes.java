@@ -183,46 +183,49 @@ final class ChunkOutcomes {
      * users stand alone. Returns the rows written (with the waiting rows of other users these released).
      */
     long writeIsolated(ChunkWriter writer, List<Entity> entities, List<ChunkWriter.PreparedUser> users) throws SQLException {
-        return writeIsolated(writer, entities, users, ChunkWriter.LookUp.TRUST_UNIQUE_INDEXES, false);
+        return writeIsolated(writer, entities, users, ChunkWriter.LookUp.TRUST_UNIQUE_INDEXES, ReleaseMode.PLAIN);
     }
 
-    /** {@code carefulRelease}: see {@link ChunkWriter#write}; set once the target refused a released row of these users' chunk. */
+    /** {@code release}: how other users' waiting rows are released, after what earlier attempts met ({@link ReleaseMode}). */
     private long writeIsolated(ChunkWriter writer, List<Entity> entities, List<ChunkWriter.PreparedUser> users,
-                               ChunkWriter.LookUp lookUp, boolean carefulRelease) throws SQLException {
+                               ChunkWriter.LookUp lookUp, ReleaseMode release) throws SQLException {
         if (users.isEmpty()) {
             return 0;
         }
         try {
-            return retry.run(() -> writeOnce(writer, entities, users, lookUp, carefulRelease), listener::onNote);
+            return retry.run(() -> writeOnce(writer, entities, users, lookUp, release), listener::onNote);
         } catch (PendingRows.ReleaseRefused refused) {
             // another user's waiting row, not these users' rows: written again, the refused rows found and kept waiting
-            return writeIsolated(writer, entities, users, lookUp, true);
+            return writeIsolated(writer, entities, users, lookUp, release.carefully());
+        } catch (WrittenCheck.ReleasedRowsDiffer differ) {
+            // other users' waiting rows the target changed as they were written: written again without them
+            return writeIsolated(writer, entities, users, lookUp, release.refusing(differ.rows()));
         } catch (WrittenCheck.RowsDiffer differ) {
             // the check named the users whose rows the target changed: they fail alone, the others are written again
             for (Map.Entry<String, String> user : differ.users().entrySet()) {
                 markFailed(user.getKey(), user.getValue());
             }
             return writeIsolated(writer, entities, users.stream().filter(u -> !differ.users().containsKey(u.user())).toList(), lookUp,
-                    carefulRelease);
+                    release);
         } catch (SQLException | RuntimeException e) {
             if (e instanceof SQLException sql && Retry.isTransient(sql)) {
                 throw sql;
             }
             if (lookUp == ChunkWriter.LookUp.TRUST_UNIQUE_INDEXES) {
-                return writeIsolated(writer, entities, users, ChunkWriter.LookUp.EVERY_USER, carefulRelease);
+                return writeIsolated(writer, entities, users, ChunkWriter.LookUp.EVERY_USER, release);
             }
             if (users.size() == 1) {
                 markFailed(users.get(0).user(), describe(e));
                 return 0;
             }
             int half = users.size() / 2;
-            return writeIsolated(writer, entities, users.subList(0, half), lookUp, carefulRelease)
-                    + writeIsolated(writer, entities, users.subList(half, users.size()), lookUp, carefulRelease);
+            return writeIsolated(writer, entities, users.subList(0, half), lookUp, release)
+                    + writeIsolated(writer, entities, users.subList(half, users.size()), lookUp, release);
         }
     }
 
     private long writeOnce(ChunkWriter writer, List<Entity> entities, List<ChunkWriter.PreparedUser> users, ChunkWriter.LookUp lookUp,
-                           boolean carefulRelease) throws SQLException {
+                           ReleaseMode release) throws SQLException {
         ChunkWriter.Written written = Transactions.inTransaction(workspace.target(), connection -> {
             // A retry after a lost acknowledgement must not write a user twice: drop users no longer approved.
             Set<String> done = store.notApproved(connection, users.stream().map(ChunkWriter.PreparedUser::user).toList());
@@ -230,7 +233,7 @@ final class ChunkOutcomes {
             if (todo.isEmpty()) {
                 return ChunkWriter.Written.NOTHING;
             }
-            ChunkWriter.Written result = writer.write(connection, runId, batchNo, entities, todo, lookUp, carefulRelease);
+            ChunkWriter.Written result = writer.write(connection, runId, batchNo, entities, todo, lookUp, release);
             if (!result.rows().isEmpty()) {
                 store.markMigrated(connection, new ArrayList<>(result.rows().keySet()));
                 store.recordOutcomes(connection, runId, batchNo, ApplyStore.Outcome.APPLIED, result.rows(), Map.of());

@@ -196,16 +196,12 @@ final class ChunkWriter {
      */
     Written write(Connection connection, long runId, int batch, List<Entity> entities, List<PreparedUser> chunk, LookUp lookUp)
             throws SQLException {
-        return write(connection, runId, batch, entities, chunk, lookUp, false);
+        return write(connection, runId, batch, entities, chunk, lookUp, ReleaseMode.PLAIN);
     }
 
-    /**
-     * {@code carefulRelease}: other users' waiting rows it releases are written under savepoints, so that rows
-     * the target refuses keep waiting ({@link PendingRows#release}); otherwise such a refusal throws
-     * {@link PendingRows.ReleaseRefused}.
-     */
+    /** {@code release}: how other users' waiting rows it releases are written ({@link ReleaseMode}, {@link PendingRows#release}). */
     Written write(Connection connection, long runId, int batch, List<Entity> entities, List<PreparedUser> chunk, LookUp lookUp,
-                  boolean carefulRelease) throws SQLException {
+                  ReleaseMode release) throws SQLException {
         Map<String, List<TargetFingerprint.Meeting>> changed = targetChanged(connection, entities, chunk, lookUp);
         List<PreparedUser> users = changed.isEmpty() ? chunk : chunk.stream().filter(u -> !changed.containsKey(u.user())).toList();
         List<WrittenCheck.Written> ledger = new ArrayList<>();
@@ -273,7 +269,7 @@ final class ChunkWriter {
         }
         List<WrittenCheck.Written> releasedLedger = new ArrayList<>();
         PendingRows.Released released = pendingRows.release(connection, runId, batch, entities, writtenIds, releasedLedger,
-                carefulRelease);
+                release);
         if (!releasedLedger.isEmpty()) {
             // after the last write to the target: the released rows, and this chunk's again, as they are now
             List<WrittenCheck.Written> all = new ArrayList<>(ledger);

@@ -145,12 +145,13 @@ final class PendingRows {
      * all resolve now that this transaction wrote {@code written}; their ledger rows (each in its own user's
      * batch) go to {@code ledger}. A row the target refuses (a live-app row holds its key, say) is not this
      * transaction's users' fault: it stays waiting with the target's message, and so do the rows that need it.
-     * Rows are written under savepoints only when {@code careful}: a row written in a subtransaction carries its
-     * id, not the transaction's, so its ledger row gets no proof and parity has to hash it. Otherwise a refusal
-     * throws {@link ReleaseRefused}, for the caller to write the transaction again, careful.
+     * Rows are written under savepoints only when {@code mode} is careful: a row written in a subtransaction carries
+     * its id, not the transaction's, so its ledger row gets no proof and parity has to hash it. Otherwise a refusal
+     * throws {@link ReleaseRefused}, for the caller to write the transaction again, careful. Rows {@code mode}
+     * names as refused are not written: they are marked refused, with its message.
      */
     Released release(Connection connection, long runId, int batch, List<Entity> entities, Map<String, Set<String>> written,
-                     List<WrittenCheck.Written> ledger, boolean careful) throws SQLException {
+                     List<WrittenCheck.Written> ledger, ReleaseMode mode) throws SQLException {
         int released = 0;
         List<Refusal> refusals = new ArrayList<>();
         if (plan.hasReferencesBetweenUsers() || plan.hasSharedEntities()) {
@@ -159,9 +160,18 @@ final class PendingRows {
         Map<String, Set<String>> fresh = copy(written);
         Set<Long> refusedNow = new HashSet<>();
         while (!fresh.isEmpty()) {
-            // a row refused in an earlier pass is not tried again in this transaction
-            List<PendingStore.PendingRow> candidates = store.referencing(connection, PendingStore.State.WAITING, fresh).stream()
-                    .filter(p -> !refusedNow.contains(p.id())).toList();
+            List<PendingStore.PendingRow> found = store.referencing(connection, PendingStore.State.WAITING, fresh);
+            Map<Long, String> refusedBefore = new LinkedHashMap<>();
+            for (PendingStore.PendingRow row : found) {
+                String why = mode.refused().get(row.id());
+                if (why != null && refusedNow.add(row.id())) {
+                    refusedBefore.put(row.id(), why);
+                    refusals.add(new Refusal(row.user(), row.batch(), row.entity(), row.keyJson(), why));
+                }
+            }
+            store.markRefused(connection, refusedBefore);
+            // a row refused in an earlier pass (or attempt) is not tried again in this transaction
+            List<PendingStore.PendingRow> candidates = found.stream().filter(p -> !refusedNow.contains(p.id())).toList();
             fresh = new HashMap<>();
             for (Entity entity : entities) {
                 List<PendingStore.PendingRow> ofEntity = candidates.stream().filter(p -> p.entity().equals(entity.name())).toList();
@@ -172,7 +182,8 @@ final class PendingRows {
                 if (ready.isEmpty()) {
                     continue;
                 }
-                ReleasedRows.Outcome outcome = careful ? ReleasedRows.write(connection, entity, ready) : writeAll(connection, entity, ready);
+                ReleasedRows.Outcome outcome = mode.careful() ? ReleasedRows.write(connection, entity, ready)
+                        : writeAll(connection, entity, ready);
                 List<PendingStore.PendingRow> wrote = outcome.written();
                 for (PendingStore.PendingRow row : wrote) {
                     ledger.add(new WrittenCheck.Written(entity, entry(row.user(), entity, row.seq(), row.keyJson(), row.rowHash(),

@@ -52,6 +52,23 @@ final class WrittenCheck {
      * Users whose rows are not as planned after writing them, each with the rows and columns that differ.
      * The transaction is rolled back; apply fails these users alone and writes the others again.
      */
+    /**
+     * Only waiting rows of other users, released in this transaction, differ (pending id → how): not this
+     * transaction's users' fault, so the transaction is written again without them ({@link ReleaseMode}).
+     */
+    static final class ReleasedRowsDiffer extends RuntimeException {
+        private final transient Map<Long, String> rows;
+
+        ReleasedRowsDiffer(Map<Long, String> rows) {
+            super(rows.size() + " waiting row(s) of other users written differently than planned: " + rows.values());
+            this.rows = Map.copyOf(rows);
+        }
+
+        Map<Long, String> rows() {
+            return rows;
+        }
+    }
+
     static final class RowsDiffer extends RuntimeException {
         private final transient Map<String, String> users;
 
@@ -114,9 +131,8 @@ final class WrittenCheck {
     /**
      * Checks every row of these ledger rows in the caller's transaction, which must have written all of
      * them. Returns the ledger rows with their proofs (same order), or throws {@link RowsDiffer} naming the
-     * users whose rows differ. A waiting row of another user that differs is not this chunk's users' fault
-     * alone, so it fails the transaction like any write failure (apply then isolates the user whose rows
-     * released it).
+     * users whose rows differ, or, when only waiting rows of other users released here differ,
+     * {@link ReleasedRowsDiffer} naming those rows.
      */
     List<Written> check(Connection connection, List<Written> written) throws SQLException {
         if (written.isEmpty()) {
@@ -284,21 +300,25 @@ final class WrittenCheck {
 
     /**
      * Which rows differ and how, read only for the ledger rows that differ: {@link RowsDiffer} naming the chunk's
-     * users whose rows differ, or, when only waiting rows of other users do, a failure of the whole transaction.
+     * users whose rows differ, or, when only waiting rows of other users do, {@link ReleasedRowsDiffer}.
      */
     private RuntimeException failure(Connection connection, List<Written> written, Map<Entity, List<Integer>> differing)
             throws SQLException {
         Map<String, List<String>> byUser = new LinkedHashMap<>();
-        List<String> released = new ArrayList<>();
+        Map<Long, String> released = new LinkedHashMap<>();
         for (Map.Entry<Entity, List<Integer>> entity : differing.entrySet()) {
             for (Map.Entry<Integer, List<String>> rows : describe(connection, entity.getKey(), written, entity.getValue()).entrySet()) {
                 Written w = written.get(rows.getKey());
-                (w.released() ? released : byUser.computeIfAbsent(w.entry().user(), u -> new ArrayList<>())).addAll(rows.getValue());
+                if (w.released()) {
+                    released.put(w.entry().pendingId(), "the target does not hold it as written, read back in the same transaction: "
+                            + shown(rows.getValue()) + " (a trigger, rule or default of the target changes what apply writes)");
+                } else {
+                    byUser.computeIfAbsent(w.entry().user(), u -> new ArrayList<>()).addAll(rows.getValue());
+                }
             }
         }
         if (byUser.isEmpty()) {
-            throw new SQLException("rows of other users that waited for these users' rows are not as planned after writing them"
-                    + " (a trigger, rule or default of the target changes what apply writes): " + shown(released));
+            return new ReleasedRowsDiffer(released);
         }
         Map<String, String> messages = new LinkedHashMap<>();
         byUser.forEach((user, rows) -> messages.put(user, "the target does not hold what was written for this user, read back in the"
