@@ -53,10 +53,10 @@ final class ApplyCommand extends BackfillCommand {
             try (StopOnInterrupt interrupt = new StopOnInterrupt(pause, err(), "Interrupted: pausing after the users being written",
                     "Still writing; exiting anyway. The open transaction rolls back; apply again to resume.")) {
                 if (which.all) {
-                    return reportAll(apply, apply.applyAll(listener, pause), listener.heldBack());
+                    return reportAll(apply, apply.applyAll(listener, pause), listener.toReview());
                 }
                 Apply.Result result = which.batch != null ? apply.apply(which.batch, listener, pause) : apply.applyNext(listener, pause);
-                return report(result, listener.heldBack());
+                return report(result, listener.toReview());
             } finally {
                 out().flush();
                 err().flush();

@@ -61,7 +61,8 @@ final class BatchesCommand extends BackfillCommand {
             }
             if (waiting.values().stream().anyMatch(n -> n > 0)) {
                 out().println("waiting: rows of migrated users that reference rows of users not migrated yet; each is written by the"
-                        + " apply that writes the row it references.");
+                        + " apply that writes the row it references (a row the target refused then still waits; '--batch N' says"
+                        + " why).");
             }
             out().println(next(queue));
             return ExitCodes.OK;

@@ -5,11 +5,15 @@ import dev.backfill.engine.Progress;
 import java.io.PrintWriter;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Apply's progress, every user not applied (with why) and the notes, on stderr; counts the users held back. */
+/**
+ * Apply's progress, every user not applied (with why), the notes and the warnings, on stderr; counts the users
+ * held back and the warnings (each something to act on: apply then exits with "to review").
+ */
 final class ConsoleApplyListener implements ApplyListener {
     private final PrintWriter err;
     private final ConsoleProgress progress;
     private final AtomicInteger heldBack = new AtomicInteger();
+    private final AtomicInteger warnings = new AtomicInteger();
 
     ConsoleApplyListener(PrintWriter err) {
         this.err = err;
@@ -34,7 +38,14 @@ final class ConsoleApplyListener implements ApplyListener {
         err.println(message);
     }
 
-    int heldBack() {
-        return heldBack.get();
+    @Override
+    public void onWarning(String message) {
+        warnings.incrementAndGet();
+        err.println(message);
+    }
+
+    /** Users held back, and warnings: what the operator has to look at. */
+    int toReview() {
+        return heldBack.get() + warnings.get();
     }
 }

@@ -28,7 +28,8 @@ final class ParityCommand extends BackfillCommand {
                 for (Parity.UserEntityParity line : parity.user(user)) {
                     out().printf("%-9s %-20s written %,d, in target %,d%s%n", line.status(), line.entity(), line.writtenRows(),
                             line.targetRows(), line.waitingRows() == 0 ? ""
-                                    : String.format(", waiting %,d (for rows of users not migrated yet)", line.waitingRows()));
+                                    : String.format(", waiting %,d (for rows of users not migrated yet, or refused by the target:"
+                                    + " 'batches PLAN --batch N')", line.waitingRows()));
                     mismatch |= line.status() == ParityStatus.MISMATCH;
                 }
                 return mismatch ? ExitCodes.FINDINGS : ExitCodes.OK;

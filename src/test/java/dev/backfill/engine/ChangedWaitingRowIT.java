@@ -43,12 +43,14 @@ class ChangedWaitingRowIT {
                     + CommunityScenario.PAIR_FIRST_COMMENT + "') execute function shout()");
 
             approvals.approve(2, "tester@test");
-            Apply.Result second = new Apply(workspace).apply(2, ApplyListener.NONE, new Apply.PauseSignal());
+            InProcessCli.Result second = InProcessCli.run("apply", plan.toString(), "--batch", "2");
 
-            assertThat(second.state()).isEqualTo(BatchState.APPLIED);
-            assertThat(second.failed()).isZero();
-            assertThat(second.refused()).isEqualTo(1);
-            assertThat(second.released()).as("the other rows waiting for batch 2 are written").isPositive();
+            assertThat(second.exit()).as("a refused row is something to review").isEqualTo(ExitCodes.FINDINGS);
+            assertThat(second.out()).contains("Batch 2: APPLIED. 4 user(s) applied, 0 failed")
+                    .containsPattern("[1-9][0-9]* waiting row\\(s\\) of earlier batches were written")
+                    .contains("1 waiting row(s) of earlier batches were refused by the target and still wait");
+            assertThat(second.err()).contains("was refused by the target").contains(CommunityScenario.PAIR_FIRST_COMMENT)
+                    .contains("roll back batch 1 and apply it again");
             assertThat(Tables.rows(sql.getConnection(), "select state || ' ' || refused from backfill.pending_rows where plan = '" + PLAN
                     + "' and entity = 'comments' and row_key->>0 = '" + CommunityScenario.PAIR_FIRST_COMMENT + "'")).singleElement()
                     .asString().startsWith("waiting the target does not hold it as written").contains("body");

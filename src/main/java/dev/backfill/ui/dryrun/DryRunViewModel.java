@@ -69,7 +69,8 @@ public final class DryRunViewModel {
                 .reduce(ParityStatus.OK, (a, b) -> a == ParityStatus.MISMATCH || b == ParityStatus.MISMATCH ? ParityStatus.MISMATCH
                         : a == ParityStatus.PENDING || b == ParityStatus.PENDING ? ParityStatus.PENDING : ParityStatus.OK);
         long waiting = lines.stream().mapToLong(Parity.UserEntityParity::waitingRows).sum();
-        return waiting == 0 ? overall.name() : overall.name() + " (" + waiting + " row(s) wait for rows of users not migrated yet)";
+        return waiting == 0 ? overall.name() : overall.name() + " (" + waiting + " row(s) wait for rows of other users: not migrated yet, or refused"
+                + " by the target when written, which Batches lists)";
     }
 
     private long detailRequest;
