@@ -51,7 +51,8 @@ final class WorkerCommand extends BackfillCommand {
                 out().printf("Worker %s helped with %d batch(es): %d user(s) applied, %d held back; %,d rows in %.1f s (%,.0f rows/s).%n",
                         report.worker(), report.batches(), report.applied(), report.heldBack(), report.rows(), report.seconds(),
                         report.rowsPerSecond());
-                return report.heldBack() > 0 ? ExitCodes.FINDINGS : ExitCodes.OK;
+                // held-back users, and warnings (a waiting row this worker released and the target refused)
+                return report.heldBack() > 0 || listener.toReview() > 0 ? ExitCodes.FINDINGS : ExitCodes.OK;
             } finally {
                 out().flush();
                 err().flush();

@@ -106,7 +106,10 @@ public final class PendingStore {
         }
     }
 
-    /** Rows in {@code state} that reference any of these rows (entity → ids), with all their references. */
+    /**
+     * Rows in {@code state} that reference any of these rows (entity → ids), with all their references; not rows
+     * the target refused (they wait for their batch's rollback and a new apply).
+     */
     public List<PendingRow> referencing(Connection connection, State state, Map<String, ? extends Collection<String>> ids)
             throws SQLException {
         List<String> entities = new ArrayList<>();
@@ -122,7 +125,7 @@ public final class PendingStore {
         String sql = "select " + COLUMNS + " from (select distinct r.pending_id from unnest(?::text[], ?::text[]) as t(entity, id)"
                 + " cross join lateral (select r.pending_id from " + control.table("pending_refs") + " r where r.ref_entity = t.entity"
                 + " and r.ref_id = t.id) r) x join " + control.table("pending_rows") + " p on p.pending_id = x.pending_id"
-                + " where p.plan = ? and p.state = ? order by p.seq, p.pending_id";
+                + " where p.plan = ? and p.state = ? and p.refused is null order by p.seq, p.pending_id";
         return query(connection, sql, statement -> {
             statement.setArray(1, connection.createArrayOf("text", entities.toArray()));
             statement.setArray(2, connection.createArrayOf("text", values.toArray()));

@@ -199,7 +199,12 @@ final class ChunkOutcomes {
             return writeIsolated(writer, entities, users, lookUp, release.carefully());
         } catch (WrittenCheck.ReleasedRowsDiffer differ) {
             // other users' waiting rows the target changed as they were written: written again without them
-            return writeIsolated(writer, entities, users, lookUp, release.refusing(differ.rows()));
+            ReleaseMode without = release.refusing(differ.rows());
+            if (without == null) {
+                // they were left out already, and still differ: not theirs to take, so the users are isolated as for any failure
+                return isolate(writer, entities, users, lookUp, release, differ);
+            }
+            return writeIsolated(writer, entities, users, lookUp, without);
         } catch (WrittenCheck.RowsDiffer differ) {
             // the check named the users whose rows the target changed: they fail alone, the others are written again
             for (Map.Entry<String, String> user : differ.users().entrySet()) {
@@ -211,17 +216,23 @@ final class ChunkOutcomes {
             if (e instanceof SQLException sql && Retry.isTransient(sql)) {
                 throw sql;
             }
-            if (lookUp == ChunkWriter.LookUp.TRUST_UNIQUE_INDEXES) {
-                return writeIsolated(writer, entities, users, ChunkWriter.LookUp.EVERY_USER, release);
-            }
-            if (users.size() == 1) {
-                markFailed(users.get(0).user(), describe(e));
-                return 0;
-            }
-            int half = users.size() / 2;
-            return writeIsolated(writer, entities, users.subList(0, half), lookUp, release)
-                    + writeIsolated(writer, entities, users.subList(half, users.size()), lookUp, release);
+            return isolate(writer, entities, users, lookUp, release, e);
         }
+    }
+
+    /** After a failure that names no user: every user looked up, then halves until the failing users stand alone. */
+    private long isolate(ChunkWriter writer, List<Entity> entities, List<ChunkWriter.PreparedUser> users, ChunkWriter.LookUp lookUp,
+                         ReleaseMode release, Exception failure) throws SQLException {
+        if (lookUp == ChunkWriter.LookUp.TRUST_UNIQUE_INDEXES) {
+            return writeIsolated(writer, entities, users, ChunkWriter.LookUp.EVERY_USER, release);
+        }
+        if (users.size() == 1) {
+            markFailed(users.get(0).user(), describe(failure));
+            return 0;
+        }
+        int half = users.size() / 2;
+        return writeIsolated(writer, entities, users.subList(0, half), lookUp, release)
+                + writeIsolated(writer, entities, users.subList(half, users.size()), lookUp, release);
     }
 
     private long writeOnce(ChunkWriter writer, List<Entity> entities, List<ChunkWriter.PreparedUser> users, ChunkWriter.LookUp lookUp,
@@ -258,10 +269,9 @@ final class ChunkOutcomes {
         for (PendingRows.Refusal refusal : written.refused()) {
             listener.onWarning(String.format("A waiting row of user %s (batch %d), %s %s, was refused by the target when the row it"
                     + " waits for was written: %s. It still waits, and so do rows that reference it; the users being applied are not"
-                    + " held back for it. To write it: make the target take it (remove the row holding its key, or change the"
-                    + " constraint or trigger that refuses it), then roll back batch %d and apply it again (or roll back and apply"
-                    + " again batch %d, whose apply writes the row it waits for).", refusal.user(), refusal.batch(), refusal.entity(),
-                    refusal.keyJson(), refusal.message(), refusal.batch(), batchNo));
+                    + " held back for it, and no later apply tries it again. To write it: make the target take it (remove the row"
+                    + " holding its key, or change the constraint or trigger that refuses it), then roll back batch %d and apply it"
+                    + " again.", refusal.user(), refusal.batch(), refusal.entity(), refusal.keyJson(), refusal.message(), refusal.batch()));
         }
         return chunkRows;
     }

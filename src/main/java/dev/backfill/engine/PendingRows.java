@@ -148,7 +148,9 @@ final class PendingRows {
      * Rows are written under savepoints only when {@code mode} is careful: a row written in a subtransaction carries
      * its id, not the transaction's, so its ledger row gets no proof and parity has to hash it. Otherwise a refusal
      * throws {@link ReleaseRefused}, for the caller to write the transaction again, careful. Rows {@code mode}
-     * names as refused are not written: they are marked refused, with its message.
+     * names as refused (an earlier attempt of this transaction found them changed by the target) are not written
+     * when they would be: they are marked refused, with its message. Rows refused before are not released again
+     * ({@link PendingStore#referencing}): their way out is their batch's rollback and a new apply.
      */
     Released release(Connection connection, long runId, int batch, List<Entity> entities, Map<String, Set<String>> written,
                      List<WrittenCheck.Written> ledger, ReleaseMode mode) throws SQLException {
@@ -159,19 +161,11 @@ final class PendingRows {
         }
         Map<String, Set<String>> fresh = copy(written);
         Set<Long> refusedNow = new HashSet<>();
+        boolean immediate = false;
         while (!fresh.isEmpty()) {
-            List<PendingStore.PendingRow> found = store.referencing(connection, PendingStore.State.WAITING, fresh);
-            Map<Long, String> refusedBefore = new LinkedHashMap<>();
-            for (PendingStore.PendingRow row : found) {
-                String why = mode.refused().get(row.id());
-                if (why != null && refusedNow.add(row.id())) {
-                    refusedBefore.put(row.id(), why);
-                    refusals.add(new Refusal(row.user(), row.batch(), row.entity(), row.keyJson(), why));
-                }
-            }
-            store.markRefused(connection, refusedBefore);
-            // a row refused in an earlier pass (or attempt) is not tried again in this transaction
-            List<PendingStore.PendingRow> candidates = found.stream().filter(p -> !refusedNow.contains(p.id())).toList();
+            // a row refused in an earlier pass is not tried again in this transaction
+            List<PendingStore.PendingRow> candidates = store.referencing(connection, PendingStore.State.WAITING, fresh).stream()
+                    .filter(p -> !refusedNow.contains(p.id())).toList();
             fresh = new HashMap<>();
             for (Entity entity : entities) {
                 List<PendingStore.PendingRow> ofEntity = candidates.stream().filter(p -> p.entity().equals(entity.name())).toList();
@@ -179,8 +173,30 @@ final class PendingRows {
                     continue;
                 }
                 List<PendingStore.PendingRow> ready = resolvable(connection, entity, ofEntity, PendingStore.PendingRow::refs, written);
+                Map<Long, String> refusedBefore = new LinkedHashMap<>();
+                for (PendingStore.PendingRow row : ready) {
+                    String why = mode.refused().get(ReleaseMode.key(row));
+                    if (why != null) {
+                        refusedNow.add(row.id());
+                        refusedBefore.put(row.id(), why);
+                        refusals.add(new Refusal(row.user(), row.batch(), row.entity(), row.keyJson(), why));
+                    }
+                }
+                if (!refusedBefore.isEmpty()) {
+                    store.markRefused(connection, refusedBefore);
+                    // again without them: rows of this entity that need them are no longer ready either
+                    ready = resolvable(connection, entity, ofEntity.stream().filter(p -> !refusedNow.contains(p.id())).toList(),
+                            PendingStore.PendingRow::refs, written);
+                }
                 if (ready.isEmpty()) {
                     continue;
+                }
+                if (!immediate) {
+                    // a deferred constraint would refuse a row only at commit, where no attempt can take the refusal
+                    try (java.sql.Statement statement = connection.createStatement()) {
+                        statement.execute("set constraints all immediate");
+                    }
+                    immediate = true;
                 }
                 ReleasedRows.Outcome outcome = mode.careful() ? ReleasedRows.write(connection, entity, ready)
                         : writeAll(connection, entity, ready);

@@ -8,7 +8,6 @@ import dev.backfill.plan.Entity;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -44,10 +43,6 @@ final class ReleasedRows {
 
     /** Writes what the target takes of these rows of {@code entity}, whose references outside them all resolve. */
     static Outcome write(Connection connection, Entity entity, List<PendingStore.PendingRow> rows) throws SQLException {
-        try (Statement statement = connection.createStatement()) {
-            // a deferred constraint would refuse the row only at commit, beyond any savepoint: refuse it now
-            statement.execute("set constraints all immediate");
-        }
         ReleasedRows release = new ReleasedRows(connection, entity);
         String refusal = release.attempt(rows);
         if (refusal == null) {

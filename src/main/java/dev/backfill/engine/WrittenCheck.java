@@ -16,6 +16,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,18 +54,18 @@ final class WrittenCheck {
      * The transaction is rolled back; apply fails these users alone and writes the others again.
      */
     /**
-     * Only waiting rows of other users, released in this transaction, differ (pending id → how): not this
-     * transaction's users' fault, so the transaction is written again without them ({@link ReleaseMode}).
+     * Only waiting rows of other users, released in this transaction, differ ({@link ReleaseMode#key} → how): not
+     * this transaction's users' fault, so the transaction is written again without them ({@link ReleaseMode}).
      */
     static final class ReleasedRowsDiffer extends RuntimeException {
-        private final transient Map<Long, String> rows;
+        private final transient Map<String, String> rows;
 
-        ReleasedRowsDiffer(Map<Long, String> rows) {
+        ReleasedRowsDiffer(Map<String, String> rows) {
             super(rows.size() + " waiting row(s) of other users written differently than planned: " + rows.values());
             this.rows = Map.copyOf(rows);
         }
 
-        Map<Long, String> rows() {
+        Map<String, String> rows() {
             return rows;
         }
     }
@@ -305,12 +306,16 @@ final class WrittenCheck {
     private RuntimeException failure(Connection connection, List<Written> written, Map<Entity, List<Integer>> differing)
             throws SQLException {
         Map<String, List<String>> byUser = new LinkedHashMap<>();
-        Map<Long, String> released = new LinkedHashMap<>();
+        Map<String, String> released = new LinkedHashMap<>();
+        // a released row of a user written here is that user's row (stored as waiting and released in this transaction)
+        Set<String> own = new HashSet<>();
+        written.stream().filter(w -> !w.released()).forEach(w -> own.add(w.entry().user()));
         for (Map.Entry<Entity, List<Integer>> entity : differing.entrySet()) {
             for (Map.Entry<Integer, List<String>> rows : describe(connection, entity.getKey(), written, entity.getValue()).entrySet()) {
                 Written w = written.get(rows.getKey());
-                if (w.released()) {
-                    released.put(w.entry().pendingId(), "the target does not hold it as written, read back in the same transaction: "
+                if (w.released() && !own.contains(w.entry().user())) {
+                    released.put(ReleaseMode.key(w.entry().user(), w.entry().entity(), pendingKey(w)),
+                            "the target does not hold it as written, read back in the same transaction: "
                             + shown(rows.getValue()) + " (a trigger, rule or default of the target changes what apply writes)");
                 } else {
                     byUser.computeIfAbsent(w.entry().user(), u -> new ArrayList<>()).addAll(rows.getValue());
@@ -325,6 +330,12 @@ final class WrittenCheck {
                 + " same transaction: " + shown(rows) + ". A trigger, rule or default of the target changes what apply writes, or the"
                 + " column's type stores another form than the plan's 'as'; nothing of this user was written."));
         return new RowsDiffer(messages);
+    }
+
+    /** A released row's key as its pending row holds it: its ledger row's keys are that one key, in brackets. */
+    private static String pendingKey(Written w) {
+        String keys = w.entry().rowKeysJson();
+        return keys.substring(1, keys.length() - 1);
     }
 
     private static String shown(List<String> rows) {
