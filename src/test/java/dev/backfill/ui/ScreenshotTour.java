@@ -185,7 +185,7 @@ class ScreenshotTour {
                 .orElseGet(() -> robot.listTargetWindows().get(robot.listTargetWindows().size() - 1));
     }
 
-    private static void shoot(FxRobot robot, Window window, String name) throws Exception {
+    static void shoot(FxRobot robot, Window window, String name) throws Exception {
         WaitForAsyncUtils.waitForFxEvents();
         WaitForAsyncUtils.sleep(600, TimeUnit.MILLISECONDS);
         Rectangle2D bounds = new Rectangle2D(window.getX(), window.getY(), window.getWidth(), window.getHeight());
@@ -202,11 +202,11 @@ class ScreenshotTour {
         javax.imageio.ImageIO.write(png, "png", SHOTS.resolve(name).toFile());
     }
 
-    private static String state(TableView<BatchView> batches, int number) {
+    static String state(TableView<BatchView> batches, int number) {
         return batches.getItems().stream().filter(b -> b.number() == number).map(b -> b.state().name()).findFirst().orElse("");
     }
 
-    private static void waitFor(BooleanSupplier condition, int seconds) throws Exception {
+    static void waitFor(BooleanSupplier condition, int seconds) throws Exception {
         WaitForAsyncUtils.waitFor(seconds, TimeUnit.SECONDS, condition::getAsBoolean);
         WaitForAsyncUtils.waitForFxEvents();
     }

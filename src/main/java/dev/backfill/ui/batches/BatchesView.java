@@ -20,6 +20,7 @@ import javafx.scene.control.ProgressBar;
 import javafx.scene.control.TableCell;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
+import javafx.scene.control.TextArea;
 import javafx.scene.control.TextInputDialog;
 
 /** Binds the batches screen. */
@@ -100,7 +101,7 @@ public final class BatchesView {
     @FXML
     private Label problemsHint;
     @FXML
-    private Label problemDetail;
+    private TextArea problemDetail;
     @FXML
     private Button reviewAgain;
 

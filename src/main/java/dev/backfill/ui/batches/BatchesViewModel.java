@@ -495,7 +495,7 @@ public final class BatchesViewModel {
         problemsHint.set(batch.usersToReview() > 0 ? "Batch " + batch.number() + ": " + batch.usersToReview() + " user(s) changed after"
                 + " review. Review each again, then Approve selected again."
                 : batch.state() == BatchState.HELD_BACK ? "Batch " + batch.number() + " holds these users back: fix the cause, then"
-                + " Approve selected again" : "Users of batch " + batch.number() + " that were not applied, and its waiting rows the target refused");
+                + " Approve selected again" : "Batch " + batch.number() + ": users not applied, and waiting rows the target refused");
         state.executor().execute(BackgroundTask.of("batch users", () -> {
                     List<BatchProblem> found = new java.util.ArrayList<>();
                     workspace.control().users().heldBack(batch.number()).forEach(user -> found.add(BatchProblem.of(user)));
