@@ -2,20 +2,10 @@ package dev.backfill.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.backfill.cli.ExitCodes;
-import dev.backfill.db.Secrets;
 import dev.backfill.demo.CommunityScenario;
-import dev.backfill.demo.DemoEnvironment;
 import dev.backfill.lifecycle.BatchState;
-import dev.backfill.plan.PlanLoader;
-import dev.backfill.testing.InProcessCli;
 import dev.backfill.testing.Tables;
-import dev.backfill.testing.TestPostgres;
-import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.Statement;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,29 +14,19 @@ import org.junit.jupiter.api.Test;
  * user's own row: the user fails alone, as for any of its rows, and the apply ends.
  */
 class ChangedOwnReleasedRowIT {
-    private static final int USERS = 14; // batch 1 of 10 and batch 2 of 4: the pair's first member in batch 1, the last in 2
+    private static final int USERS = PairAcrossBatches.USERS;
     private static final String PLAN = CommunityScenario.PLAN;
 
     @Test
     void aUsersOwnRowReleasedInItsTransactionAndChangedByTheTargetFailsThatUserAlone() throws Exception {
-        DemoEnvironment demo = TestPostgres.demo(ChangedOwnReleasedRowIT.class);
-        Path plan = new CommunityScenario().create(demo, USERS);
-        List<String> order = CommunityScenario.partitionOrder(USERS).stream().map(CommunityScenario::memberId).toList();
-        String last = order.get(USERS - 1);
-        assertThat(InProcessCli.run("dry-run", plan.toString()).exit()).isIn(ExitCodes.OK, ExitCodes.FINDINGS);
-        try (Workspace workspace = Workspace.open(PlanLoader.load(plan), new Secrets(Map.of()));
-             Connection target = TestPostgres.connect(demo.database(CommunityScenario.TARGET_DB));
-             Statement sql = target.createStatement()) {
-            Approvals approvals = new Approvals(workspace);
-            approvals.approve(1, "tester@test");
-            assertThat(new Apply(workspace).apply(1, ApplyListener.NONE, new Apply.PauseSignal()).state()).isEqualTo(BatchState.APPLIED);
+        try (PairAcrossBatches pair = PairAcrossBatches.firstBatchApplied(ChangedOwnReleasedRowIT.class)) {
+            Connection target = pair.target;
+            Workspace workspace = pair.workspace;
+            String last = pair.last;
             // the last member's answer to the first member's comment, which waits for the last member's post
-            sql.execute("create function shout() returns trigger language plpgsql as $$ begin new.body := upper(new.body);"
-                    + " return new; end $$");
-            sql.execute("create trigger shout before insert on comments_v2 for each row when (new.id = '"
-                    + CommunityScenario.PAIR_LAST_ANSWER + "') execute function shout()");
+            pair.shoutOnInsertOf(CommunityScenario.PAIR_LAST_ANSWER);
 
-            approvals.approve(2, "tester@test");
+            pair.approvals.approve(2, PairAcrossBatches.ACTOR);
             Apply.Result second = new Apply(workspace).apply(2, ApplyListener.NONE, new Apply.PauseSignal());
 
             assertThat(second.state()).isEqualTo(BatchState.HELD_BACK);

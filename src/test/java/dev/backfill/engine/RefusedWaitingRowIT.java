@@ -2,17 +2,13 @@ package dev.backfill.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.backfill.cli.ExitCodes;
 import dev.backfill.db.Copy;
 import dev.backfill.db.Secrets;
 import dev.backfill.db.Sql;
 import dev.backfill.demo.CommunityScenario;
-import dev.backfill.demo.DemoEnvironment;
 import dev.backfill.lifecycle.BatchState;
-import dev.backfill.plan.PlanLoader;
 import dev.backfill.testing.InProcessCli;
 import dev.backfill.testing.Tables;
-import dev.backfill.testing.TestPostgres;
 import dev.backfill.ui.AppState;
 import dev.backfill.ui.batches.BatchProblem;
 import dev.backfill.ui.batches.BatchesViewModel;
@@ -32,23 +28,19 @@ import org.junit.jupiter.api.Test;
  * operator is told what to do, and doing it writes the row.
  */
 class RefusedWaitingRowIT {
-    private static final int USERS = 14; // batch 1 of 10 and batch 2 of 4: the pair's first member in batch 1, the last in 2
+    private static final int USERS = PairAcrossBatches.USERS;
     private static final String ACTOR = "tester@test";
     private static final String PLAN = CommunityScenario.PLAN;
 
     @Test
     void aReleasedRowTheTargetRefusesKeepsWaitingAndFailsNoUserOfTheApplyThatReleasedIt() throws Exception {
-        DemoEnvironment demo = TestPostgres.demo(RefusedWaitingRowIT.class);
-        Path plan = new CommunityScenario().create(demo, USERS);
-        List<String> order = CommunityScenario.partitionOrder(USERS).stream().map(CommunityScenario::memberId).toList();
-        String first = order.get(0);
-        String last = order.get(USERS - 1);
-        assertThat(InProcessCli.run("dry-run", plan.toString()).exit()).isIn(ExitCodes.OK, ExitCodes.FINDINGS);
-        try (Workspace workspace = Workspace.open(PlanLoader.load(plan), new Secrets(Map.of()));
-             Connection target = TestPostgres.connect(demo.database(CommunityScenario.TARGET_DB))) {
-            Approvals approvals = new Approvals(workspace);
-            approvals.approve(1, ACTOR);
-            assertThat(new Apply(workspace).apply(1, ApplyListener.NONE, new Apply.PauseSignal()).state()).isEqualTo(BatchState.APPLIED);
+        try (PairAcrossBatches pair = PairAcrossBatches.firstBatchApplied(RefusedWaitingRowIT.class)) {
+            Path plan = pair.plan;
+            Workspace workspace = pair.workspace;
+            Connection target = pair.target;
+            Approvals approvals = pair.approvals;
+            String first = pair.first;
+            String last = pair.last;
             assertThat(pending(target, first, last)).containsExactlyInAnyOrder(
                     "follows waiting", "comments " + CommunityScenario.PAIR_FIRST_COMMENT + " waiting",
                     "comments " + CommunityScenario.PAIR_FIRST_ANSWER + " waiting");

@@ -14,13 +14,11 @@ import dev.backfill.testing.TestPostgres;
 import dev.backfill.ui.batches.BatchProblem;
 import dev.backfill.ui.session.Session;
 import dev.backfill.ui.shell.MainWindow;
-import dev.backfill.ui.shell.WorkbenchApp;
 import dev.backfill.ui.task.FxTaskExecutor;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
-import javafx.scene.Scene;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Spinner;
 import javafx.scene.control.TableView;
@@ -50,14 +48,7 @@ class RefusedRowTour {
         Preferences preferences = new Preferences("dev/backfill/workbench-test/" + RefusedRowTour.class.getSimpleName());
         preferences.clear();
         demo = TestPostgres.demo(RefusedRowTour.class);
-        MainWindow window = new MainWindow(state, new Session(state, preferences, demo), (owner, title, name) -> null);
-        Scene scene = new Scene(window.root(), 1280, 800);
-        WorkbenchApp.style(scene);
-        stage.setTitle("Backfill Workbench");
-        stage.setScene(scene);
-        stage.setX(0);
-        stage.setY(0);
-        stage.show();
+        ScreenshotTour.show(stage, new MainWindow(state, new Session(state, preferences, demo), (owner, title, name) -> null));
     }
 
     @Test

@@ -49,7 +49,11 @@ class ScreenshotTour {
         Preferences preferences = new Preferences("dev/backfill/workbench-test/" + ScreenshotTour.class.getSimpleName());
         preferences.clear();
         demo = TestPostgres.demo(ScreenshotTour.class);
-        MainWindow window = new MainWindow(state, new Session(state, preferences, demo), (owner, title, name) -> SHOTS.resolve(name));
+        show(stage, new MainWindow(state, new Session(state, preferences, demo), (owner, title, name) -> SHOTS.resolve(name)));
+    }
+
+    /** The window at the screen's corner, at the screenshots' size. */
+    static void show(Stage stage, MainWindow window) {
         Scene scene = new Scene(window.root(), 1280, 800);
         WorkbenchApp.style(scene);
         stage.setTitle("Backfill Workbench");
