@@ -111,7 +111,7 @@ final class BatchesCommand extends BackfillCommand {
         if (!refused.isEmpty()) {
             out().printf("%d waiting row(s) of these users were refused by the target when the rows they wait for were written;"
                     + " they still wait. To write them: make the target take them (remove the rows holding their keys, or change"
-                    + " the constraint or trigger that refuses them), then roll back batch %d and apply it again.%n", refused.size(), batch);
+                    + " the constraint or trigger that refuses them), then roll back batch %d, approve it again and apply it.%n", refused.size(), batch);
             for (PendingStore.Refused row : refused) {
                 out().printf("  %s %s %s (%s): %s%n", row.user(), row.entity(), row.keyJson(), row.at(), row.message());
             }

@@ -202,7 +202,7 @@ public final class PendingStore {
 
     /** Of these ids of an entity's rows, those of rows still waiting (refused by the target, or not written yet). */
     public Set<String> waitingIds(Connection connection, String entity, Collection<String> ids) throws SQLException {
-        Set<String> refused = new java.util.HashSet<>();
+        Set<String> waiting = new java.util.HashSet<>();
         try (PreparedStatement statement = connection.prepareStatement("select row_key->>0 from " + control.table("pending_rows")
                 + " where plan = ? and entity = ? and state = 'waiting' and row_key->>0 = any(?)")) {
             statement.setString(1, plan);
@@ -210,11 +210,11 @@ public final class PendingStore {
             statement.setArray(3, connection.createArrayOf("text", ids.toArray()));
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    refused.add(rows.getString(1));
+                    waiting.add(rows.getString(1));
                 }
             }
         }
-        return refused;
+        return waiting;
     }
 
     /** A waiting row the target refused when it was released: whose, which, and the target's message. */

@@ -270,8 +270,8 @@ final class ChunkOutcomes {
             listener.onWarning(String.format("A waiting row of user %s (batch %d), %s %s, was refused by the target when the row it"
                     + " waits for was written: %s. It still waits, and so do rows that reference it; the users being applied are not"
                     + " held back for it, and no later apply tries it again. To write it: make the target take it (remove the row"
-                    + " holding its key, or change the constraint or trigger that refuses it), then roll back batch %d and apply it"
-                    + " again.", refusal.user(), refusal.batch(), refusal.entity(), refusal.keyJson(), refusal.message(), refusal.batch()));
+                    + " holding its key, or change the constraint or trigger that refuses it), then roll back batch %d, approve it"
+                    + " again and apply it.", refusal.user(), refusal.batch(), refusal.entity(), refusal.keyJson(), refusal.message(), refusal.batch()));
         }
         return chunkRows;
     }

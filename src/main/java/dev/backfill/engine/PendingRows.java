@@ -2,6 +2,7 @@ package dev.backfill.engine;
 
 import dev.backfill.control.ApplyStore;
 import dev.backfill.control.PendingStore;
+import dev.backfill.db.RowErrors;
 import dev.backfill.db.Sql;
 import dev.backfill.lifecycle.LedgerOp;
 import dev.backfill.mapping.ColumnType;
@@ -173,17 +174,15 @@ final class PendingRows {
                     continue;
                 }
                 List<PendingStore.PendingRow> ready = resolvable(connection, entity, ofEntity, PendingStore.PendingRow::refs, written);
-                Map<Long, String> refusedBefore = new LinkedHashMap<>();
+                Map<PendingStore.PendingRow, String> refusedBefore = new LinkedHashMap<>();
                 for (PendingStore.PendingRow row : ready) {
                     String why = mode.refused().get(ReleaseMode.key(row));
                     if (why != null) {
-                        refusedNow.add(row.id());
-                        refusedBefore.put(row.id(), why);
-                        refusals.add(new Refusal(row.user(), row.batch(), row.entity(), row.keyJson(), why));
+                        refusedBefore.put(row, why);
                     }
                 }
                 if (!refusedBefore.isEmpty()) {
-                    store.markRefused(connection, refusedBefore);
+                    refuse(connection, refusedBefore, refusedNow, refusals);
                     // again without them: rows of this entity that need them are no longer ready either
                     ready = resolvable(connection, entity, ofEntity.stream().filter(p -> !refusedNow.contains(p.id())).toList(),
                             PendingStore.PendingRow::refs, written);
@@ -209,17 +208,23 @@ final class PendingRows {
                     markWritten(fresh, entity, id);
                 }
                 store.markWritten(connection, wrote.stream().map(PendingStore.PendingRow::id).toList(), runId, batch);
-                Map<Long, String> messages = new LinkedHashMap<>();
-                outcome.refused().forEach((row, message) -> {
-                    refusedNow.add(row.id());
-                    messages.put(row.id(), message);
-                    refusals.add(new Refusal(row.user(), row.batch(), entity.name(), row.keyJson(), message));
-                });
-                store.markRefused(connection, messages);
+                refuse(connection, outcome.refused(), refusedNow, refusals);
                 released += wrote.size();
             }
         }
         return new Released(released, refusals);
+    }
+
+    /** Keeps these rows waiting, refused with why (row → message), and notes them as refused in this transaction. */
+    private void refuse(Connection connection, Map<PendingStore.PendingRow, String> rows, Set<Long> refusedNow, List<Refusal> refusals)
+            throws SQLException {
+        Map<Long, String> messages = new LinkedHashMap<>();
+        rows.forEach((row, message) -> {
+            refusedNow.add(row.id());
+            messages.put(row.id(), message);
+            refusals.add(new Refusal(row.user(), row.batch(), row.entity(), row.keyJson(), message));
+        });
+        store.markRefused(connection, messages);
     }
 
     /** All the rows, in one COPY, without a savepoint: the common case, when the target takes them. */
@@ -228,7 +233,7 @@ final class PendingRows {
         try {
             ReleasedRows.copyLines(connection, entity, rows.stream().map(PendingStore.PendingRow::copyLine).toList());
         } catch (SQLException e) {
-            if (ReleasedRows.refusedByTarget(e)) {
+            if (RowErrors.of(e)) {
                 throw new ReleaseRefused(e);
             }
             throw e;

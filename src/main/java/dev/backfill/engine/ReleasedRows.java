@@ -3,6 +3,7 @@ package dev.backfill.engine;
 import dev.backfill.control.PendingStore;
 import dev.backfill.db.Copy;
 import dev.backfill.db.Retry;
+import dev.backfill.db.RowErrors;
 import dev.backfill.db.Sql;
 import dev.backfill.plan.Entity;
 import java.sql.Connection;
@@ -137,19 +138,13 @@ final class ReleasedRows {
             connection.releaseSavepoint(savepoint);
             return null;
         } catch (SQLException e) {
-            if (!refusedByTarget(e)) {
+            if (!RowErrors.of(e)) {
                 throw e;
             }
             connection.rollback(savepoint);
             // one line: the server's message, detail and where, as the operator reads it in a listing
             return Retry.describe(e).replaceAll("\\s*\\R\\s*", " ");
         }
-    }
-
-    /** The target refused the rows themselves: a constraint, a value, or a trigger's exception; not the connection or the server. */
-    static boolean refusedByTarget(SQLException e) {
-        String state = e.getSQLState() == null ? "" : e.getSQLState();
-        return state.startsWith("23") || state.startsWith("22") || state.startsWith("P0");
     }
 
     /** Writes rows already rendered as COPY lines into the entity's table. */

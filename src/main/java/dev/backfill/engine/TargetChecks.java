@@ -1,5 +1,6 @@
 package dev.backfill.engine;
 
+import dev.backfill.db.RowErrors;
 import dev.backfill.db.Sql;
 import dev.backfill.mapping.PlannedRow;
 import dev.backfill.mapping.TargetRules;
@@ -32,7 +33,6 @@ final class TargetChecks {
     private static final int MAX_PARAMETERS = 30_000;
     private static final String ORDINAL = "bf_row";
     /** SQLSTATE classes a value causes: data exception, integrity constraint, function and PL/pgSQL errors. */
-    private static final Set<String> ROW_ERRORS = Set.of("22", "23", "2F", "38", "39", "P0");
     private static final Logger LOG = LoggerFactory.getLogger(TargetChecks.class);
 
     private TargetChecks() {}
@@ -102,7 +102,7 @@ final class TargetChecks {
             if (state.startsWith("42")) {
                 throw new Unpredictable(e.getMessage());
             }
-            if (!ROW_ERRORS.contains(state.length() < 2 ? "" : state.substring(0, 2))) {
+            if (!RowErrors.of(e)) {
                 throw e;
             }
             if (slice.size() == 1) {

@@ -50,10 +50,6 @@ final class WrittenCheck {
     record Written(Entity entity, ApplyStore.LedgerEntry entry, JsonNode keys, int batch, boolean released) {}
 
     /**
-     * Users whose rows are not as planned after writing them, each with the rows and columns that differ.
-     * The transaction is rolled back; apply fails these users alone and writes the others again.
-     */
-    /**
      * Only waiting rows of other users, released in this transaction, differ ({@link ReleaseMode#key} → how): not
      * this transaction's users' fault, so the transaction is written again without them ({@link ReleaseMode}).
      */
@@ -70,6 +66,10 @@ final class WrittenCheck {
         }
     }
 
+    /**
+     * Users whose rows are not as planned after writing them, each with the rows and columns that differ.
+     * The transaction is rolled back; apply fails these users alone and writes the others again.
+     */
     static final class RowsDiffer extends RuntimeException {
         private final transient Map<String, String> users;
 

@@ -31,7 +31,7 @@ class ChangedWaitingRowIT {
                     .containsPattern("[1-9][0-9]* waiting row\\(s\\) of earlier batches were written")
                     .contains("1 waiting row(s) of earlier batches were refused by the target and still wait");
             assertThat(second.err()).contains("was refused by the target").contains(CommunityScenario.PAIR_FIRST_COMMENT)
-                    .contains("roll back batch 1 and apply it again");
+                    .contains("roll back batch 1, approve it again and apply it");
             assertThat(Tables.rows(target, "select state || ' ' || refused from backfill.pending_rows where plan = '" + PLAN
                     + "' and entity = 'comments' and row_key->>0 = '" + CommunityScenario.PAIR_FIRST_COMMENT + "'")).singleElement()
                     .asString().startsWith("waiting the target does not hold it as written").contains("body");

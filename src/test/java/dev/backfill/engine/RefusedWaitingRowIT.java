@@ -93,7 +93,7 @@ class RefusedWaitingRowIT {
             assertThat(second.refused()).isEqualTo(3);
             assertThat(Tables.rows(target, "select status from backfill.users where plan = '" + PLAN + "' and user_key = '" + last + "'"))
                     .containsExactly("migrated");
-            assertThat(warnings).hasSize(3).allMatch(w -> w.contains(first) && w.contains("roll back batch 1 and apply it again"));
+            assertThat(warnings).hasSize(3).allMatch(w -> w.contains(first) && w.contains("roll back batch 1, approve it again and apply it"));
             assertThat(warnings).anyMatch(w -> w.contains("23505") && w.contains("follows"))
                     .anyMatch(w -> w.contains("23505") && w.contains("comments_v2_pkey") && w.contains(CommunityScenario.PAIR_FIRST_COMMENT))
                     .anyMatch(w -> w.contains("23514") && w.contains("no_answer_x"));
@@ -112,7 +112,7 @@ class RefusedWaitingRowIT {
 
             InProcessCli.Result listed = InProcessCli.run("batches", plan.toString(), "--batch", "1");
             assertThat(listed.out()).contains("3 waiting row(s) of these users were refused by the target")
-                    .contains("roll back batch 1 and apply it again").contains("no_answer_x").contains("comments_v2_pkey");
+                    .contains("roll back batch 1, approve it again and apply it").contains("no_answer_x").contains("comments_v2_pkey");
             // the workbench's Batches screen lists them under the batch's problems, beside the users it did not apply
             AppState state = new AppState(new ImmediateTaskExecutor(), new Secrets(Map.of()));
             state.replaceWorkspace(workspace);
@@ -121,7 +121,7 @@ class RefusedWaitingRowIT {
             assertThat(batches.problems()).hasSize(3).allSatisfy(problem -> {
                 assertThat(problem.user()).isEqualTo(first);
                 assertThat(problem.status()).isEqualTo("row refused");
-                assertThat(problem.why()).contains("roll back batch 1 and apply it again");
+                assertThat(problem.why()).contains("roll back batch 1, approve it again and apply it");
             });
             assertThat(batches.problems()).extracting(BatchProblem::why).anyMatch(why -> why.contains("no_answer_x"))
                     .anyMatch(why -> why.startsWith("follows [") && why.contains("23505"));

@@ -17,7 +17,7 @@ public record BatchProblem(String user, String status, String why, UserView held
     static BatchProblem of(PendingStore.Refused row, int batch) {
         return new BatchProblem(row.user(), "row refused", row.entity() + " " + row.keyJson() + " still waits: the target refused it"
                 + " when the row it waits for was written (" + row.message() + "). Make the target take it (remove the row holding"
-                + " its key, or change the constraint or trigger that refuses it), then roll back batch " + batch + " and apply it"
-                + " again.", null);
+                + " its key, or change the constraint or trigger that refuses it), then roll back batch " + batch + ", approve it"
+                + " again and apply it.", null);
     }
 }
