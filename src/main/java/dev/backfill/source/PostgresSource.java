@@ -36,7 +36,12 @@ public final class PostgresSource implements SourceReader {
     private final Map<String, Shape> shapes = new ConcurrentHashMap<>();
 
     /** What a stream's COPY selects and how to read its columns back. */
-    private record Shape(List<String> columns, List<ColumnReader> readers, String partitionType, String select, String order) {}
+    private record Shape(List<String> columns, List<ColumnReader> readers, String partitionType, String select, String order,
+                         RowFields.Columns fields) {
+        Shape(List<String> columns, List<ColumnReader> readers, String partitionType, String select, String order) {
+            this(columns, readers, partitionType, select, order, new RowFields.Columns(columns));
+        }
+    }
 
     public PostgresSource(HikariDataSource pool, String description) {
         this.pool = pool;
@@ -335,7 +340,7 @@ public final class PostgresSource implements SourceReader {
 
     /** The fields after the user key, as one JSON object keyed by column name. */
     private static ObjectNode row(Shape shape, List<String> fields) {
-        ObjectNode row = Json.NODES.objectNode();
+        ObjectNode row = shape.fields().newRow();
         List<String> columns = shape.columns();
         for (int i = 0; i < columns.size(); i++) {
             row.set(columns.get(i), shape.readers().get(i).read(fields.get(i + 1)));
