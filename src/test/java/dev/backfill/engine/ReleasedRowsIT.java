@@ -60,6 +60,42 @@ class ReleasedRowsIT {
         }
     }
 
+    /**
+     * The server refuses the first row while the client is still sending the 780 kB after it ({@link Copy} sends
+     * 32 kB at a time; the driver reports the refusal when the COPY ends): it is still told from a lost connection,
+     * the transaction goes on, and the halves written after it take the rest.
+     */
+    @Test
+    void aRefusalArrivingWhileTheCopyIsStillSentLeavesOutThatRowAlone() throws Exception {
+        DemoEnvironment demo = TestPostgres.demo(ReleasedRowsIT.class);
+        Entity comments = PlanLoader.load(new CommunityScenario().create(demo, 2)).requireEntity("comments");
+        try (Connection target = TestPostgres.connect(demo.database(CommunityScenario.TARGET_DB));
+             Statement sql = target.createStatement()) {
+            sql.execute("insert into members_v2 values ('" + MEMBER + "', 'ada', null, null, now()) on conflict do nothing");
+            sql.execute("insert into posts_v2 values ('" + POST + "', '" + MEMBER + "', 'a post', null, now()) on conflict do nothing");
+            sql.execute("create function refuse_first() returns trigger language plpgsql as $$ begin"
+                    + " if new.body like 'refused%' then raise exception 'refused by the live app''s trigger' using errcode = 'P0001';"
+                    + " end if; return new; end $$");
+            sql.execute("create trigger refuse_first before insert on comments_v2 for each row execute function refuse_first()");
+
+            List<PendingStore.PendingRow> rows = new ArrayList<>();
+            String long20k = "x".repeat(20_000);
+            rows.add(row(comments, 101, null, "refused " + long20k));
+            for (int n = 102; n <= 140; n++) {
+                rows.add(row(comments, n, null, n + " " + long20k));       // about 780 kB after the refused row
+            }
+
+            target.setAutoCommit(false);
+            ReleasedRows.Outcome outcome = ReleasedRows.write(target, comments, rows);
+
+            assertThat(outcome.refused()).containsOnlyKeys(rows.get(0));
+            assertThat(outcome.refused().get(rows.get(0))).contains("P0001").contains("refused by the live app's trigger");
+            assertThat(outcome.written()).containsExactlyInAnyOrderElementsOf(rows.subList(1, rows.size()));
+            assertThat(Tables.rows(target, "select count(*) from comments_v2 where length(body) > 20000")).containsExactly("39");
+            target.commit();
+        }
+    }
+
     private static String id(int n) {
         return new UUID(0x4000L, 0x8000_0000_0000_0000L | n).toString();
     }
