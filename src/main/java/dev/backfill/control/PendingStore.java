@@ -184,19 +184,37 @@ public final class PendingStore {
 
     /**
      * Keeps rows waiting that the target refused when they were released (pending id → the target's message),
-     * with why: the apply that released them goes on without them.
+     * with why, and the batch whose apply released them: that apply goes on without them.
      */
-    public void markRefused(Connection connection, Map<Long, String> messages) throws SQLException {
+    public void markRefused(Connection connection, Map<Long, String> messages, int byBatch) throws SQLException {
         if (messages.isEmpty()) {
             return;
         }
         try (PreparedStatement statement = connection.prepareStatement("update " + control.table("pending_rows") + " p set refused = m.message,"
-                + " refused_at = now(), updated_at = now() from unnest(?::bigint[], ?::text[]) as m(pending_id, message)"
+                + " refused_at = now(), refused_by_batch = ?, updated_at = now() from unnest(?::bigint[], ?::text[]) as m(pending_id, message)"
                 + " where p.plan = ? and p.pending_id = m.pending_id and p.state = 'waiting'")) {
-            statement.setArray(1, connection.createArrayOf("bigint", messages.keySet().toArray()));
-            statement.setArray(2, connection.createArrayOf("text", messages.values().toArray()));
-            statement.setString(3, plan);
+            statement.setInt(1, byBatch);
+            statement.setArray(2, connection.createArrayOf("bigint", messages.keySet().toArray()));
+            statement.setArray(3, connection.createArrayOf("text", messages.values().toArray()));
+            statement.setString(4, plan);
             statement.executeUpdate();
+        }
+    }
+
+    /**
+     * Waiting rows the target refused when the apply of {@code batch} released them, at or after {@code since}
+     * (the server's time when that apply started): by any process that wrote the batch.
+     */
+    public int countRefusedBy(Connection connection, int batch, java.sql.Timestamp since) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("select count(*) from " + control.table("pending_rows")
+                + " where plan = ? and refused_by_batch = ? and refused_at >= ? and state = 'waiting' and refused is not null")) {
+            statement.setString(1, plan);
+            statement.setInt(2, batch);
+            statement.setTimestamp(3, since);
+            try (ResultSet rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getInt(1);
+            }
         }
     }
 

@@ -182,7 +182,7 @@ final class PendingRows {
                     }
                 }
                 if (!refusedBefore.isEmpty()) {
-                    refuse(connection, refusedBefore, refusedNow, refusals);
+                    refuse(connection, batch, refusedBefore, refusedNow, refusals);
                     // again without them: rows of this entity that need them are no longer ready either
                     ready = resolvable(connection, entity, ofEntity.stream().filter(p -> !refusedNow.contains(p.id())).toList(),
                             PendingStore.PendingRow::refs, written);
@@ -208,7 +208,7 @@ final class PendingRows {
                     markWritten(fresh, entity, id);
                 }
                 store.markWritten(connection, wrote.stream().map(PendingStore.PendingRow::id).toList(), runId, batch);
-                refuse(connection, outcome.refused(), refusedNow, refusals);
+                refuse(connection, batch, outcome.refused(), refusedNow, refusals);
                 released += wrote.size();
             }
         }
@@ -216,7 +216,8 @@ final class PendingRows {
     }
 
     /** Keeps these rows waiting, refused with why (row → message), and notes them as refused in this transaction. */
-    private void refuse(Connection connection, Map<PendingStore.PendingRow, String> rows, Set<Long> refusedNow, List<Refusal> refusals)
+    private void refuse(Connection connection, int releasingBatch, Map<PendingStore.PendingRow, String> rows, Set<Long> refusedNow,
+                        List<Refusal> refusals)
             throws SQLException {
         Map<Long, String> messages = new LinkedHashMap<>();
         rows.forEach((row, message) -> {
@@ -224,7 +225,7 @@ final class PendingRows {
             messages.put(row.id(), message);
             refusals.add(new Refusal(row.user(), row.batch(), row.entity(), row.keyJson(), message));
         });
-        store.markRefused(connection, messages);
+        store.markRefused(connection, messages, releasingBatch);
     }
 
     /** All the rows, in one COPY, without a savepoint: the common case, when the target takes them. */

@@ -35,7 +35,7 @@ class ControlSchemaUpgradeIT {
         try (Connection connection = target.getConnection()) {
             assertThat(Tables.rows(connection, "select a.amname from pg_class c join pg_am a on a.oid = c.relam"
                     + " where c.relname = 'legacy_owners_row'")).containsExactly("hash");
-            assertThat(Tables.rows(connection, "select max(version) from backfill.schema_version")).containsExactly("8");
+            assertThat(Tables.rows(connection, "select max(version) from backfill.schema_version")).containsExactly("9");
             Map<String, DirectoryStore.Owner> owners = new DirectoryStore(schema, "plan-a").owners(connection, "parts",
                     List.of("10", "14", "2999", "no such row"));
             assertThat(owners).containsOnlyKeys("10", "14", "2999");

@@ -69,6 +69,9 @@ class WorkerProcessesIT {
 
             Apply.Result result = operator.get(120, TimeUnit.SECONDS);
             assertThat(result.state()).isEqualTo(BatchState.APPLIED);
+            // the operator's result is the batch's: the users every writer applied, not only its own writer's share
+            assertThat(result.applied()).as("users applied, by every writer").isEqualTo(USERS);
+            assertThat(result.heldBack()).isZero();
             try (Connection connection = TestPostgres.connect(targetDb)) {
                 assertThat(Tables.count(connection, "select count(*) from backfill.users where plan = '" + PLAN
                         + "' and batch_no = 1 and status = 'migrated'")).as("users migrated").isEqualTo(USERS);
