@@ -225,7 +225,7 @@ public final class PostgresSource implements SourceReader {
         Shape shape = shape(stream);
         String partition = partition(stream);
         String sql = shape.select() + " where " + partition + " is not null and " + partition + "::text <> ''" + shape.order();
-        Connection connection;
+        Connection connection = null;
         CopyOut copy;
         try {
             connection = pool.getConnection();
@@ -238,8 +238,10 @@ public final class PostgresSource implements SourceReader {
             }
             copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (" + sql + ") TO STDOUT");
         } catch (SQLException e) {
+            discard(connection);
             throw failure(stream, "starting to read it", e);
         }
+        Connection scanning = connection;
         return new CloseableIterator<>() {
             private byte[] pending;
             private boolean done;
@@ -284,18 +286,37 @@ public final class PostgresSource implements SourceReader {
 
             @Override
             public void close() {
-                try (connection) {
-                    if (copy.isActive()) {
+                if (copy.isActive()) {
+                    // closed before the end: the driver cancels the COPY without reading the server's answer, which
+                    // the connection's next statement would get instead of its own; it does not go back to the pool
+                    try {
                         copy.cancelCopy();
+                    } catch (SQLException ignored) {
+                        // cancelling a read-only COPY: nothing to lose
                     }
-                    try (Statement statement = connection.createStatement()) {
-                        statement.execute("reset max_parallel_workers_per_gather");
-                    }
-                } catch (SQLException ignored) {
-                    // cancelling a read-only COPY: nothing to lose
+                    discard(scanning);
+                    return;
+                }
+                try (scanning; Statement statement = scanning.createStatement()) {
+                    statement.execute("reset max_parallel_workers_per_gather");
+                } catch (SQLException e) {
+                    discard(scanning);
                 }
             }
         };
+    }
+
+    /** Closes a connection whose state is not known, so that the pool opens a new one instead of handing it out. */
+    private void discard(Connection connection) {
+        if (connection == null) {
+            return;
+        }
+        pool.evictConnection(connection);
+        try {
+            connection.close();
+        } catch (SQLException ignored) {
+            // already broken: closing it is all that was left to do
+        }
     }
 
     @Override
@@ -333,7 +354,11 @@ public final class PostgresSource implements SourceReader {
                 }
             } finally {
                 if (copy.isActive()) {
-                    copy.cancelCopy();
+                    try {
+                        copy.cancelCopy();
+                    } finally {
+                        discard(connection); // the server's answer to the cancel is unread (see scan)
+                    }
                 }
             }
         } catch (SQLException e) {

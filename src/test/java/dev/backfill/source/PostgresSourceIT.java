@@ -108,6 +108,38 @@ class PostgresSourceIT {
         assertThat(source.rowsWithoutUser(owned, 10)).extracting(row -> row.get("id").asInt()).containsExactlyInAnyOrder(2, 3);
     }
 
+    /**
+     * A scan closed before its end (a dry run cancelled, or failing) cancels its COPY: the connection is not given
+     * back to the pool with the server's answer to the cancel unread, so every later read of the source still works.
+     */
+    @Test
+    void scansClosedBeforeTheirEndLeaveThePoolUsable() throws Exception {
+        try (Connection connection = TestPostgres.connect(database); Statement statement = connection.createStatement()) {
+            statement.execute("create table if not exists many (id int primary key, owner text, note text)");
+            statement.execute("insert into many select i, 'user-' || (i / 10), repeat('x', 200) from generate_series(1, 200000) i"
+                    + " on conflict do nothing");
+        }
+        SourceSpec many = new SourceSpec("many", null, null, "owner", null, null, List.of(), null);
+        for (int i = 0; i < 5; i++) { // more than the pool's 3 connections
+            try (SourceReader.CloseableIterator<SourceReader.KeyedRows> scan = source.scan(many)) {
+                assertThat(scan.next().rows().rows()).isNotEmpty();
+            }
+        }
+
+        assertThat(source.countUsers(many)).isEqualTo(20_001);
+        assertThat(usersOf(STREAM)).containsExactly("Bob", "alice", "bob");
+        assertThat(source.rows(STREAM, List.of("alice")).get("alice").rows()).hasSize(2);
+        assertThat(usersOf(STREAM)).containsExactly("Bob", "alice", "bob");
+    }
+
+    private static List<String> usersOf(SourceSpec stream) {
+        List<String> users = new ArrayList<>();
+        try (SourceReader.CloseableIterator<SourceReader.KeyedRows> scan = source.scan(stream)) {
+            scan.forEachRemaining(user -> users.add(user.user()));
+        }
+        return users;
+    }
+
     @Test
     void usersComeInCodePointOrderWithTheirRowsTogether() {
         List<String> users = new ArrayList<>();
