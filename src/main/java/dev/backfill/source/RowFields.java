@@ -20,7 +20,7 @@ import java.util.Set;
  * of pointers to follow for every field mapping reads (measured: see the README's performance section).
  *
  * <p>It behaves as a LinkedHashMap filled in column order: fields set in that order, or replaced, stay here;
- * anything else (a field removed, a field added out of order or not a column) moves the row into a
+ * anything else (a field removed, set to a Java null, added out of order or not a column) moves the row into a
  * LinkedHashMap first, so the order and contents are always those a LinkedHashMap would have.
  */
 final class RowFields extends AbstractMap<String, JsonNode> {
@@ -80,7 +80,7 @@ final class RowFields extends AbstractMap<String, JsonNode> {
     public JsonNode put(String key, JsonNode value) {
         if (spilled == null) {
             Integer at = columns.positions.get(key);
-            if (at != null && at < filled) {
+            if (at != null && at < filled && value != null) {
                 JsonNode old = values[at];
                 values[at] = value;
                 return old;

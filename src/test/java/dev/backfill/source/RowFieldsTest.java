@@ -45,6 +45,26 @@ class RowFieldsTest {
         assertThat(compact.toString()).isEqualTo("{\"name\":\"Bolt\",\"id\":7,\"extra\":true}");
     }
 
+    @Test
+    void aJavaNullSetThroughAnEntryIsHeldAsALinkedHashMapHoldsIt() {
+        ObjectNode compact = new RowFields.Columns(COLUMNS.subList(0, 4)).newRow();
+        compact.put("id", 7).put("name", "Bolt").put("tags", "t");
+        for (Map.Entry<String, JsonNode> field : (Iterable<Map.Entry<String, JsonNode>>) compact::fields) {
+            if (field.getKey().equals("name")) {
+                field.setValue(null);
+            }
+        }
+        List<String> keys = new ArrayList<>();
+        compact.fieldNames().forEachRemaining(keys::add);
+        assertThat(keys).containsExactly("id", "name", "tags");
+        assertThat(compact.get("name")).isNull();
+        compact.remove("name");
+        keys.clear();
+        compact.fieldNames().forEachRemaining(keys::add);
+        assertThat(keys).containsExactly("id", "tags");
+        assertThat(compact.size()).isEqualTo(2);
+    }
+
     @RepeatedTest(200)
     void anySequenceOfChangesLeavesWhatALinkedHashMapWouldHold(RepetitionInfo repetition) {
         Random random = new Random(repetition.getCurrentRepetition());
