@@ -82,12 +82,7 @@ final class ApplyCommand extends BackfillCommand {
                     : next.refusal().replace(" PLAN", " " + plan.file));
             next.hints().stream().findFirst().ifPresent(hint -> out().printf("Next: %s%n", hint.replace(" PLAN", " " + plan.file)));
         }
-        return failed > 0 || results.stream().anyMatch(ApplyCommand::toReview) ? ExitCodes.FINDINGS : ExitCodes.OK;
-    }
-
-    /** Users held back or waiting rows refused, by any writer of the batch (workers' too): the operator has to look. */
-    private static boolean toReview(Apply.Result result) {
-        return !result.nothingToDo() && (result.heldBack() > 0 || result.refused() > 0);
+        return failed > 0 || results.stream().anyMatch(Apply.Result::toReview) ? ExitCodes.FINDINGS : ExitCodes.OK;
     }
 
     private int report(Apply.Result result, int failed) {
@@ -106,6 +101,6 @@ final class ApplyCommand extends BackfillCommand {
                     + " them). Users whose source or target rows changed need a new review ('backfill dry-run " + plan.file
                     + " --user ID'); then approve the batch again ('backfill approve " + plan.file + " --batch " + result.batch() + "').");
         }
-        return failed > 0 || toReview(result) ? ExitCodes.FINDINGS : ExitCodes.OK;
+        return failed > 0 || result.toReview() ? ExitCodes.FINDINGS : ExitCodes.OK;
     }
 }

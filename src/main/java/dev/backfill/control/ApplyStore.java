@@ -12,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -108,6 +109,36 @@ public final class ApplyStore {
             }
         }
         return done;
+    }
+
+    /** A batch's users by what an apply made of them, whichever writer did: {@link #outcomes}. */
+    public record Outcomes(int applied, int failed, int sourceChanged, int targetChanged) {}
+
+    /**
+     * Of {@code users} (those one run set out to apply), how many are migrated; of the batch's users, how many
+     * are held back, by why. A held-back user of the batch is one of its approval in force: approving it again
+     * makes every user not migrated approved again.
+     */
+    public Outcomes outcomes(Connection connection, int batch, Collection<String> users) throws SQLException {
+        java.util.Map<UserStatus, Integer> batchWide = new java.util.EnumMap<>(UserStatus.class);
+        int applied = 0;
+        try (PreparedStatement statement = connection.prepareStatement("select status, count(*), count(*) filter (where user_key = any(?))"
+                + " from " + control.table("users") + " where plan = ? and batch_no = ? group by status")) {
+            statement.setArray(1, connection.createArrayOf("text", users.toArray()));
+            statement.setString(2, plan);
+            statement.setInt(3, batch);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    UserStatus status = UserStatus.of(rows.getString(1));
+                    batchWide.put(status, rows.getInt(2));
+                    if (status == UserStatus.MIGRATED) {
+                        applied = rows.getInt(3);
+                    }
+                }
+            }
+        }
+        return new Outcomes(applied, batchWide.getOrDefault(UserStatus.FAILED, 0), batchWide.getOrDefault(UserStatus.SOURCE_CHANGED, 0),
+                batchWide.getOrDefault(UserStatus.TARGET_CHANGED, 0));
     }
 
     /**

@@ -202,15 +202,16 @@ public final class PendingStore {
     }
 
     /**
-     * Waiting rows the target refused when the apply of {@code batch} released them, at or after {@code since}
-     * (the server's time when that apply started): by any process that wrote the batch.
+     * Waiting rows the target refused when an apply of {@code batch} released them under its approval
+     * {@code approvalId} (since it was approved): by any process that wrote the batch.
      */
-    public int countRefusedBy(Connection connection, int batch, java.sql.Timestamp since) throws SQLException {
+    public int countRefusedBy(Connection connection, int batch, long approvalId) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement("select count(*) from " + control.table("pending_rows")
-                + " where plan = ? and refused_by_batch = ? and refused_at >= ? and state = 'waiting' and refused is not null")) {
+                + " where plan = ? and refused_by_batch = ? and state = 'waiting' and refused is not null"
+                + " and refused_at >= (select approved_at from " + control.table("approvals") + " where approval_id = ?)")) {
             statement.setString(1, plan);
             statement.setInt(2, batch);
-            statement.setTimestamp(3, since);
+            statement.setLong(3, approvalId);
             try (ResultSet rows = statement.executeQuery()) {
                 rows.next();
                 return rows.getInt(1);

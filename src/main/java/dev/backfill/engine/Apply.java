@@ -52,6 +52,11 @@ public final class Apply {
             return failed + sourceChanged + targetChanged;
         }
 
+        /** Users held back or waiting rows refused: something the operator has to look at before going on. */
+        public boolean toReview() {
+            return !nothingToDo && (heldBack() > 0 || refused > 0);
+        }
+
         /** What happened to rows that reference other users' rows, or empty when none did. */
         public Optional<String> referencesNote() {
             if (waiting == 0 && released == 0 && refused == 0) {
@@ -376,7 +381,6 @@ public final class Apply {
 
         /** Starts the batch: cuts its approved users into chunks, writes them with this process's writers (and any workers), finishes it. */
         Result run() throws SQLException {
-            java.sql.Timestamp started = Transactions.read(workspace.target(), Apply::serverNow);
             ApplyLane.Prepared prepared = prepare();
             List<String> users = new ArrayList<>(prepared.approved().keySet());
             List<List<String>> cut = new ArrayList<>();
@@ -417,30 +421,21 @@ public final class Apply {
                 listener.onNote("Paused after " + totals.usersDone() + " of " + users.size() + " users; apply again to resume.");
             }
             recordProgress(Progress.of(paused ? "Paused" : "Done", (int) totals.usersDone(), users.size(), totals.rowsDone(), start), paused);
-            return everyWritersResult(state, paused, prepared.approved().keySet(), started);
+            return everyWritersResult(state, paused, prepared.approved().keySet());
         }
 
         /**
-         * The batch's outcome as every writer left it (this process's and any worker's): the users this run set out
-         * to apply, by what became of them, and the waiting rows the target refused when this batch released them.
-         * Rows, time and writers stay this process's.
+         * The batch's outcome as every writer left it (this process's and any worker's, in this run or before it
+         * under the same approval): the users this run set out to apply that are applied, every user of the batch
+         * held back, and the waiting rows the target refused when the batch's applies released them since it was
+         * approved. Rows, time and writers stay this process's.
          */
-        private Result everyWritersResult(BatchState state, boolean paused, Set<String> users, java.sql.Timestamp started)
-                throws SQLException {
-            Map<dev.backfill.lifecycle.UserStatus, Integer> outcomes = new java.util.EnumMap<>(dev.backfill.lifecycle.UserStatus.class);
-            for (dev.backfill.control.UserView user : control.users().ofBatch(batchNo)) {
-                if (users.contains(user.user())) {
-                    outcomes.merge(user.status(), 1, Integer::sum);
-                }
-            }
-            int refused = withConnection(connection -> control.pending().countRefusedBy(connection, batchNo, started));
+        private Result everyWritersResult(BatchState state, boolean paused, Set<String> users) throws SQLException {
+            ApplyStore.Outcomes outcomes = withConnection(connection -> store.outcomes(connection, batchNo, users));
+            int refused = withConnection(connection -> control.pending().countRefusedBy(connection, batchNo, approval.id()));
             ApplyTally.Counts own = tally.counts();
-            return new Result(batchNo, state, outcomes.getOrDefault(dev.backfill.lifecycle.UserStatus.MIGRATED, 0),
-                    outcomes.getOrDefault(dev.backfill.lifecycle.UserStatus.FAILED, 0),
-                    outcomes.getOrDefault(dev.backfill.lifecycle.UserStatus.SOURCE_CHANGED, 0),
-                    outcomes.getOrDefault(dev.backfill.lifecycle.UserStatus.TARGET_CHANGED, 0), own.rows(),
-                    (System.nanoTime() - start) / 1e9, paused, false, own.waiting(), own.released(), refused,
-                    writers);
+            return new Result(batchNo, state, outcomes.applied(), outcomes.failed(), outcomes.sourceChanged(), outcomes.targetChanged(),
+                    own.rows(), (System.nanoTime() - start) / 1e9, paused, false, own.waiting(), own.released(), refused, writers);
         }
 
         /** A worker's part: writes chunks of the batch while there are any to claim; the run that started the batch finishes it. */
@@ -572,14 +567,6 @@ public final class Apply {
                 batches.recordProgress(connection, batchNo, Json.write(json));
                 return null;
             });
-        }
-    }
-
-    /** The server's clock: what the control schema's times are compared with. */
-    private static java.sql.Timestamp serverNow(Connection connection) throws SQLException {
-        try (java.sql.Statement statement = connection.createStatement(); java.sql.ResultSet now = statement.executeQuery("select now()")) {
-            now.next();
-            return now.getTimestamp(1);
         }
     }
 }

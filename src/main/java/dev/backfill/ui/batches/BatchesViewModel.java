@@ -366,9 +366,9 @@ public final class BatchesViewModel {
                     progress.set(last.paused() ? progress.get() : 1);
                     String text = all ? allSummary(results) : summary(last);
                     progressText.set(text);
-                    boolean heldBack = results.stream().anyMatch(r -> r.heldBack() > 0);
-                    line(text, heldBack);
-                    state.operationEnded(operation, text, started, !heldBack);
+                    boolean toReview = results.stream().anyMatch(Apply.Result::toReview);
+                    line(text, toReview);
+                    state.operationEnded(operation, text, started, !toReview);
                 })
                 .onFailure(error -> {
                     progressText.set("Apply stopped: " + Errors.describe(error));
@@ -400,7 +400,7 @@ public final class BatchesViewModel {
             if (queueNow != null) {
                 show(queueNow);
             }
-            line(summary(result), result.heldBack() > 0);
+            line(summary(result), result.toReview());
         });
     }
 
