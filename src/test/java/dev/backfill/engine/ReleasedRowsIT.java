@@ -29,11 +29,10 @@ class ReleasedRowsIT {
     @Test
     void writesWhatTheTargetTakesAndLeavesOutRowsNeedingARefusedOne() throws Exception {
         DemoEnvironment demo = TestPostgres.demo(ReleasedRowsIT.class);
-        Entity comments = PlanLoader.load(new CommunityScenario().create(demo, 2)).requireEntity("comments");
+        Entity comments = comments(demo);
         try (Connection target = TestPostgres.connect(demo.database(CommunityScenario.TARGET_DB));
              Statement sql = target.createStatement()) {
-            sql.execute("insert into members_v2 values ('" + MEMBER + "', 'ada', null, null, now())");
-            sql.execute("insert into posts_v2 values ('" + POST + "', '" + MEMBER + "', 'a post', null, now())");
+            memberAndPost(sql);
             sql.execute("alter table comments_v2 add constraint no_refused_body check (body <> 'refused') not valid");
             String taken = id(6);
             // the live app's comment, holding the id one released row has
@@ -68,19 +67,19 @@ class ReleasedRowsIT {
     @Test
     void aRefusalArrivingWhileTheCopyIsStillSentLeavesOutThatRowAlone() throws Exception {
         DemoEnvironment demo = TestPostgres.demo(ReleasedRowsIT.class);
-        Entity comments = PlanLoader.load(new CommunityScenario().create(demo, 2)).requireEntity("comments");
+        Entity comments = comments(demo);
         try (Connection target = TestPostgres.connect(demo.database(CommunityScenario.TARGET_DB));
              Statement sql = target.createStatement()) {
-            sql.execute("insert into members_v2 values ('" + MEMBER + "', 'ada', null, null, now()) on conflict do nothing");
-            sql.execute("insert into posts_v2 values ('" + POST + "', '" + MEMBER + "', 'a post', null, now()) on conflict do nothing");
+            memberAndPost(sql);
+            // a prefix of this test's own: the other test's rows are not refused by it, whichever runs first
             sql.execute("create function refuse_first() returns trigger language plpgsql as $$ begin"
-                    + " if new.body like 'refused%' then raise exception 'refused by the live app''s trigger' using errcode = 'P0001';"
+                    + " if new.body like 'held:%' then raise exception 'refused by the live app''s trigger' using errcode = 'P0001';"
                     + " end if; return new; end $$");
             sql.execute("create trigger refuse_first before insert on comments_v2 for each row execute function refuse_first()");
 
             List<PendingStore.PendingRow> rows = new ArrayList<>();
             String long20k = "x".repeat(20_000);
-            rows.add(row(comments, 101, null, "refused " + long20k));
+            rows.add(row(comments, 101, null, "held: " + long20k));
             for (int n = 102; n <= 140; n++) {
                 rows.add(row(comments, n, null, n + " " + long20k));       // about 780 kB after the refused row
             }
@@ -94,6 +93,16 @@ class ReleasedRowsIT {
             assertThat(Tables.rows(target, "select count(*) from comments_v2 where length(body) > 20000")).containsExactly("39");
             target.commit();
         }
+    }
+
+    private static Entity comments(DemoEnvironment demo) throws Exception {
+        return PlanLoader.load(new CommunityScenario().create(demo, 2)).requireEntity("comments");
+    }
+
+    /** The member and post every comment here belongs to (either test may come first). */
+    private static void memberAndPost(Statement sql) throws Exception {
+        sql.execute("insert into members_v2 values ('" + MEMBER + "', 'ada', null, null, now()) on conflict do nothing");
+        sql.execute("insert into posts_v2 values ('" + POST + "', '" + MEMBER + "', 'a post', null, now()) on conflict do nothing");
     }
 
     private static String id(int n) {
