@@ -53,10 +53,10 @@ final class ApplyCommand extends BackfillCommand {
             try (StopOnInterrupt interrupt = new StopOnInterrupt(pause, err(), "Interrupted: pausing after the users being written",
                     "Still writing; exiting anyway. The open transaction rolls back; apply again to resume.")) {
                 if (which.all) {
-                    return reportAll(apply, apply.applyAll(listener, pause), listener.toReview());
+                    return reportAll(apply, apply.applyAll(listener, pause));
                 }
                 Apply.Result result = which.batch != null ? apply.apply(which.batch, listener, pause) : apply.applyNext(listener, pause);
-                return report(result, listener.toReview());
+                return report(result);
             } finally {
                 out().flush();
                 err().flush();
@@ -64,9 +64,9 @@ final class ApplyCommand extends BackfillCommand {
         }
     }
 
-    private int reportAll(Apply apply, List<Apply.Result> results, int failed) throws Exception {
+    private int reportAll(Apply apply, List<Apply.Result> results) throws Exception {
         for (Apply.Result result : results) {
-            report(result, 0);
+            report(result);
         }
         Apply.Result last = results.get(results.size() - 1);
         long rows = results.stream().mapToLong(Apply.Result::rows).sum();
@@ -82,10 +82,11 @@ final class ApplyCommand extends BackfillCommand {
                     : next.refusal().replace(" PLAN", " " + plan.file));
             next.hints().stream().findFirst().ifPresent(hint -> out().printf("Next: %s%n", hint.replace(" PLAN", " " + plan.file)));
         }
-        return failed > 0 || results.stream().anyMatch(Apply.Result::toReview) ? ExitCodes.FINDINGS : ExitCodes.OK;
+        // every writer's held-back users and refusals are in the results (not only this process's, which the listener saw)
+        return results.stream().anyMatch(Apply.Result::toReview) ? ExitCodes.FINDINGS : ExitCodes.OK;
     }
 
-    private int report(Apply.Result result, int failed) {
+    private int report(Apply.Result result) {
         if (result.nothingToDo()) {
             out().printf("Batch %d is already applied; nothing to do.%n", result.batch());
             return ExitCodes.OK;
@@ -95,12 +96,12 @@ final class ApplyCommand extends BackfillCommand {
                 result.batch(), result.paused() ? "paused (apply again to resume)" : result.state().name(), result.applied(),
                 result.failed(), result.sourceChanged(), result.targetChanged(), result.rows(), result.seconds(), result.rowsPerSecond(),
                 result.writers());
-        result.referencesNote().ifPresent(out()::println);
+        result.referencesNote().ifPresent(note -> out().println(note.replace(" PLAN", " " + plan.file)));
         if (result.heldBack() > 0) {
             out().println("Held-back users keep their reason ('backfill batches " + plan.file + " --batch " + result.batch() + "' lists"
                     + " them). Users whose source or target rows changed need a new review ('backfill dry-run " + plan.file
                     + " --user ID'); then approve the batch again ('backfill approve " + plan.file + " --batch " + result.batch() + "').");
         }
-        return failed > 0 || result.toReview() ? ExitCodes.FINDINGS : ExitCodes.OK;
+        return result.toReview() ? ExitCodes.FINDINGS : ExitCodes.OK;
     }
 }

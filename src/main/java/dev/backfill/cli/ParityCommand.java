@@ -29,7 +29,7 @@ final class ParityCommand extends BackfillCommand {
                     out().printf("%-9s %-20s written %,d, in target %,d%s%n", line.status(), line.entity(), line.writtenRows(),
                             line.targetRows(), line.waitingRows() == 0 ? ""
                                     : String.format(", waiting %,d (for rows of users not migrated yet, or refused by the target:"
-                                    + " 'batches PLAN --batch N')", line.waitingRows()));
+                                    + " 'backfill batches %s --batch N')", line.waitingRows(), plan.file));
                     mismatch |= line.status() == ParityStatus.MISMATCH;
                 }
                 return mismatch ? ExitCodes.FINDINGS : ExitCodes.OK;

@@ -29,7 +29,8 @@ class ChangedWaitingRowIT {
             assertThat(second.exit()).as("a refused row is something to review").isEqualTo(ExitCodes.FINDINGS);
             assertThat(second.out()).contains("Batch 2: APPLIED. 4 user(s) applied, 0 failed")
                     .containsPattern("[1-9][0-9]* waiting row\\(s\\) of earlier batches were written")
-                    .contains("1 waiting row(s) of earlier batches were refused by the target and still wait");
+                    .contains("1 waiting row(s) of earlier batches were refused by the target and still wait")
+                    .as("the hint names this plan's file").contains("('backfill batches " + pair.plan + " --batch N' shows why)");
             assertThat(second.err()).contains("was refused by the target").contains(CommunityScenario.PAIR_FIRST_COMMENT)
                     .contains("roll back batch 1, approve it again and apply it");
             assertThat(Tables.rows(target, "select state || ' ' || refused from backfill.pending_rows where plan = '" + PLAN
