@@ -9,22 +9,31 @@ import dev.backfill.parity.Parity;
 import dev.backfill.parity.ParityReport;
 import java.sql.SQLException;
 
-/** Approves every batch the dry run formed, applies them one after another, then computes parity over the whole target. */
+/**
+ * Approves every batch the dry run formed, applies them one after another, then computes parity over the whole target
+ * twice: first on new connections (a server process reads a table's pages more slowly the first time), then again on
+ * the same ones, as a DBA's refresh sees it.
+ */
 final class ApplyRun {
 
     /**
      * @param targetRows the rows parity compared (every row apply wrote)
      * @param peakHeap   peak heap during apply and parity
      * @param postgresCpuSeconds the server's CPU during apply; NaN where it cannot be read
+     * @param parityAgain the second parity, right after the first
      */
     record Result(int batches, int lastBatch, int users, int failed, long rows, long released, double seconds, ParityReport parity,
-                  long targetRows, long peakHeap, JvmCost cost, double postgresCpuSeconds) {
+                  ParityReport parityAgain, long targetRows, long peakHeap, JvmCost cost, double postgresCpuSeconds) {
         double rowsPerSecond() {
             return rows / Math.max(seconds, 1e-3);
         }
 
         double paritySecondsPerMillionRows() {
             return parity.seconds() / Math.max(targetRows, 1) * 1_000_000;
+        }
+
+        double parityAgainSecondsPerMillionRows() {
+            return parityAgain.seconds() / Math.max(targetRows, 1) * 1_000_000;
         }
     }
 
@@ -52,9 +61,10 @@ final class ApplyRun {
         JvmCost cost = mark.since();
         double serverCpu = server == null ? Double.NaN : server.seconds() - serverStart;
         ParityReport parity = new Parity(workspace).compute();
+        ParityReport parityAgain = new Parity(workspace).compute();
         long targetRows = parity.entities().stream().mapToLong(EntityParity::targetRows).sum();
         int last = approved.batches().stream().mapToInt(Integer::intValue).max().orElseThrow();
-        return new Result(approved.batches().size(), last, users, failed, rows, released, seconds, parity, targetRows,
+        return new Result(approved.batches().size(), last, users, failed, rows, released, seconds, parity, parityAgain, targetRows,
                 HeapWatch.peakBytes(), cost, serverCpu);
     }
 }

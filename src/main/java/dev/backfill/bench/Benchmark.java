@@ -69,6 +69,8 @@ public final class Benchmark {
                     smallBefore.medianMillis(), smallBefore.rowsPerBatch(), smallAfter.medianMillis());
             out.printf("  parity over every migrated user: %s, %.2f s for %,d target rows -> %.2f s per million rows; goal <= 2 s%n",
                     apply.parity().overall(), apply.parity().seconds(), apply.targetRows(), apply.paritySecondsPerMillionRows());
+            out.printf("    (on new connections); again at once, as a refresh: %.2f s -> %.2f s per million rows%n",
+                    apply.parityAgain().seconds(), apply.parityAgainSecondsPerMillionRows());
             out.printf("  rollback of batch %d: %,d rows in %.2f s -> %,.0f rows/s = %.2fx the apply rate; goal >= 1x%n", rollback.batch(),
                     rollback.rows(), rollback.seconds(), rollback.rowsPerSecond(), rollback.rowsPerSecond() / apply.rowsPerSecond());
             out.printf("  apply + parity heap: at most %,d MB in use after a GC, in a %,d MB heap; goal <= 512 MB%n", apply.peakHeap() >> 20, maxHeap >> 20);
@@ -114,6 +116,7 @@ public final class Benchmark {
                     .put("apply_ratio", round(applyRatio(), 3)).put("apply_rows_per_s", Math.round(apply.rowsPerSecond()))
                     .put("apply_batch_users", batchUsers).put("apply_chunk_users", chunkUsers)
                     .put("parity_s_per_million_rows", round(apply.paritySecondsPerMillionRows(), 3))
+                    .put("parity_again_s_per_million_rows", round(apply.parityAgainSecondsPerMillionRows(), 3))
                     .put("rollback_rows_per_s", Math.round(rollback.rowsPerSecond())).put("rollback_rows", rollback.rows())
                     .put("heap_max_mb", Math.max(dryRunPeakHeap, apply.peakHeap()) >> 20).put("heap_limit_mb", maxHeap >> 20)
                     .put("batch_fixed_ms", Math.round(smallBefore.medianMillis()))

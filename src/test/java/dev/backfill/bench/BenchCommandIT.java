@@ -36,7 +36,7 @@ class BenchCommandIT {
 
         JsonNode figures = Json.parse(Files.readString(json));
         List<String> positive = List.of("copy_rows_per_s", "dry_run_cold_ratio", "dry_run_warm_ratio", "apply_ratio", "apply_rows_per_s",
-                "parity_s_per_million_rows", "rollback_rows_per_s", "heap_max_mb", "batch_fixed_ms", "jvm_cpu_s_per_million_rows",
+                "parity_s_per_million_rows", "parity_again_s_per_million_rows", "rollback_rows_per_s", "heap_max_mb", "batch_fixed_ms", "jvm_cpu_s_per_million_rows",
                 "pg_cpu_s_per_million_rows", "workers", "dry_run_cold_jvm_cpu_s_per_million_legacy_rows",
                 "dry_run_cold_pg_cpu_s_per_million_legacy_rows", "dry_run_warm_jvm_cpu_s_per_million_legacy_rows",
                 "dry_run_warm_pg_cpu_s_per_million_legacy_rows");
