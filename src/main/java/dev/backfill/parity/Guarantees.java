@@ -40,4 +40,38 @@ final class Guarantees {
         }
     }
 
+    /**
+     * Why the named constraints do not all hold over their tables now, one line per constraint that does not
+     * (empty when every one is in force): a constraint of that name in the schemas of the target's search path,
+     * validated (neither {@code NOT VALID} nor {@code NOT ENFORCED}), with its index valid for a unique or
+     * primary key, and its triggers enabled for a foreign key. A name that several tables use must hold on each.
+     */
+    static List<String> notInForce(Connection connection, List<String> names) throws SQLException {
+        String sql = "select n.name, count(con.oid), count(con.oid) filter (where not con.convalidated),"
+                + " count(con.oid) filter (where con.contype in ('u', 'p') and not coalesce((select i.indisvalid from pg_index i"
+                + " where i.indexrelid = con.conindid), false)),"
+                + " count(con.oid) filter (where exists (select 1 from pg_trigger t where t.tgconstraint = con.oid and t.tgenabled = 'D'))"
+                + " from unnest(?::text[]) with ordinality n(name, ord) left join pg_constraint con on con.conname = n.name"
+                + " and con.connamespace in (select s.oid from pg_namespace s where s.nspname = any(current_schemas(false)))"
+                + " group by n.name, n.ord order by n.ord";
+        List<String> problems = new java.util.ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setArray(1, connection.createArrayOf("text", names.toArray()));
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    String name = rows.getString(1);
+                    if (rows.getLong(2) == 0) {
+                        problems.add("no constraint '" + name + "' on the target");
+                    } else if (rows.getLong(3) > 0) {
+                        problems.add("constraint '" + name + "' is NOT VALID or NOT ENFORCED");
+                    } else if (rows.getLong(4) > 0) {
+                        problems.add("the index of constraint '" + name + "' is not valid");
+                    } else if (rows.getLong(5) > 0) {
+                        problems.add("foreign key '" + name + "' has its triggers disabled");
+                    }
+                }
+            }
+        }
+        return problems;
+    }
 }

@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 
 /**
@@ -64,15 +65,27 @@ public final class Parity {
         TargetShape shape = workspace.catalog().storedShape();
         ParityStore store = workspace.control().parity();
         try (SharedSnapshot snapshot = SharedSnapshot.open(workspace.target())) {
-            // the checks on a second connection, in the same snapshot, while this one compares the rows; the counts
-            // on whichever connection is free first
+            // the checks on a second connection, in the same snapshot, while this one reads the ledger's totals; the
+            // counts, the users compared and each table's pass on whichever connection is free first
             Claim<Counts> counts = new Claim<>(c -> counts(c, store));
+            Claim<Map<String, long[]>> usersChecked = new Claim<>(store::usersChecked);
+            CompletableFuture<List<Claim<List<String>>>> tablePasses = new CompletableFuture<>();
             Future<Checks> checks = snapshot.submit(c -> {
                 Checks done = checks(c);
                 counts.runIfUnclaimed(c);
+                usersChecked.runIfUnclaimed(c);
+                for (Claim<List<String>> pass : tablePasses.join()) {
+                    pass.runIfUnclaimed(c);
+                }
                 return done;
             });
-            Map<String, Checksums> checksums = checksums(snapshot.connection(), store, shape, progress, start);
+            Map<String, Checksums> checksums;
+            try {
+                checksums = checksums(snapshot, store, shape, usersChecked, tablePasses, progress, start);
+            } finally {
+                // a comparison that failed before handing out its table passes must not leave the other connection waiting
+                tablePasses.complete(List.of());
+            }
             counts.runIfUnclaimed(snapshot.connection());
             Checks other = snapshot.await(checks);
             Counts counted = snapshot.await(counts.result());
@@ -172,29 +185,35 @@ public final class Parity {
     /**
      * Per entity, every migrated user's rows compared with what apply wrote. First, per table and writing
      * transaction, the ledger's row count and identity hash sum against those of the rows still carrying that
-     * transaction's xmin; then, per user, the ledger rows not cleared that way, row by row.
+     * transaction's xmin; then, per user, the ledger rows not cleared that way, row by row. The table passes
+     * are handed out through {@code tablePasses}, so the other connection takes those it reaches first.
      */
-    private Map<String, Checksums> checksums(Connection connection, ParityStore store, TargetShape shape, ProgressListener progress,
-                                             long start) throws SQLException {
+    private Map<String, Checksums> checksums(SharedSnapshot snapshot, ParityStore store, TargetShape shape,
+                                             Claim<Map<String, long[]>> usersChecked, CompletableFuture<List<Claim<List<String>>>> tablePasses,
+                                             ProgressListener progress, long start) throws SQLException {
+        Connection connection = snapshot.connection();
         Plan plan = workspace.plan();
+        int entities = plan.entities().size();
+        progress.onProgress(Progress.of("Comparing rows", ENTITIES, 0, entities, 0, start));
         List<ParityStore.Bucket> buckets = store.buckets(connection);
-        Map<String, long[]> checked = store.usersChecked(connection);
         ParityStore.Trust trust = trust(connection);
-        // per table: the transactions whose rows it holds exactly as they were written and checked (xid8 text)
-        Map<String, List<String>> settled = new HashMap<>();
+        // per table, one pass serving every entity writing it: the transactions whose rows the table holds exactly as
+        // they were written and checked (xid8 text)
         Map<String, List<Entity>> byTable = new LinkedHashMap<>();
         plan.entities().forEach(e -> byTable.computeIfAbsent(e.into(), t -> new ArrayList<>()).add(e));
+        Map<String, Claim<List<String>>> settled = new LinkedHashMap<>();
+        byTable.forEach((table, writers) -> settled.put(table, new Claim<>(c -> settled(c, table, writers, buckets, trust, shape))));
+        tablePasses.complete(List.copyOf(settled.values()));
+        for (Claim<List<String>> pass : settled.values()) {
+            pass.runIfUnclaimed(connection);
+        }
+        usersChecked.runIfUnclaimed(connection);
+        Map<String, long[]> checked = snapshot.await(usersChecked.result());
         Map<String, Checksums> out = new HashMap<>();
-        int entities = plan.entities().size();
         long rows = 0;
-        progress.onProgress(Progress.of("Comparing rows", ENTITIES, 0, entities, 0, start));
         for (Entity entity : plan.entities()) {
             long[] users = checked.getOrDefault(entity.name(), new long[2]);
-            // a table's one pass serves every entity writing it
-            if (!settled.containsKey(entity.into())) {
-                settled.put(entity.into(), settled(connection, entity.into(), byTable.get(entity.into()), buckets, trust, shape));
-            }
-            List<String> clear = settled.get(entity.into());
+            List<String> clear = snapshot.await(settled.get(entity.into()).result());
             boolean drill = buckets.stream().anyMatch(b -> b.entity().equals(entity.name())
                     && !(trusted(b, trust) && clear.contains(b.xid())));
             List<ParityStore.UserDiff> compared = drill ? store.drill(connection, entity, shape, trust, clear) : List.of();
@@ -351,15 +370,26 @@ public final class Parity {
 
     /**
      * A plan check. One whose query is a built-in check's (case, spacing and quotes aside) takes that check's
-     * value rather than counting again. Each runs under a savepoint: a check that fails to run must not end
+     * value rather than counting again; one whose {@code guaranteed_by} constraints are all in force is 0 without
+     * running (they make it 0 as the built-in checks' do). Each runs under a savepoint: a check that fails to run must not end
      * the shared snapshot's transaction for the checks after it.
      */
     private CheckParity planCheck(Connection connection, CheckSpec check, Map<String, BigDecimal> builtIn) throws SQLException {
         BigDecimal actual;
         BigDecimal expected;
         BigDecimal same = builtIn.get(normalized(check.sql()));
+        List<String> notInForce = List.of();
         Savepoint savepoint = connection.setSavepoint();
         try {
+            if (!check.guaranteedBy().isEmpty()) {
+                notInForce = Guarantees.notInForce(connection, check.guaranteedBy());
+                if (notInForce.isEmpty()) {
+                    connection.releaseSavepoint(savepoint);
+                    return new CheckParity(check.name(), CheckParity.Kind.PLAN_CHECK, BigDecimal.ZERO, BigDecimal.ZERO, check.tolerance(),
+                            ParityStatus.OK, "0, guaranteed by " + String.join(", ", check.guaranteedBy())
+                            + " (in force on the target; the query was not run)");
+                }
+            }
             actual = same != null ? same : scalar(connection, check.sql());
             expected = expected(connection, check);
             connection.releaseSavepoint(savepoint);
@@ -372,7 +402,8 @@ public final class Parity {
         String detail = "actual " + (actual == null ? "NULL" : actual.toPlainString()) + ", expected "
                 + (expected == null ? "NULL" : expected.toPlainString())
                 + (check.tolerance().signum() > 0 ? " ± " + check.tolerance().toPlainString() : "")
-                + (same != null ? " (the built-in duplicate check's query: its value)" : "");
+                + (same != null ? " (the built-in duplicate check's query: its value)" : "")
+                + (notInForce.isEmpty() ? "" : " (counted: not guaranteed, " + String.join("; ", notInForce) + ")");
         return new CheckParity(check.name(), CheckParity.Kind.PLAN_CHECK, expected, actual, check.tolerance(),
                 ok ? ParityStatus.OK : ParityStatus.MISMATCH, detail);
     }

@@ -1,12 +1,19 @@
 package dev.backfill.plan;
 
 import java.math.BigDecimal;
+import java.util.List;
 
 /**
  * An extra verification shown in parity: {@code sql} runs on the target and returns one number,
- * compared with what {@code expect} says, within {@code tolerance}.
+ * compared with what {@code expect} says, within {@code tolerance}. {@code guaranteedBy}: the target's
+ * constraints that the DBA states make the check hold (only with {@code expect: 0}); while every one of
+ * them is in force, parity reports the check as guaranteed without running its query.
  */
-public record CheckSpec(String name, String sql, Expectation expect, BigDecimal tolerance, Location at) {
+public record CheckSpec(String name, String sql, Expectation expect, BigDecimal tolerance, List<String> guaranteedBy, Location at) {
+
+    public CheckSpec {
+        guaranteedBy = List.copyOf(guaranteedBy);
+    }
 
     public sealed interface Expectation {
         /** A fixed number, e.g. {@code expect: 0}. */

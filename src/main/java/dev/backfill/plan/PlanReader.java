@@ -556,7 +556,7 @@ final class PlanReader {
     }
 
     private CheckSpec check(Node node, Location at) {
-        var opened = YamlFields.open(node, at, errors, "name", "sql", "expect", "tolerance");
+        var opened = YamlFields.open(node, at, errors, "name", "sql", "expect", "tolerance", "guaranteed_by");
         if (opened.isEmpty()) {
             return null;
         }
@@ -577,8 +577,17 @@ final class PlanReader {
         if (tolerance != null && tolerance.signum() < 0) {
             k.error("tolerance", "a tolerance cannot be negative");
         }
+        List<String> guaranteedBy = k.textList("guaranteed_by");
+        if (k.has("guaranteed_by")) {
+            if (guaranteedBy.isEmpty() || guaranteedBy.stream().anyMatch(String::isBlank)) {
+                k.error("guaranteed_by", "name one or more constraints of the target (foreign keys, unique or check constraints)");
+            } else if (!(expect instanceof CheckSpec.Expectation.Value value && value.value().signum() == 0)) {
+                k.error("guaranteed_by", "only a check with 'expect: 0' can be guaranteed by constraints (they guarantee that"
+                        + " rows breaking them do not exist); remove guaranteed_by or count something that must be 0");
+            }
+        }
         return name == null || sql == null || expect == null ? null
-                : new CheckSpec(name, sql, expect, tolerance == null ? BigDecimal.ZERO : tolerance, k.at());
+                : new CheckSpec(name, sql, expect, tolerance == null ? BigDecimal.ZERO : tolerance, guaranteedBy, k.at());
     }
 
     private CheckSpec.Expectation expectation(YamlFields x) {

@@ -46,6 +46,12 @@ class ParityProofsIT {
     /** Names the fourth demo's databases. */
     private static final class RoundingType {}
 
+    /** Names the fifth demo's databases. */
+    private static final class ConstraintsNotInForce {}
+
+    /** Names the sixth demo's databases. */
+    private static final class TableGone {}
+
     @Test
     void whatTheLiveAppChangesOrDeletesAfterApplyIsAMismatchWhatItLeavesAsItWasIsNot() throws Exception {
         DemoEnvironment demo = TestPostgres.demo(LiveApp.class);
@@ -196,6 +202,8 @@ class ParityProofsIT {
                     .isEqualTo("0 natural key(s) occur more than once (guaranteed by unique index parts_v2_user_id_name_key)");
             assertThat(checks.get("no part name twice for one user").detail())
                     .isEqualTo("actual 0, expected 0 (the built-in duplicate check's query: its value)");
+            assertThat(checks.get("no orphan relationships").detail()).isEqualTo("0, guaranteed by part_relationships_v2_part_a_id_fkey,"
+                    + " part_relationships_v2_part_b_id_fkey (in force on the target; the query was not run)");
 
             // without the unique index, and with the foreign key's triggers off, both are counted again and see the rows
             execute(demo, "alter table parts_v2 drop constraint parts_v2_user_id_name_key");
@@ -212,7 +220,59 @@ class ParityProofsIT {
             assertThat(checks.get("no part name twice for one user").detail())
                     .isEqualTo("actual 1, expected 0 (the built-in duplicate check's query: its value)");
             assertThat(checks.get("no orphan relationships").actual()).isEqualByComparingTo("1");
+            assertThat(checks.get("no orphan relationships").detail()).isEqualTo("actual 1, expected 0 (counted: not guaranteed,"
+                    + " foreign key 'part_relationships_v2_part_a_id_fkey' has its triggers disabled; foreign key"
+                    + " 'part_relationships_v2_part_b_id_fkey' has its triggers disabled)");
             assertThat(report.overall()).isEqualTo(ParityStatus.MISMATCH);
+        }
+    }
+
+    /**
+     * Parity's connections share its table passes: a pass that fails on either one fails parity with the
+     * server's message, and neither connection is left waiting for the other.
+     */
+    @Test
+    void aTablePassThatFailsFailsParityWithoutHanging() throws Exception {
+        DemoEnvironment demo = TestPostgres.demo(TableGone.class);
+        Plan plan = PlanLoader.load(new PartsScenario().create(demo, 20));
+        try (Workspace workspace = Workspace.open(plan, new Secrets(Map.of()))) {
+            new DryRun(workspace).run(DryRun.Options.all(), ProgressListener.NONE, new Cancellation());
+            new Approvals(workspace).approve(1, "t");
+            new Apply(workspace).apply(1, ApplyListener.NONE, new Apply.PauseSignal());
+            execute(demo, "alter table sessions_v2 rename to sessions_v2_gone");
+
+            Throwable failure = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
+                    () -> org.assertj.core.api.Assertions.catchThrowable(() -> new Parity(workspace).compute()));
+
+            assertThat(failure).isInstanceOf(java.sql.SQLException.class).hasMessageContaining("sessions_v2");
+            execute(demo, "alter table sessions_v2_gone rename to sessions_v2");
+            assertThat(new Parity(workspace).compute().overall()).as("the pool's connections still work").isNotNull();
+        }
+    }
+
+    /** A check's constraints that are missing or not validated make parity count it, and say which. */
+    @Test
+    void aCheckIsCountedWhileAConstraintItNamesIsNotInForce() throws Exception {
+        DemoEnvironment demo = TestPostgres.demo(ConstraintsNotInForce.class);
+        Plan plan = PlanLoader.load(new PartsScenario().create(demo, 20));
+        try (Workspace workspace = Workspace.open(plan, new Secrets(Map.of()))) {
+            new DryRun(workspace).run(DryRun.Options.all(), ProgressListener.NONE, new Cancellation());
+            new Approvals(workspace).approve(1, "t");
+            new Apply(workspace).apply(1, ApplyListener.NONE, new Apply.PauseSignal());
+            execute(demo, "alter table part_relationships_v2 drop constraint part_relationships_v2_part_a_id_fkey");
+            execute(demo, "alter table part_relationships_v2 drop constraint part_relationships_v2_part_b_id_fkey");
+            execute(demo, "alter table part_relationships_v2 add constraint part_relationships_v2_part_b_id_fkey foreign key (part_b_id)"
+                    + " references parts_v2 (id) not valid");
+            execute(demo, "insert into part_relationships_v2 (id, user_id, part_a_id, part_b_id, type)"
+                    + " select gen_random_uuid(), user_id, gen_random_uuid(), part_b_id, 'soothes' from part_relationships_v2 limit 1");
+
+            CheckParity check = checks(new Parity(workspace).compute()).get("no orphan relationships");
+
+            assertThat(check.actual()).isEqualByComparingTo("1");
+            assertThat(check.status()).isEqualTo(ParityStatus.MISMATCH);
+            assertThat(check.detail()).isEqualTo("actual 1, expected 0 (counted: not guaranteed, no constraint"
+                    + " 'part_relationships_v2_part_a_id_fkey' on the target; constraint 'part_relationships_v2_part_b_id_fkey' is NOT VALID"
+                    + " or NOT ENFORCED)");
         }
     }
 

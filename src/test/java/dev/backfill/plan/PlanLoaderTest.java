@@ -637,6 +637,42 @@ class PlanLoaderTest {
     }
 
     @Test
+    void aCheckGuaranteedByConstraintsMustExpectZeroAndNameThem() {
+        List<PlanError> errors = errors(minimalPlan() + """
+                checks:
+                  - name: no orphan notes
+                    sql: select count(*) from notes_v2 n left join parts_v2 p on p.id = n.part_id where p.id is null
+                    expect: 1
+                    guaranteed_by: notes_v2_part_id_fkey
+                  - name: no orphan tags
+                    sql: select count(*) from tags_v2 t left join parts_v2 p on p.id = t.part_id where p.id is null
+                    expect: 0
+                    guaranteed_by: []
+                """);
+
+        assertThat(errors).hasSize(2);
+        assertError(errors.get(0), 17, "checks[0].guaranteed_by", "only a check with 'expect: 0' can be guaranteed by constraints");
+        assertError(errors.get(1), 21, "checks[1].guaranteed_by", "name one or more constraints of the target");
+    }
+
+    @Test
+    void aCheckGuaranteedByConstraintsKeepsTheirNames() throws Exception {
+        Plan plan = parse(minimalPlan() + """
+                checks:
+                  - name: no orphan notes
+                    sql: select count(*) from notes_v2 n left join parts_v2 p on p.id = n.part_id where p.id is null
+                    expect: 0
+                    guaranteed_by: [notes_v2_part_id_fkey, notes_v2_owner_fkey]
+                  - name: notes counted
+                    sql: select count(*) from notes_v2
+                    expect: 0
+                """);
+
+        assertThat(plan.checks()).extracting(CheckSpec::guaranteedBy)
+                .containsExactly(List.of("notes_v2_part_id_fkey", "notes_v2_owner_fkey"), List.of());
+    }
+
+    @Test
     void relativeSqlitePathIsResolvedAgainstThePlanFolder() throws Exception {
         Plan plan = parse("""
                 version: 1
