@@ -318,8 +318,9 @@ public final class SqliteSource implements SourceReader {
                 }
                 try (ResultSet rows = statement.executeQuery()) {
                     String[] labels = labels(rows.getMetaData());
+                    RowFields.Columns shape = new RowFields.Columns(List.of(labels));
                     while (rows.next()) {
-                        ObjectNode row = row(rows, labels, utf8);
+                        ObjectNode row = row(rows, labels, shape, utf8);
                         found.computeIfAbsent(rows.getString(1), k -> new RowDigest()).add(row, Json.write(row));
                     }
                 }
@@ -365,8 +366,9 @@ public final class SqliteSource implements SourceReader {
                 statement.setInt(2, Math.max(0, limit - rows.size()));
                 try (ResultSet found = statement.executeQuery()) {
                     String[] labels = labels(found.getMetaData());
+                    RowFields.Columns shape = new RowFields.Columns(List.of(labels));
                     while (found.next()) {
-                        ObjectNode row = row(found, labels, utf8);
+                        ObjectNode row = row(found, labels, shape, utf8);
                         JsonNode idValue = row.get("id");
                         Unreadable idMarker = idValue == null ? null : Unreadable.of(idValue);
                         String id = idValue == null || idValue.isNull() ? "(no id)"
@@ -399,8 +401,9 @@ public final class SqliteSource implements SourceReader {
             }
             try (ResultSet rows = statement.executeQuery()) {
                 String[] labels = labels(rows.getMetaData());
+                RowFields.Columns shape = new RowFields.Columns(List.of(labels));
                 while (rows.next()) {
-                    ObjectNode row = row(rows, labels, utf8);
+                    ObjectNode row = row(rows, labels, shape, utf8);
                     out.add(row, Json.write(row));
                 }
             }
@@ -418,8 +421,9 @@ public final class SqliteSource implements SourceReader {
         return labels;
     }
 
-    private static ObjectNode row(ResultSet rows, String[] labels, boolean utf8) throws SQLException {
-        ObjectNode row = Json.NODES.objectNode();
+    /** {@code shape}: the labels' columns, which every row of the query shares (a row then holds an array, not a hash map of its own). */
+    private static ObjectNode row(ResultSet rows, String[] labels, RowFields.Columns shape, boolean utf8) throws SQLException {
+        ObjectNode row = shape.newRow();
         for (int i = 0; i < labels.length; i++) {
             Object value = rows.getObject(i + 2);
             // the driver decodes text leniently: a bad byte comes back as U+FFFD. Only then are the stored bytes looked at.
