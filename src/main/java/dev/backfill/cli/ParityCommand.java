@@ -19,10 +19,15 @@ final class ParityCommand extends BackfillCommand {
     @CommandLine.Option(names = "--user", paramLabel = "ID", description = "Only this user, per entity.")
     String user;
 
+    @CommandLine.Option(names = "--count-all", description = "Count every check over the whole target, also those the target's"
+            + " constraints guarantee (foreign keys, unique indexes, a check's guaranteed_by): for when they may have been bypassed"
+            + " (triggers disabled and enabled again, session_replication_role = replica). Slower.")
+    boolean countAll;
+
     @Override
     protected int execute() throws Exception {
         try (Workspace workspace = plan.open()) {
-            Parity parity = new Parity(workspace);
+            Parity parity = countAll ? new Parity(workspace).countingGuaranteedChecks() : new Parity(workspace);
             if (user != null) {
                 boolean mismatch = false;
                 for (Parity.UserEntityParity line : parity.user(user)) {

@@ -46,9 +46,25 @@ public final class Parity {
     private static final long XID_WINDOW = 1L << 31;
 
     private final Workspace workspace;
+    /** Count every check over the whole target, also those the target's constraints guarantee ({@code parity --count-all}). */
+    private final boolean countGuaranteed;
 
     public Parity(Workspace workspace) {
+        this(workspace, false);
+    }
+
+    private Parity(Workspace workspace, boolean countGuaranteed) {
         this.workspace = workspace;
+        this.countGuaranteed = countGuaranteed;
+    }
+
+    /**
+     * This parity, counting the checks the target's constraints guarantee too: for when they may have been
+     * bypassed, which the catalog cannot show (rows written while their triggers were disabled, or by a session
+     * with {@code session_replication_role = replica}).
+     */
+    public Parity countingGuaranteedChecks() {
+        return new Parity(workspace, true);
     }
 
     public ParityReport compute() throws SQLException {
@@ -82,6 +98,12 @@ public final class Parity {
             Map<String, Checksums> checksums;
             try {
                 checksums = checksums(snapshot, store, shape, usersChecked, tablePasses, progress, start);
+            } catch (SQLException | RuntimeException | Error e) {
+                // the other connection starts nothing more whose result no one will read
+                counts.abandon();
+                usersChecked.abandon();
+                tablePasses.getNow(List.of()).forEach(Claim::abandon);
+                throw e;
             } finally {
                 // a comparison that failed before handing out its table passes must not leave the other connection waiting
                 tablePasses.complete(List.of());
@@ -137,9 +159,17 @@ public final class Parity {
             }
             try {
                 result.complete(work.run(connection));
-            } catch (SQLException | RuntimeException e) {
+            } catch (Throwable e) {
+                // an Error too: the other thread may be waiting for this result
                 result.completeExceptionally(e);
                 throw e;
+            }
+        }
+
+        /** Claims the work without running it, so the other thread skips it too: no one will read its result. */
+        void abandon() {
+            if (claimed.compareAndSet(false, true)) {
+                result.completeExceptionally(new java.util.concurrent.CancellationException("parity stopped before this work ran"));
             }
         }
 
@@ -204,22 +234,29 @@ public final class Parity {
         Map<String, Claim<List<String>>> settled = new LinkedHashMap<>();
         byTable.forEach((table, writers) -> settled.put(table, new Claim<>(c -> settled(c, table, writers, buckets, trust, shape))));
         tablePasses.complete(List.copyOf(settled.values()));
-        for (Claim<List<String>> pass : settled.values()) {
+        // entity by entity, in the plan's order, so progress moves as each table's pass ends (on either connection)
+        Map<String, List<ParityStore.UserDiff>> compared = new HashMap<>();
+        long rows = 0;
+        for (Entity entity : plan.entities()) {
+            Claim<List<String>> pass = settled.get(entity.into());
             pass.runIfUnclaimed(connection);
+            List<String> clear = snapshot.await(pass.result());
+            boolean drill = buckets.stream().anyMatch(b -> b.entity().equals(entity.name())
+                    && !(trusted(b, trust) && clear.contains(b.xid())));
+            compared.put(entity.name(), drill ? store.drill(connection, entity, shape, trust, clear) : List.of());
+            // the ledger rows of the entity: what the users compared record
+            rows += buckets.stream().filter(b -> b.entity().equals(entity.name())).mapToLong(ParityStore.Bucket::rows).sum();
+            progress.onProgress(Progress.of("Comparing rows, entity " + compared.size() + " of " + entities + " (" + entity.name() + ")",
+                    ENTITIES, compared.size(), entities, rows, start));
         }
         usersChecked.runIfUnclaimed(connection);
         Map<String, long[]> checked = snapshot.await(usersChecked.result());
         Map<String, Checksums> out = new HashMap<>();
-        long rows = 0;
         for (Entity entity : plan.entities()) {
             long[] users = checked.getOrDefault(entity.name(), new long[2]);
-            List<String> clear = snapshot.await(settled.get(entity.into()).result());
-            boolean drill = buckets.stream().anyMatch(b -> b.entity().equals(entity.name())
-                    && !(trusted(b, trust) && clear.contains(b.xid())));
-            List<ParityStore.UserDiff> compared = drill ? store.drill(connection, entity, shape, trust, clear) : List.of();
             long missing = 0;
             List<String> mismatched = new ArrayList<>();
-            for (ParityStore.UserDiff user : compared) {
+            for (ParityStore.UserDiff user : compared.get(entity.name())) {
                 missing += user.expectedRows() - user.actualRows();
                 if (!user.matches()) {
                     mismatched.add(user.user());
@@ -228,9 +265,6 @@ public final class Parity {
             mismatched.sort(java.util.Comparator.naturalOrder());
             out.put(entity.name(), new Checksums(users[0], mismatched.size(), users[1], users[1] - missing,
                     mismatched.subList(0, Math.min(SAMPLE, mismatched.size()))));
-            rows += users[1];
-            progress.onProgress(Progress.of("Comparing rows, entity " + out.size() + " of " + entities + " (" + entity.name() + ")",
-                    ENTITIES, out.size(), entities, rows, start));
         }
         return out;
     }
@@ -333,7 +367,7 @@ public final class Parity {
 
     private CheckParity duplicates(Connection connection, Entity entity) throws SQLException {
         String name = "no duplicate " + entity.key() + " in " + entity.into();
-        Optional<String> index = UniqueIndexes.covering(connection, entity.into(), entity.key());
+        Optional<String> index = countGuaranteed ? Optional.empty() : UniqueIndexes.covering(connection, entity.into(), entity.key());
         if (index.isPresent()) {
             return new CheckParity(name, CheckParity.Kind.DUPLICATES, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO, ParityStatus.OK,
                     "0 natural key(s) occur more than once (guaranteed by unique index " + index.get() + ")");
@@ -350,7 +384,8 @@ public final class Parity {
     private CheckParity orphans(Connection connection, Entity entity, ColumnSpec column) throws SQLException {
         Entity referenced = workspace.plan().requireEntity(column.ref());
         String name = "no orphan " + entity.into() + "." + column.name() + " -> " + referenced.into();
-        Optional<String> key = Guarantees.foreignKey(connection, entity.into(), column.name(), referenced.into(), referenced.id().column());
+        Optional<String> key = countGuaranteed ? Optional.empty()
+                : Guarantees.foreignKey(connection, entity.into(), column.name(), referenced.into(), referenced.id().column());
         if (key.isPresent()) {
             return new CheckParity(name, CheckParity.Kind.ORPHANS, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO, ParityStatus.OK,
                     "0 row(s) point at no " + referenced.into() + " row (guaranteed by foreign key " + key.get() + ")");
@@ -381,7 +416,7 @@ public final class Parity {
         List<String> notInForce = List.of();
         Savepoint savepoint = connection.setSavepoint();
         try {
-            if (!check.guaranteedBy().isEmpty()) {
+            if (!check.guaranteedBy().isEmpty() && !countGuaranteed) {
                 notInForce = Guarantees.notInForce(connection, check.guaranteedBy());
                 if (notInForce.isEmpty()) {
                     connection.releaseSavepoint(savepoint);

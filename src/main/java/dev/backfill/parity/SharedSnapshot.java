@@ -28,7 +28,7 @@ final class SharedSnapshot implements AutoCloseable {
     static SharedSnapshot open(DataSource target) throws SQLException {
         Transactions.Snapshot snapshot = Transactions.exportSnapshot(target);
         try {
-            withoutParallelWorkers(snapshot.connection());
+            settings(snapshot.connection());
         } catch (SQLException | RuntimeException e) {
             snapshot.close();
             throw e;
@@ -42,7 +42,7 @@ final class SharedSnapshot implements AutoCloseable {
      * touches them. Measured on 1,000,000 target rows: the ledger's totals took 200 ms in one process (once
      * warm) and 340–395 ms with two workers, every time. For this transaction only.
      */
-    private static void withoutParallelWorkers(Connection connection) throws SQLException {
+    private static void settings(Connection connection) throws SQLException {
         try (Statement statement = connection.createStatement()) {
             statement.execute("set local max_parallel_workers_per_gather = 0");
         }
@@ -55,7 +55,7 @@ final class SharedSnapshot implements AutoCloseable {
     /** Runs work on the second connection, in the same snapshot, while the caller goes on with {@link #connection()}. */
     <T> Future<T> submit(Transactions.Work<T> work) {
         return helper.submit(() -> Transactions.readInSnapshot(target, snapshot.id(), c -> {
-            withoutParallelWorkers(c);
+            settings(c);
             return work.run(c);
         }));
     }

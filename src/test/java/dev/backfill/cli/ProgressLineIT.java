@@ -39,6 +39,19 @@ class ProgressLineIT {
     }
 
     @Test
+    void parityCountAllCountsTheChecksTheConstraintsGuarantee() {
+        InProcessCli.Result trusting = InProcessCli.run("parity", plan.toString());
+        InProcessCli.Result counting = InProcessCli.run("parity", plan.toString(), "--count-all");
+
+        assertThat(counting.exit()).as(counting.printed()).isEqualTo(ExitCodes.OK);
+        assertThat(trusting.out()).contains("no orphan relationships (0, guaranteed by part_relationships_v2_part_a_id_fkey,")
+                .contains("(guaranteed by foreign key part_relationships_v2_part_a_id_fkey)");
+        assertThat(counting.out()).contains("no orphan relationships (actual 0, expected 0)")
+                .contains("no orphan part_relationships_v2.part_a_id -> parts_v2 (0 row(s) point at no parts_v2 row)")
+                .doesNotContain("guaranteed");
+    }
+
+    @Test
     void rollbackPrintsRowsUndoneWithRateAndTimeLeftAndSaysItsRate() {
         InProcessCli.Result rollback = InProcessCli.run("rollback", plan.toString(), "--batch", "1", "--yes");
 

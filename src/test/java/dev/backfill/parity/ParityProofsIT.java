@@ -52,6 +52,9 @@ class ParityProofsIT {
     /** Names the sixth demo's databases. */
     private static final class TableGone {}
 
+    /** Names the seventh demo's databases. */
+    private static final class TriggersOffAndOnAgain {}
+
     @Test
     void whatTheLiveAppChangesOrDeletesAfterApplyIsAMismatchWhatItLeavesAsItWasIsNot() throws Exception {
         DemoEnvironment demo = TestPostgres.demo(LiveApp.class);
@@ -221,8 +224,8 @@ class ParityProofsIT {
                     .isEqualTo("actual 1, expected 0 (the built-in duplicate check's query: its value)");
             assertThat(checks.get("no orphan relationships").actual()).isEqualByComparingTo("1");
             assertThat(checks.get("no orphan relationships").detail()).isEqualTo("actual 1, expected 0 (counted: not guaranteed,"
-                    + " foreign key 'part_relationships_v2_part_a_id_fkey' has its triggers disabled; foreign key"
-                    + " 'part_relationships_v2_part_b_id_fkey' has its triggers disabled)");
+                    + " constraint 'part_relationships_v2_part_a_id_fkey' has triggers that do not fire (disabled, or for replicas only);"
+                    + " constraint 'part_relationships_v2_part_b_id_fkey' has triggers that do not fire (disabled, or for replicas only))");
             assertThat(report.overall()).isEqualTo(ParityStatus.MISMATCH);
         }
     }
@@ -247,6 +250,35 @@ class ParityProofsIT {
             assertThat(failure).isInstanceOf(java.sql.SQLException.class).hasMessageContaining("sessions_v2");
             execute(demo, "alter table sessions_v2_gone rename to sessions_v2");
             assertThat(new Parity(workspace).compute().overall()).as("the pool's connections still work").isNotNull();
+        }
+    }
+
+    /**
+     * Rows written while a foreign key's triggers were off stay once they are on again, and the catalog shows
+     * nothing: parity trusts the constraints (as documented), and {@code --count-all} counts and finds them.
+     */
+    @Test
+    void countingEveryCheckFindsRowsWrittenWhileTheConstraintsTriggersWereOff() throws Exception {
+        DemoEnvironment demo = TestPostgres.demo(TriggersOffAndOnAgain.class);
+        Plan plan = PlanLoader.load(new PartsScenario().create(demo, 20));
+        try (Workspace workspace = Workspace.open(plan, new Secrets(Map.of()))) {
+            new DryRun(workspace).run(DryRun.Options.all(), ProgressListener.NONE, new Cancellation());
+            new Approvals(workspace).approve(1, "t");
+            new Apply(workspace).apply(1, ApplyListener.NONE, new Apply.PauseSignal());
+            execute(demo, "alter table part_relationships_v2 disable trigger all");
+            execute(demo, "insert into part_relationships_v2 (id, user_id, part_a_id, part_b_id, type)"
+                    + " select gen_random_uuid(), user_id, gen_random_uuid(), part_b_id, 'soothes' from part_relationships_v2 limit 1");
+            execute(demo, "alter table part_relationships_v2 enable trigger all");
+
+            Map<String, CheckParity> trusted = checks(new Parity(workspace).compute());
+            Map<String, CheckParity> counted = checks(new Parity(workspace).countingGuaranteedChecks().compute());
+
+            assertThat(trusted.get("no orphan relationships").detail()).startsWith("0, guaranteed by");
+            assertThat(trusted.get("no orphan part_relationships_v2.part_a_id -> parts_v2").detail()).contains("guaranteed by foreign key");
+            assertThat(counted.get("no orphan relationships").detail()).isEqualTo("actual 1, expected 0");
+            assertThat(counted.get("no orphan part_relationships_v2.part_a_id -> parts_v2").detail())
+                    .isEqualTo("1 row(s) point at no parts_v2 row");
+            assertThat(counted.get("no duplicate [user_id, name] in parts_v2").detail()).isEqualTo("0 natural key(s) occur more than once");
         }
     }
 
