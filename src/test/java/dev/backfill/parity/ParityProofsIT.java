@@ -195,9 +195,7 @@ class ParityProofsIT {
         DemoEnvironment demo = TestPostgres.demo(Constraints.class);
         Plan plan = PlanLoader.load(new PartsScenario().create(demo, 20));
         try (Workspace workspace = Workspace.open(plan, new Secrets(Map.of()))) {
-            new DryRun(workspace).run(DryRun.Options.all(), ProgressListener.NONE, new Cancellation());
-            new Approvals(workspace).approve(1, "t");
-            new Apply(workspace).apply(1, ApplyListener.NONE, new Apply.PauseSignal());
+            applyTheFirstBatch(workspace);
             Map<String, CheckParity> checks = checks(new Parity(workspace).compute());
             assertThat(checks.get("no orphan part_relationships_v2.part_a_id -> parts_v2").detail())
                     .isEqualTo("0 row(s) point at no parts_v2 row (guaranteed by foreign key part_relationships_v2_part_a_id_fkey)");
@@ -239,9 +237,7 @@ class ParityProofsIT {
         DemoEnvironment demo = TestPostgres.demo(TableGone.class);
         Plan plan = PlanLoader.load(new PartsScenario().create(demo, 20));
         try (Workspace workspace = Workspace.open(plan, new Secrets(Map.of()))) {
-            new DryRun(workspace).run(DryRun.Options.all(), ProgressListener.NONE, new Cancellation());
-            new Approvals(workspace).approve(1, "t");
-            new Apply(workspace).apply(1, ApplyListener.NONE, new Apply.PauseSignal());
+            applyTheFirstBatch(workspace);
             execute(demo, "alter table sessions_v2 rename to sessions_v2_gone");
 
             Throwable failure = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
@@ -262,9 +258,7 @@ class ParityProofsIT {
         DemoEnvironment demo = TestPostgres.demo(TriggersOffAndOnAgain.class);
         Plan plan = PlanLoader.load(new PartsScenario().create(demo, 20));
         try (Workspace workspace = Workspace.open(plan, new Secrets(Map.of()))) {
-            new DryRun(workspace).run(DryRun.Options.all(), ProgressListener.NONE, new Cancellation());
-            new Approvals(workspace).approve(1, "t");
-            new Apply(workspace).apply(1, ApplyListener.NONE, new Apply.PauseSignal());
+            applyTheFirstBatch(workspace);
             execute(demo, "alter table part_relationships_v2 disable trigger all");
             execute(demo, "insert into part_relationships_v2 (id, user_id, part_a_id, part_b_id, type)"
                     + " select gen_random_uuid(), user_id, gen_random_uuid(), part_b_id, 'soothes' from part_relationships_v2 limit 1");
@@ -288,9 +282,7 @@ class ParityProofsIT {
         DemoEnvironment demo = TestPostgres.demo(ConstraintsNotInForce.class);
         Plan plan = PlanLoader.load(new PartsScenario().create(demo, 20));
         try (Workspace workspace = Workspace.open(plan, new Secrets(Map.of()))) {
-            new DryRun(workspace).run(DryRun.Options.all(), ProgressListener.NONE, new Cancellation());
-            new Approvals(workspace).approve(1, "t");
-            new Apply(workspace).apply(1, ApplyListener.NONE, new Apply.PauseSignal());
+            applyTheFirstBatch(workspace);
             execute(demo, "alter table part_relationships_v2 drop constraint part_relationships_v2_part_a_id_fkey");
             execute(demo, "alter table part_relationships_v2 drop constraint part_relationships_v2_part_b_id_fkey");
             execute(demo, "alter table part_relationships_v2 add constraint part_relationships_v2_part_b_id_fkey foreign key (part_b_id)"
@@ -306,6 +298,13 @@ class ParityProofsIT {
                     + " 'part_relationships_v2_part_a_id_fkey' on the target; constraint 'part_relationships_v2_part_b_id_fkey' is NOT VALID"
                     + " or NOT ENFORCED)");
         }
+    }
+
+    /** The demo's first batch, reviewed, approved and applied. */
+    private static void applyTheFirstBatch(Workspace workspace) throws Exception {
+        new DryRun(workspace).run(DryRun.Options.all(), ProgressListener.NONE, new Cancellation());
+        new Approvals(workspace).approve(1, "t");
+        new Apply(workspace).apply(1, ApplyListener.NONE, new Apply.PauseSignal());
     }
 
     private static Map<String, CheckParity> checks(ParityReport report) {
