@@ -87,13 +87,23 @@ public final class Parity {
             Claim<Map<String, long[]>> usersChecked = new Claim<>(store::usersChecked);
             CompletableFuture<List<Claim<List<String>>>> tablePasses = new CompletableFuture<>();
             Future<Checks> checks = snapshot.submit(c -> {
-                Checks done = checks(c);
-                counts.runIfUnclaimed(c);
-                usersChecked.runIfUnclaimed(c);
-                for (Claim<List<String>> pass : tablePasses.join()) {
-                    pass.runIfUnclaimed(c);
+                Checks done = null;
+                try {
+                    done = checks(c);
+                    counts.runOrLeave(c);
+                    usersChecked.runOrLeave(c);
+                    for (Claim<List<String>> pass : tablePasses.join()) {
+                        pass.runOrLeave(c);
+                    }
+                    return done;
+                } catch (SQLException e) {
+                    if (!SharedSnapshot.lockWaitedTooLong(e)) {
+                        throw e;
+                    }
+                    // its transaction failed: the first connection runs whatever is left (the checks too, if unfinished)
+                    c.rollback();
+                    return done;
                 }
-                return done;
             });
             Map<String, Checksums> checksums;
             try {
@@ -108,9 +118,11 @@ public final class Parity {
                 // a comparison that failed before handing out its table passes must not leave the other connection waiting
                 tablePasses.complete(List.of());
             }
-            counts.runIfUnclaimed(snapshot.connection());
+            Counts counted = counts.await(snapshot);
             Checks other = snapshot.await(checks);
-            Counts counted = snapshot.await(counts.result());
+            if (other == null) {
+                other = checks(snapshot.connection());
+            }
             UserCounts users = counted.users();
             boolean sharedPending = counted.sharedPending();
             Map<String, long[]> plannedCounts = counted.planned();
@@ -166,6 +178,45 @@ public final class Parity {
             }
         }
 
+        /**
+         * On the second connection: as {@link #runIfUnclaimed}, but work that waited too long for a lock is
+         * left unclaimed for the first connection ({@link SharedSnapshot#submit}), and the failure thrown.
+         */
+        void runOrLeave(Connection connection) throws SQLException {
+            if (!claimed.compareAndSet(false, true)) {
+                return;
+            }
+            try {
+                result.complete(work.run(connection));
+            } catch (SQLException e) {
+                if (SharedSnapshot.lockWaitedTooLong(e)) {
+                    claimed.set(false);
+                } else {
+                    result.completeExceptionally(e);
+                }
+                throw e;
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
+                throw e;
+            }
+        }
+
+        /** On the first connection: the result, running the work here whenever no thread holds it. */
+        T await(SharedSnapshot snapshot) throws SQLException {
+            while (!result.isDone()) {
+                runIfUnclaimed(snapshot.connection());
+                try {
+                    result.get(20, java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException notYetOrFailed) {
+                    // failed: reported below; not yet: the other thread may still leave it
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            return snapshot.await(result);
+        }
+
         /** Claims the work without running it, so the other thread skips it too: no one will read its result. */
         void abandon() {
             if (claimed.compareAndSet(false, true)) {
@@ -173,10 +224,6 @@ public final class Parity {
             }
         }
 
-        /** What the thread that claimed it computes (both threads have tried by the time it is awaited). */
-        Future<T> result() {
-            return result;
-        }
     }
 
     /** The checks in report order, and the duplicate checks by table and key (an entity's duplicate count). */
@@ -238,9 +285,7 @@ public final class Parity {
         Map<String, List<ParityStore.UserDiff>> compared = new HashMap<>();
         long rows = 0;
         for (Entity entity : plan.entities()) {
-            Claim<List<String>> pass = settled.get(entity.into());
-            pass.runIfUnclaimed(connection);
-            List<String> clear = snapshot.await(pass.result());
+            List<String> clear = settled.get(entity.into()).await(snapshot);
             boolean drill = buckets.stream().anyMatch(b -> b.entity().equals(entity.name())
                     && !(trusted(b, trust) && clear.contains(b.xid())));
             compared.put(entity.name(), drill ? store.drill(connection, entity, shape, trust, clear) : List.of());
@@ -249,8 +294,7 @@ public final class Parity {
             progress.onProgress(Progress.of("Comparing rows, entity " + compared.size() + " of " + entities + " (" + entity.name() + ")",
                     ENTITIES, compared.size(), entities, rows, start));
         }
-        usersChecked.runIfUnclaimed(connection);
-        Map<String, long[]> checked = snapshot.await(usersChecked.result());
+        Map<String, long[]> checked = usersChecked.await(snapshot);
         Map<String, Checksums> out = new HashMap<>();
         for (Entity entity : plan.entities()) {
             long[] users = checked.getOrDefault(entity.name(), new long[2]);
@@ -430,6 +474,9 @@ public final class Parity {
             connection.releaseSavepoint(savepoint);
         } catch (SQLException | RuntimeException e) {
             connection.rollback(savepoint);
+            if (e instanceof SQLException sql && SharedSnapshot.lockWaitedTooLong(sql)) {
+                throw sql;
+            }
             return new CheckParity(check.name(), CheckParity.Kind.PLAN_CHECK, null, null, check.tolerance(), ParityStatus.MISMATCH,
                     "the check could not run: " + e.getMessage() + ". Fix its SQL in the plan.");
         }

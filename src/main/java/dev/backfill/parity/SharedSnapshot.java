@@ -15,6 +15,9 @@ import javax.sql.DataSource;
  */
 final class SharedSnapshot implements AutoCloseable {
     private static final String INTERRUPTED = "Parity was interrupted; it writes nothing, so run it again.";
+    /** How long the second connection waits for a lock before it leaves its work to the first. */
+    static final java.time.Duration HELPER_LOCK_WAIT = java.time.Duration.ofSeconds(1);
+    private static final String LOCK_NOT_AVAILABLE = "55P03";
 
     private final DataSource target;
     private final Transactions.Snapshot snapshot;
@@ -53,11 +56,28 @@ final class SharedSnapshot implements AutoCloseable {
     }
 
     /** Runs work on the second connection, in the same snapshot, while the caller goes on with {@link #connection()}. */
+    /**
+     * On the second connection a lock that takes longer than {@link #HELPER_LOCK_WAIT} fails the statement
+     * (SQLSTATE {@value #LOCK_NOT_AVAILABLE}): the work gives up there and the first connection does the rest.
+     * Parity's transactions keep a table's share lock to their end, so a session that asks to change that
+     * table's definition (ALTER TABLE, VACUUM FULL) waits for the first connection; a read of the second one
+     * that comes after that request waits for it in turn, while the first connection waits in this process for
+     * that read. The server sees no cycle, and every query of the live app on the table would queue behind the
+     * request. The first connection never waits on a lock this way: its own locks are granted again at once.
+     */
     <T> Future<T> submit(Transactions.Work<T> work) {
         return helper.submit(() -> Transactions.readInSnapshot(target, snapshot.id(), c -> {
             settings(c);
+            try (Statement statement = c.createStatement()) {
+                statement.execute("set local lock_timeout = '" + HELPER_LOCK_WAIT.toMillis() + "ms'");
+            }
             return work.run(c);
         }));
+    }
+
+    /** Whether a statement failed for a lock it waited for longer than its lock timeout. */
+    static boolean lockWaitedTooLong(SQLException e) {
+        return LOCK_NOT_AVAILABLE.equals(e.getSQLState());
     }
 
     <T> T await(Future<T> future) throws SQLException {

@@ -55,6 +55,9 @@ class ParityProofsIT {
     /** Names the seventh demo's databases. */
     private static final class TriggersOffAndOnAgain {}
 
+    /** Names the eighth demo's databases. */
+    private static final class AlteredDuringParity {}
+
     @Test
     void whatTheLiveAppChangesOrDeletesAfterApplyIsAMismatchWhatItLeavesAsItWasIsNot() throws Exception {
         DemoEnvironment demo = TestPostgres.demo(LiveApp.class);
@@ -273,6 +276,53 @@ class ParityProofsIT {
             assertThat(counted.get("no orphan part_relationships_v2.part_a_id -> parts_v2").detail())
                     .isEqualTo("1 row(s) point at no parts_v2 row");
             assertThat(counted.get("no duplicate [user_id, name] in parts_v2").detail()).isEqualTo("0 natural key(s) occur more than once");
+        }
+    }
+
+    /**
+     * A session asks to alter a table parity's first connection has read (so it waits for parity), and parity's
+     * second connection then needs that table (so it queues behind the request): the second connection leaves
+     * its work to the first, which holds the table already, and parity ends; before, neither could go on and
+     * the server saw no cycle.
+     */
+    @Test
+    void aTableAlteredDuringParityDoesNotLeaveItWaitingForItself() throws Exception {
+        DemoEnvironment demo = TestPostgres.demo(AlteredDuringParity.class);
+        java.nio.file.Path file = new PartsScenario().create(demo, 20);
+        // the second connection runs the checks: a slow one first, then one that reads sessions_v2 after the
+        // first connection has compared that table's rows
+        java.nio.file.Files.writeString(file, java.nio.file.Files.readString(file) + """
+                  - name: a slow check
+                    sql: select count(*) from (select pg_sleep(2)) s
+                    expect: 1
+                  - name: sessions readable
+                    sql: select count(*) from sessions_v2 where false
+                    expect: 0
+                """);
+        Plan plan = PlanLoader.load(file);
+        try (Workspace workspace = Workspace.open(plan, new Secrets(Map.of()));
+             Connection alterer = TestPostgres.connect(demo.database(PartsScenario.TARGET_DB))) {
+            applyTheFirstBatch(workspace);
+            java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try {
+                java.util.concurrent.Future<ParityReport> parity = threads.submit(() -> new Parity(workspace).compute());
+                Thread.sleep(1000);
+                java.util.concurrent.Future<Long> alter = threads.submit(() -> {
+                    long start = System.nanoTime();
+                    alterer.createStatement().execute("alter table sessions_v2 add column note text");
+                    return (System.nanoTime() - start) / 1_000_000;
+                });
+
+                ParityReport report = parity.get(60, java.util.concurrent.TimeUnit.SECONDS);
+
+                assertThat(alter.get(60, java.util.concurrent.TimeUnit.SECONDS)).as("the ALTER waited for parity's first connection, ms")
+                        .isGreaterThan(500);
+                assertThat(checks(report).get("sessions readable").detail()).isEqualTo("actual 0, expected 0");
+                assertThat(checks(report).get("a slow check").detail()).isEqualTo("actual 1, expected 1");
+                assertThat(report.overall()).isEqualTo(ParityStatus.PENDING);
+            } finally {
+                threads.shutdownNow();
+            }
         }
     }
 
