@@ -89,7 +89,7 @@ public final class Parity {
             Future<Checks> checks = snapshot.submit(c -> {
                 Checks done = null;
                 try {
-                    done = checks(c);
+                    done = checks(c, true);
                     counts.runOrLeave(c);
                     usersChecked.runOrLeave(c);
                     for (Claim<List<String>> pass : tablePasses.join()) {
@@ -121,7 +121,7 @@ public final class Parity {
             Counts counted = counts.await(snapshot);
             Checks other = snapshot.await(checks);
             if (other == null) {
-                other = checks(snapshot.connection());
+                other = checks(snapshot.connection(), false);
             }
             UserCounts users = counted.users();
             boolean sharedPending = counted.sharedPending();
@@ -229,7 +229,8 @@ public final class Parity {
     /** The checks in report order, and the duplicate checks by table and key (an entity's duplicate count). */
     private record Checks(Map<String, CheckParity> duplicates, List<CheckParity> checks) {}
 
-    private Checks checks(Connection connection) throws SQLException {
+    /** {@code onSecondConnection}: a check that waited too long for a lock fails the checks, to be run on the first. */
+    private Checks checks(Connection connection, boolean onSecondConnection) throws SQLException {
         Plan plan = workspace.plan();
         List<CheckParity> checks = new ArrayList<>();
         java.util.Set<String> seen = new java.util.HashSet<>();
@@ -254,7 +255,7 @@ public final class Parity {
             builtIn.put(normalized(duplicatesSql(entity)), check.actual());
         }
         for (CheckSpec check : plan.checks()) {
-            checks.add(planCheck(connection, check, builtIn));
+            checks.add(planCheck(connection, check, builtIn, onSecondConnection));
         }
         return new Checks(duplicates, checks);
     }
@@ -453,7 +454,8 @@ public final class Parity {
      * running (they make it 0 as the built-in checks' do). Each runs under a savepoint: a check that fails to run must not end
      * the shared snapshot's transaction for the checks after it.
      */
-    private CheckParity planCheck(Connection connection, CheckSpec check, Map<String, BigDecimal> builtIn) throws SQLException {
+    private CheckParity planCheck(Connection connection, CheckSpec check, Map<String, BigDecimal> builtIn, boolean onSecondConnection)
+            throws SQLException {
         BigDecimal actual;
         BigDecimal expected;
         BigDecimal same = builtIn.get(normalized(check.sql()));
@@ -474,7 +476,7 @@ public final class Parity {
             connection.releaseSavepoint(savepoint);
         } catch (SQLException | RuntimeException e) {
             connection.rollback(savepoint);
-            if (e instanceof SQLException sql && SharedSnapshot.lockWaitedTooLong(sql)) {
+            if (onSecondConnection && e instanceof SQLException sql && SharedSnapshot.lockWaitedTooLong(sql)) {
                 throw sql;
             }
             return new CheckParity(check.name(), CheckParity.Kind.PLAN_CHECK, null, null, check.tolerance(), ParityStatus.MISMATCH,

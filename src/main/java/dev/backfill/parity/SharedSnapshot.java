@@ -55,9 +55,10 @@ final class SharedSnapshot implements AutoCloseable {
         return snapshot.connection();
     }
 
-    /** Runs work on the second connection, in the same snapshot, while the caller goes on with {@link #connection()}. */
     /**
-     * On the second connection a lock that takes longer than {@link #HELPER_LOCK_WAIT} fails the statement
+     * Runs work on the second connection, in the same snapshot, while the caller goes on with {@link #connection()}.
+     *
+     * <p>On the second connection a lock that takes longer than {@link #HELPER_LOCK_WAIT} fails the statement
      * (SQLSTATE {@value #LOCK_NOT_AVAILABLE}): the work gives up there and the first connection does the rest.
      * Parity's transactions keep a table's share lock to their end, so a session that asks to change that
      * table's definition (ALTER TABLE, VACUUM FULL) waits for the first connection; a read of the second one

@@ -58,6 +58,9 @@ class ParityProofsIT {
     /** Names the eighth demo's databases. */
     private static final class AlteredDuringParity {}
 
+    /** Names the ninth demo's databases. */
+    private static final class LockedTables {}
+
     @Test
     void whatTheLiveAppChangesOrDeletesAfterApplyIsAMismatchWhatItLeavesAsItWasIsNot() throws Exception {
         DemoEnvironment demo = TestPostgres.demo(LiveApp.class);
@@ -306,7 +309,7 @@ class ParityProofsIT {
             java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
             try {
                 java.util.concurrent.Future<ParityReport> parity = threads.submit(() -> new Parity(workspace).compute());
-                Thread.sleep(1000);
+                awaitReadLock(alterer, "sessions_v2");
                 java.util.concurrent.Future<Long> alter = threads.submit(() -> {
                     long start = System.nanoTime();
                     alterer.createStatement().execute("alter table sessions_v2 add column note text");
@@ -322,6 +325,44 @@ class ParityProofsIT {
                 assertThat(report.overall()).isEqualTo(ParityStatus.PENDING);
             } finally {
                 threads.shutdownNow();
+            }
+        }
+    }
+
+    /**
+     * Work the second connection took and could not lock in time is left to the first: with sessions_v2 locked,
+     * the first connection waits at its pass there, the second takes the pass of part_relationships_v2 (locked
+     * too), gives it up after its lock wait, and the first runs it once both locks are gone.
+     */
+    @Test
+    void aTablePassTheSecondConnectionCannotLockIsRunByTheFirst() throws Exception {
+        DemoEnvironment demo = TestPostgres.demo(LockedTables.class);
+        Plan plan = PlanLoader.load(new PartsScenario().create(demo, 20));
+        try (Workspace workspace = Workspace.open(plan, new Secrets(Map.of()));
+             Connection sessionsLock = TestPostgres.connect(demo.database(PartsScenario.TARGET_DB));
+             Connection relationshipsLock = TestPostgres.connect(demo.database(PartsScenario.TARGET_DB))) {
+            applyTheFirstBatch(workspace);
+            ParityReport before = new Parity(workspace).compute();
+            sessionsLock.setAutoCommit(false);
+            sessionsLock.createStatement().execute("lock table sessions_v2 in access exclusive mode");
+            relationshipsLock.setAutoCommit(false);
+            relationshipsLock.createStatement().execute("lock table part_relationships_v2 in access exclusive mode");
+            java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                long start = System.nanoTime();
+                java.util.concurrent.Future<ParityReport> parity = thread.submit(() -> new Parity(workspace).compute());
+                Thread.sleep(2 * SharedSnapshot.HELPER_LOCK_WAIT.toMillis() + 500);
+                sessionsLock.rollback();
+                Thread.sleep(500);
+                relationshipsLock.rollback();
+
+                ParityReport report = parity.get(60, java.util.concurrent.TimeUnit.SECONDS);
+
+                assertThat((System.nanoTime() - start) / 1_000_000).as("parity waited for both locks, ms").isGreaterThan(3000);
+                assertThat(report.entities()).usingRecursiveFieldByFieldElementComparator().isEqualTo(before.entities());
+                assertThat(report.checks()).usingRecursiveFieldByFieldElementComparator().isEqualTo(before.checks());
+            } finally {
+                thread.shutdownNow();
             }
         }
     }
@@ -347,6 +388,16 @@ class ParityProofsIT {
             assertThat(check.detail()).isEqualTo("actual 1, expected 0 (counted: not guaranteed, no constraint"
                     + " 'part_relationships_v2_part_a_id_fkey' on the target; constraint 'part_relationships_v2_part_b_id_fkey' is NOT VALID"
                     + " or NOT ENFORCED)");
+        }
+    }
+
+    /** Until another session holds a read lock on the table (parity has read it). */
+    private static void awaitReadLock(Connection connection, String table) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (Tables.rows(connection, "select count(*) from pg_locks where relation = '" + table + "'::regclass"
+                + " and mode = 'AccessShareLock' and granted and pid <> pg_backend_pid()").get(0).equals("0")) {
+            assertThat(System.nanoTime()).as("parity read " + table + " within 10 s").isLessThan(deadline);
+            Thread.sleep(20);
         }
     }
 
