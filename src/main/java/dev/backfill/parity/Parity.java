@@ -166,16 +166,7 @@ public final class Parity {
         }
 
         void runIfUnclaimed(Connection connection) throws SQLException {
-            if (!claimed.compareAndSet(false, true)) {
-                return;
-            }
-            try {
-                result.complete(work.run(connection));
-            } catch (Throwable e) {
-                // an Error too: the other thread may be waiting for this result
-                result.completeExceptionally(e);
-                throw e;
-            }
+            run(connection, false);
         }
 
         /**
@@ -183,20 +174,22 @@ public final class Parity {
          * left unclaimed for the first connection ({@link SharedSnapshot#submit}), and the failure thrown.
          */
         void runOrLeave(Connection connection) throws SQLException {
+            run(connection, true);
+        }
+
+        private void run(Connection connection, boolean leaveOnLockWait) throws SQLException {
             if (!claimed.compareAndSet(false, true)) {
                 return;
             }
             try {
                 result.complete(work.run(connection));
-            } catch (SQLException e) {
-                if (SharedSnapshot.lockWaitedTooLong(e)) {
+            } catch (Throwable e) {
+                if (leaveOnLockWait && e instanceof SQLException sql && SharedSnapshot.lockWaitedTooLong(sql)) {
                     claimed.set(false);
                 } else {
+                    // an Error too: the other thread may be waiting for this result
                     result.completeExceptionally(e);
                 }
-                throw e;
-            } catch (Throwable e) {
-                result.completeExceptionally(e);
                 throw e;
             }
         }
