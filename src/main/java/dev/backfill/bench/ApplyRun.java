@@ -11,8 +11,8 @@ import java.sql.SQLException;
 
 /**
  * Approves every batch the dry run formed, applies them one after another, then computes parity over the whole target
- * twice: first on new connections (a server process reads a table's pages more slowly the first time), then again on
- * the same ones, as a DBA's refresh sees it.
+ * twice: right after apply (its code not compiled yet, and server processes that have not read every table's pages
+ * yet, which they read more slowly the first time), then again at once, as a DBA's refresh sees it.
  */
 final class ApplyRun {
 

@@ -69,7 +69,7 @@ public final class Benchmark {
                     smallBefore.medianMillis(), smallBefore.rowsPerBatch(), smallAfter.medianMillis());
             out.printf("  parity over every migrated user: %s, %.2f s for %,d target rows -> %.2f s per million rows; goal <= 2 s%n",
                     apply.parity().overall(), apply.parity().seconds(), apply.targetRows(), apply.paritySecondsPerMillionRows());
-            out.printf("    (on new connections); again at once, as a refresh: %.2f s -> %.2f s per million rows%n",
+            out.printf("    (the first after apply); again at once, as a refresh: %.2f s -> %.2f s per million rows%n",
                     apply.parityAgain().seconds(), apply.parityAgainSecondsPerMillionRows());
             out.printf("  rollback of batch %d: %,d rows in %.2f s -> %,.0f rows/s = %.2fx the apply rate; goal >= 1x%n", rollback.batch(),
                     rollback.rows(), rollback.seconds(), rollback.rowsPerSecond(), rollback.rowsPerSecond() / apply.rowsPerSecond());

@@ -656,6 +656,20 @@ class PlanLoaderTest {
     }
 
     @Test
+    void aGuaranteedCheckWithoutExpectIsOneErrorAboutTheMissingExpect() {
+        List<PlanError> errors = errors(minimalPlan() + """
+                checks:
+                  - name: no orphan notes
+                    sql: select count(*) from notes_v2 n left join parts_v2 p on p.id = n.part_id where p.id is null
+                    guaranteed_by: notes_v2_part_id_fkey
+                """);
+
+        assertThat(errors).hasSize(1);
+        assertThat(errors.get(0).message()).contains("expect");
+        assertThat(errors.get(0).message()).doesNotContain("guaranteed");
+    }
+
+    @Test
     void aCheckGuaranteedByConstraintsKeepsTheirNames() throws Exception {
         Plan plan = parse(minimalPlan() + """
                 checks:
