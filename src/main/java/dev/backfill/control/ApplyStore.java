@@ -121,24 +121,37 @@ public final class ApplyStore {
      */
     public Outcomes outcomes(Connection connection, int batch, Collection<String> users) throws SQLException {
         java.util.Map<UserStatus, Integer> batchWide = new java.util.EnumMap<>(UserStatus.class);
-        int applied = 0;
-        try (PreparedStatement statement = connection.prepareStatement("select status, count(*), count(*) filter (where user_key = any(?))"
-                + " from " + control.table("users") + " where plan = ? and batch_no = ? group by status")) {
-            statement.setArray(1, connection.createArrayOf("text", users.toArray()));
-            statement.setString(2, plan);
-            statement.setInt(3, batch);
+        try (PreparedStatement statement = connection.prepareStatement("select status, count(*) from " + control.table("users")
+                + " where plan = ? and batch_no = ? group by status")) {
+            statement.setString(1, plan);
+            statement.setInt(2, batch);
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    UserStatus status = UserStatus.of(rows.getString(1));
-                    batchWide.put(status, rows.getInt(2));
-                    if (status == UserStatus.MIGRATED) {
-                        applied = rows.getInt(3);
-                    }
+                    batchWide.put(UserStatus.of(rows.getString(1)), rows.getInt(2));
                 }
             }
         }
-        return new Outcomes(applied, batchWide.getOrDefault(UserStatus.FAILED, 0), batchWide.getOrDefault(UserStatus.SOURCE_CHANGED, 0),
-                batchWide.getOrDefault(UserStatus.TARGET_CHANGED, 0));
+        return new Outcomes(migrated(connection, batch, users), batchWide.getOrDefault(UserStatus.FAILED, 0),
+                batchWide.getOrDefault(UserStatus.SOURCE_CHANGED, 0), batchWide.getOrDefault(UserStatus.TARGET_CHANGED, 0));
+    }
+
+    /**
+     * How many of {@code users} are migrated in the batch, each looked up through the primary key. Not as a
+     * filter of a scan of the batch ({@code count(*) filter (where user_key = any(?))}): once the server caches
+     * a generic plan for a statement a process runs again and again, it tests each row against the whole
+     * array, and a batch of n users costs n² comparisons (770 ms at 10,000 users, 7 s at 30,000, measured).
+     */
+    private int migrated(Connection connection, int batch, Collection<String> users) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("select count(*) from " + control.table("users")
+                + " where plan = ? and user_key = any(?) and batch_no = ? and status = '" + UserStatus.MIGRATED.sql() + "'")) {
+            statement.setString(1, plan);
+            statement.setArray(2, connection.createArrayOf("text", users.toArray()));
+            statement.setInt(3, batch);
+            try (ResultSet rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getInt(1);
+            }
+        }
     }
 
     /**
