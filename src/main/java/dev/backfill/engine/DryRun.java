@@ -170,7 +170,7 @@ public final class DryRun {
         MappingContext context = new MappingContext(plan, shape, ids, sharedIds, coverage, directory);
         ChunkMapper mapper = new ChunkMapper(context, ids, emptyTargets, indexes);
         Map<String, SourceSpec> streams = Streams.of(plan, false);
-        UniqueCheck unique = new UniqueCheck(plan, shape);
+        UniqueCheck unique = new UniqueCheck(plan, shape, SourceUniqueIds.of(plan, workspace.source(), shape));
         int batchUsers = fresh ? plan.batchUsers() : 0;
         if (full) {
             book.startFullRun(connection);

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The plan's {@code unique:} column sets, checked across every user of a dry run: PostgreSQL finds
@@ -46,15 +47,17 @@ final class UniqueCheck {
      * The column sets one value of which only one user may plan: the plan's {@code unique} sets, and
      * the target's primary keys and unique constraints that two users' rows could share (not the
      * natural key, which already matches existing rows; not a set holding the user's own id; not a
-     * generated id alone).
+     * generated id alone; not an id the legacy table's own key keeps apart, {@code sourceUniqueIds}:
+     * the entities {@link SourceUniqueIds} names).
      */
-    UniqueCheck(Plan plan, TargetShape shape) {
+    UniqueCheck(Plan plan, TargetShape shape, Set<String> sourceUniqueIds) {
         this.plan = plan;
         this.shape = shape;
         for (Entity entity : plan.entities()) {
             List<List<String>> entitySets = new ArrayList<>(entity.unique());
             for (TargetRules.UniqueKey key : shape.rules().of(entity).uniqueKeys()) {
-                if (!key.columns().equals(entity.key()) && !entitySets.contains(key.columns()) && crossUser(entity, key.columns())) {
+                if (!key.columns().equals(entity.key()) && !entitySets.contains(key.columns()) && crossUser(entity, key.columns())
+                        && !(sourceUniqueIds.contains(entity.name()) && key.columns().equals(List.of(entity.id().column())))) {
                     entitySets.add(key.columns());
                 }
             }

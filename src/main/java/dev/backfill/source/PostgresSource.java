@@ -120,6 +120,35 @@ public final class PostgresSource implements SourceReader {
         return columns;
     }
 
+    /**
+     * A valid unique index (a primary key is one) of one key column, no expression and no predicate. A plain table
+     * with inheritance children is left out: its reads include the children's rows, which its indexes do not cover.
+     * A partitioned table's unique index holds its partition key, so it covers every partition.
+     */
+    @Override
+    public java.util.Set<String> uniqueColumns(SourceSpec stream) {
+        if (stream.table() == null) {
+            return java.util.Set.of();
+        }
+        String sql = "select a.attname from pg_index i join pg_class c on c.oid = i.indrelid"
+                + " join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]"
+                + " where i.indrelid = to_regclass(?) and i.indisunique and i.indisvalid and i.indnkeyatts = 1"
+                + " and i.indpred is null and i.indexprs is null"
+                + " and (c.relkind = 'p' or (c.relkind = 'r' and not exists (select 1 from pg_inherits h where h.inhparent = c.oid)))";
+        try (Connection connection = pool.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, Sql.table(stream.table()));
+            java.util.Set<String> columns = new java.util.HashSet<>();
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    columns.add(rows.getString(1));
+                }
+            }
+            return java.util.Set.copyOf(columns);
+        } catch (SQLException e) {
+            throw failure(stream, "reading its unique indexes", e);
+        }
+    }
+
     @Override
     public java.util.Optional<List<SourceColumn>> columns(SourceSpec stream) {
         try (Connection connection = pool.getConnection(); Statement statement = connection.createStatement();

@@ -76,6 +76,15 @@ public interface SourceReader extends AutoCloseable {
         return java.util.Optional.empty();
     }
 
+    /**
+     * The columns of a stream's table that the source's own constraints keep different in every row (NULLs
+     * aside): a primary key or unique index of that column alone. Empty where the source cannot promise it
+     * (a query, a document, a table whose inheritance children its reads include, a source without a catalog).
+     */
+    default java.util.Set<String> uniqueColumns(SourceSpec stream) {
+        return java.util.Set.of();
+    }
+
     /** Every row of a stream, for shared catalogs that belong to no user. */
     UserRows allRows(SourceSpec stream);
 
