@@ -14,6 +14,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The entities whose ids no two users' rows can share, because the legacy table's own unique key keeps
@@ -28,7 +30,10 @@ import java.util.Set;
  *       or unique index of the table ({@link SourceReader#uniqueColumns});</li>
  *   <li>the column is a {@code uuid} or an integer: its values read as text in one way only (a text id could
  *       differ from another only in case, and both become one uuid);</li>
- *   <li>with {@code preserve}, the target's id column is of the same kind, so the value is written as it is.</li>
+ *   <li>with {@code preserve}, the target's id column is of the same kind, so the value is written as it is;</li>
+ *   <li>the id is the id of every planned row: not {@code on_existing: update} (a row matching an existing target
+ *       row takes that row's id, which another user's row may match too), and not in the entity's {@code order}
+ *       pair (which may swap it with another column's value).</li>
  * </ul>
  * {@code derive} gives the UUIDv5 of the legacy id's text (and the user's, for ids per user): two different
  * ids give two different names, and two names give one UUID only by a SHA-1 collision.
@@ -40,6 +45,8 @@ import java.util.Set;
 final class SourceUniqueIds {
     private static final Set<String> ONE_TEXT_FORM = Set.of("uuid", "int2", "int4", "int8");
     private static final Set<Coercion> INTEGERS = EnumSet.of(Coercion.SMALLINT, Coercion.INTEGER, Coercion.BIGINT);
+
+    private static final Logger LOG = LoggerFactory.getLogger(SourceUniqueIds.class);
 
     private SourceUniqueIds() {}
 
@@ -54,15 +61,27 @@ final class SourceUniqueIds {
         return Set.copyOf(names);
     }
 
+    /** A catalog the source cannot read only costs the comparison this would spare: it is kept. */
+    private static Set<String> uniqueColumns(SourceReader source, SourceSpec from) {
+        try {
+            return source.uniqueColumns(from);
+        } catch (RuntimeException e) {
+            LOG.warn("Could not read the unique indexes of the legacy table {} ({}): the dry run compares its ids across users",
+                    from.table(), e.getMessage());
+            return Set.of();
+        }
+    }
+
     private static boolean qualifies(Entity entity, SourceReader source, TargetShape shape) {
         IdSpec id = entity.id();
         SourceSpec from = entity.from();
         if (id == null || id.from() == null || !id.from().isSimpleName() || from.table() == null || from.explode() != null
-                || !(id.strategy() == IdSpec.Strategy.PRESERVE || id.strategy() == IdSpec.Strategy.DERIVE)) {
+                || !(id.strategy() == IdSpec.Strategy.PRESERVE || id.strategy() == IdSpec.Strategy.DERIVE)
+                || entity.onExisting() == Entity.OnExisting.UPDATE || entity.canonicalOrder().contains(id.column())) {
             return false;
         }
         String column = id.from().head();
-        if (!source.uniqueColumns(from).contains(column)) {
+        if (!uniqueColumns(source, from).contains(column)) {
             return false;
         }
         Map<String, String> types = new java.util.HashMap<>();

@@ -52,6 +52,13 @@ class SourceUniqueIdsIT {
             sql.execute("insert into parent_pk values ('" + A + "', 'u1')");
             sql.execute("insert into child_rows values ('" + A + "', 'u2')");
             sql.execute("insert into no_key values ('" + A + "', 'u1'), ('" + A + "', 'u2')");
+            // two users' rows that match one existing target row by a natural key shared across users: both take its id
+            sql.execute("create table customers (id uuid primary key, user_id text, email text)");
+            sql.execute("insert into customers values ('" + A.replace('a', 'b') + "', 'u1', 'a@x'), ('" + A.replace('a', 'c')
+                    + "', 'u2', 'a@x')");
+            // an order pair that holds the id: u2's (7, 1) becomes (1, 7), the id u1 keeps
+            sql.execute("create table pairs (id bigint primary key, user_id text, other bigint)");
+            sql.execute("insert into pairs values (1, 'u1', 5), (7, 'u2', 1)");
         }
         StringBuilder entities = new StringBuilder();
         StringBuilder tables = new StringBuilder();
@@ -72,6 +79,25 @@ class SourceUniqueIdsIT {
                           user_id: user_id
                     """.formatted(entity[0], entity[1], entity[0], entity[2]));
         }
+        tables.append("create table customers_v2 (id uuid primary key, email text unique, user_id text);\n")
+                .append("insert into customers_v2 values ('0e0e0e0e-0000-4000-8000-00000000000e', 'a@x', 'someone');\n")
+                .append("create table pairs_v2 (id bigint primary key, other bigint, user_id text);\n");
+        entities.append("""
+                  - name: customers
+                    from: { table: customers }
+                    into: customers_v2
+                    key: [email]
+                    on_existing: update
+                    id: { from: id, strategy: preserve }
+                    columns: { email: email, user_id: user_id }
+                  - name: pairs
+                    from: { table: pairs }
+                    into: pairs_v2
+                    key: [user_id, other]
+                    id: { from: id, strategy: preserve }
+                    order: [id, other]
+                    columns: { other: other, user_id: user_id }
+                """);
         try (Connection connection = demo.connect(app); Statement sql = connection.createStatement()) {
             sql.execute(tables.toString());
         }
@@ -103,7 +129,9 @@ class SourceUniqueIdsIT {
                     .map(f -> f.user() + " " + f.entity() + " " + f.field()).sorted().toList();
             assertThat(duplicates).containsExactly(
                     "u2 composite_pk id",
+                    "u2 customers id",
                     "u2 no_key id",
+                    "u2 pairs id",
                     "u2 parent_pk id",
                     "u2 text_pk id",
                     "x partial_unique id");
