@@ -43,7 +43,9 @@ import org.slf4j.LoggerFactory;
  * {@code unique} set.
  */
 final class SourceUniqueIds {
-    private static final Set<String> ONE_TEXT_FORM = Set.of("uuid", "int2", "int4", "int8");
+    /** As the JDBC driver names them: an integer column whose default is a sequence is "serial" or "bigserial". */
+    private static final Set<String> ONE_TEXT_FORM = Set.of("uuid", "int2", "int4", "int8", "smallserial", "serial", "bigserial",
+            "serial2", "serial4", "serial8");
     private static final Set<Coercion> INTEGERS = EnumSet.of(Coercion.SMALLINT, Coercion.INTEGER, Coercion.BIGINT);
 
     private static final Logger LOG = LoggerFactory.getLogger(SourceUniqueIds.class);
@@ -62,17 +64,17 @@ final class SourceUniqueIds {
     }
 
     /** A catalog the source cannot read only costs the comparison this would spare: it is kept. */
-    private static Set<String> uniqueColumns(SourceReader source, SourceSpec from) {
+    private static boolean qualifies(Entity entity, SourceReader source, TargetShape shape) {
         try {
-            return source.uniqueColumns(from);
+            return qualifiesByCatalog(entity, source, shape);
         } catch (RuntimeException e) {
-            LOG.warn("Could not read the unique indexes of the legacy table {} ({}): the dry run compares its ids across users",
-                    from.table(), e.getMessage());
-            return Set.of();
+            LOG.warn("Could not read the catalog of the legacy table {} ({}): the dry run compares its ids across users",
+                    entity.from().table(), e.getMessage());
+            return false;
         }
     }
 
-    private static boolean qualifies(Entity entity, SourceReader source, TargetShape shape) {
+    private static boolean qualifiesByCatalog(Entity entity, SourceReader source, TargetShape shape) {
         IdSpec id = entity.id();
         SourceSpec from = entity.from();
         if (id == null || id.from() == null || !id.from().isSimpleName() || from.table() == null || from.explode() != null
@@ -81,7 +83,7 @@ final class SourceUniqueIds {
             return false;
         }
         String column = id.from().head();
-        if (!uniqueColumns(source, from).contains(column)) {
+        if (!source.uniqueColumns(from).contains(column)) {
             return false;
         }
         Map<String, String> types = new java.util.HashMap<>();

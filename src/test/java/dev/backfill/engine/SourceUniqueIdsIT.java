@@ -48,6 +48,8 @@ class SourceUniqueIdsIT {
             sql.execute("insert into composite_pk values ('u1', '" + A + "'), ('u2', '" + A + "')");
             sql.execute("insert into partial_unique values ('" + A + "', 'u1'), ('" + A + "', 'x')");
             sql.execute("insert into int_unique values (7, 'u1')");
+            sql.execute("create table serial_pk (id bigserial primary key, user_id text)");
+            sql.execute("insert into serial_pk (user_id) values ('u1')");
             sql.execute("insert into text_pk values ('" + A.toUpperCase() + "', 'u1'), ('" + A + "', 'u2')");
             sql.execute("insert into parent_pk values ('" + A + "', 'u1')");
             sql.execute("insert into child_rows values ('" + A + "', 'u2')");
@@ -64,6 +66,7 @@ class SourceUniqueIdsIT {
         StringBuilder tables = new StringBuilder();
         for (String[] entity : new String[][] {
                 {"uuid_pk", "uuid_pk", "preserve", "uuid"}, {"int_unique", "int_unique", "preserve", "bigint"},
+                {"serial_pk", "serial_pk", "preserve", "bigint"},
                 {"int_derived", "int_unique", "derive", "uuid"}, {"int_as_text", "int_unique", "preserve", "text"},
                 {"composite_pk", "composite_pk", "preserve", "uuid"}, {"text_pk", "text_pk", "preserve", "uuid"},
                 {"partial_unique", "partial_unique", "preserve", "uuid"}, {"parent_pk", "parent_pk", "preserve", "uuid"},
@@ -116,7 +119,7 @@ class SourceUniqueIdsIT {
     void namesOnlyTheEntitiesWhoseLegacyKeyKeepsTheirIdsApart() throws Exception {
         try (Workspace workspace = Workspace.open(PlanLoader.load(plan), new Secrets(Map.of()))) {
             assertThat(SourceUniqueIds.of(workspace.plan(), workspace.source(), workspace.catalog().shape()))
-                    .containsExactlyInAnyOrder("uuid_pk", "int_unique", "int_derived");
+                    .containsExactlyInAnyOrder("uuid_pk", "int_unique", "int_derived", "serial_pk");
         }
     }
 
