@@ -13,6 +13,9 @@ import dev.backfill.parity.ParityStatus;
 import dev.backfill.plan.PlanLoader;
 import dev.backfill.testing.Tables;
 import dev.backfill.testing.TestPostgres;
+import dev.backfill.ui.AppState;
+import dev.backfill.ui.batches.BatchesViewModel;
+import dev.backfill.ui.task.ImmediateTaskExecutor;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.util.ArrayList;
@@ -57,6 +60,12 @@ class ConstraintFailureIT {
         try (Connection connection = target()) {
             return Tables.count(connection, "select count(*) from " + table + " where user_id = '" + user + "'::uuid");
         }
+    }
+
+    private static AppState stateOf(Workspace workspace) {
+        AppState state = new AppState(new ImmediateTaskExecutor(), new Secrets(Map.of()));
+        state.replaceWorkspace(workspace);
+        return state;
     }
 
     @Test
@@ -110,6 +119,16 @@ class ConstraintFailureIT {
             assertThat(batch.usersFailed()).isEqualTo(1);
             assertThat(batch.usersMigrated()).isEqualTo(9);
         }
+        // the workbench's Batches screen: what to do with a batch that holds a failed user back, and who and why
+        BatchesViewModel batches = new BatchesViewModel(stateOf(workspace));
+        batches.selectedProperty().set(batches.batches().stream().filter(b -> b.number() == 1).findFirst().orElseThrow());
+        assertThat(batches.problemsHintProperty().get())
+                .isEqualTo("Batch 1 holds these users back: fix the cause, then Approve selected again");
+        assertThat(batches.problems()).singleElement().satisfies(problem -> {
+            assertThat(problem.user()).isEqualTo(user);
+            assertThat(problem.status()).isEqualTo("failed");
+            assertThat(problem.why()).contains("short_summary").contains("sessions_v2");
+        });
         Parity parity = new Parity(workspace);
         for (String each : batchUsers) {
             if (!each.equals(user)) {
