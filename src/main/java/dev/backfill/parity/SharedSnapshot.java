@@ -31,7 +31,7 @@ final class SharedSnapshot implements AutoCloseable {
     static SharedSnapshot open(DataSource target) throws SQLException {
         Transactions.Snapshot snapshot = Transactions.exportSnapshot(target);
         try {
-            settings(snapshot.connection());
+            withoutParallelWorkers(snapshot.connection());
         } catch (SQLException | RuntimeException e) {
             snapshot.close();
             throw e;
@@ -45,7 +45,7 @@ final class SharedSnapshot implements AutoCloseable {
      * touches them. Measured on 1,000,000 target rows: the ledger's totals took 200 ms in one process (once
      * warm) and 340–395 ms with two workers, every time. For this transaction only.
      */
-    private static void settings(Connection connection) throws SQLException {
+    private static void withoutParallelWorkers(Connection connection) throws SQLException {
         try (Statement statement = connection.createStatement()) {
             statement.execute("set local max_parallel_workers_per_gather = 0");
         }
@@ -68,7 +68,7 @@ final class SharedSnapshot implements AutoCloseable {
      */
     <T> Future<T> submit(Transactions.Work<T> work) {
         return helper.submit(() -> Transactions.readInSnapshot(target, snapshot.id(), c -> {
-            settings(c);
+            withoutParallelWorkers(c);
             try (Statement statement = c.createStatement()) {
                 statement.execute("set local lock_timeout = '" + HELPER_LOCK_WAIT.toMillis() + "ms'");
             }

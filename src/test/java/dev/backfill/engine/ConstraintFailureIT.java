@@ -12,10 +12,9 @@ import dev.backfill.parity.Parity;
 import dev.backfill.parity.ParityStatus;
 import dev.backfill.plan.PlanLoader;
 import dev.backfill.testing.Tables;
+import dev.backfill.testing.BatchesScreen;
 import dev.backfill.testing.TestPostgres;
-import dev.backfill.ui.AppState;
 import dev.backfill.ui.batches.BatchesViewModel;
-import dev.backfill.ui.task.ImmediateTaskExecutor;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.util.ArrayList;
@@ -60,12 +59,6 @@ class ConstraintFailureIT {
         try (Connection connection = target()) {
             return Tables.count(connection, "select count(*) from " + table + " where user_id = '" + user + "'::uuid");
         }
-    }
-
-    private static AppState stateOf(Workspace workspace) {
-        AppState state = new AppState(new ImmediateTaskExecutor(), new Secrets(Map.of()));
-        state.replaceWorkspace(workspace);
-        return state;
     }
 
     @Test
@@ -120,8 +113,7 @@ class ConstraintFailureIT {
             assertThat(batch.usersMigrated()).isEqualTo(9);
         }
         // the workbench's Batches screen: what to do with a batch that holds a failed user back, and who and why
-        BatchesViewModel batches = new BatchesViewModel(stateOf(workspace));
-        batches.selectedProperty().set(batches.batches().stream().filter(b -> b.number() == 1).findFirst().orElseThrow());
+        BatchesViewModel batches = BatchesScreen.showing(workspace, 1);
         assertThat(batches.problemsHintProperty().get())
                 .isEqualTo("Batch 1 holds these users back: fix the cause, then Approve selected again");
         assertThat(batches.problems()).singleElement().satisfies(problem -> {

@@ -3,22 +3,19 @@ package dev.backfill.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.backfill.db.Copy;
-import dev.backfill.db.Secrets;
 import dev.backfill.db.Sql;
 import dev.backfill.demo.CommunityScenario;
 import dev.backfill.lifecycle.BatchState;
+import dev.backfill.testing.BatchesScreen;
 import dev.backfill.testing.InProcessCli;
 import dev.backfill.testing.Tables;
-import dev.backfill.ui.AppState;
 import dev.backfill.ui.batches.BatchProblem;
 import dev.backfill.ui.batches.BatchesViewModel;
-import dev.backfill.ui.task.ImmediateTaskExecutor;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -114,10 +111,7 @@ class RefusedWaitingRowIT {
             assertThat(listed.out()).contains("3 waiting row(s) of these users were refused by the target")
                     .contains("roll back batch 1, approve it again and apply it").contains("no_answer_x").contains("comments_v2_pkey");
             // the workbench's Batches screen lists them under the batch's problems, beside the users it did not apply
-            AppState state = new AppState(new ImmediateTaskExecutor(), new Secrets(Map.of()));
-            state.replaceWorkspace(workspace);
-            BatchesViewModel batches = new BatchesViewModel(state);
-            batches.selectedProperty().set(batches.batches().stream().filter(b -> b.number() == 1).findFirst().orElseThrow());
+            BatchesViewModel batches = BatchesScreen.showing(workspace, 1);
             assertThat(batches.problems()).hasSize(3).allSatisfy(problem -> {
                 assertThat(problem.user()).isEqualTo(first);
                 assertThat(problem.status()).isEqualTo("row refused");

@@ -14,10 +14,9 @@ import dev.backfill.parity.Parity;
 import dev.backfill.parity.ParityStatus;
 import dev.backfill.plan.PlanLoader;
 import dev.backfill.testing.Tables;
+import dev.backfill.testing.BatchesScreen;
 import dev.backfill.testing.TestPostgres;
-import dev.backfill.ui.AppState;
 import dev.backfill.ui.batches.BatchesViewModel;
-import dev.backfill.ui.task.ImmediateTaskExecutor;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.util.List;
@@ -109,10 +108,7 @@ class SourceChangedIT {
         assertThat(afterFirst.usersSourceChanged()).isEqualTo(1);
         assertThat(afterFirst.usersMigrated()).isEqualTo(9);
         // the workbench's Batches screen: a user changed since review is reviewed again before the batch is approved again
-        AppState state = new AppState(new ImmediateTaskExecutor(), new Secrets(Map.of()));
-        state.replaceWorkspace(workspace);
-        BatchesViewModel batches = new BatchesViewModel(state);
-        batches.selectedProperty().set(batches.batches().stream().filter(b -> b.number() == 1).findFirst().orElseThrow());
+        BatchesViewModel batches = BatchesScreen.showing(workspace, 1);
         assertThat(batches.problemsHintProperty().get())
                 .isEqualTo("Batch 1: 1 user(s) changed after review. Review each again, then Approve selected again.");
         assertThat(batches.problems()).singleElement().satisfies(problem -> {
