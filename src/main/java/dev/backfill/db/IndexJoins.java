@@ -10,8 +10,10 @@ import java.sql.Statement;
  * expects to yield 100 elements per ledger row (a user's rows of one table: a handful), so on a large table
  * it hashed or merged the whole table instead of looking the keys up: at 1,000,000 users, 8.7 s to check one
  * table of a 95,000-row rollback for drift (a hash of 4 million rows), 22 s as a merge join over the primary
- * key; 36 s for the whole rollback. Only where an index can look each key up: without one, a hash join is
- * the right plan, and is left to the planner.
+ * key; 36 s for the whole rollback. Apply's read-back of the rows a chunk wrote (keys from arrays, whose
+ * length the planner knows) hashed a target that starts empty and grows whole for every chunk while the
+ * table looked small next to the chunk's keys. Only where an index can look each key up: without one, a
+ * hash join is the right plan, and is left to the planner.
  */
 public final class IndexJoins implements AutoCloseable {
     private final Connection connection;

@@ -3,8 +3,10 @@ package dev.backfill.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.backfill.control.ApplyStore;
 import dev.backfill.db.ChecksumSql;
+import dev.backfill.db.IndexJoins;
 import dev.backfill.db.OwnTriggers;
 import dev.backfill.db.Sql;
+import dev.backfill.db.UniqueIndexes;
 import dev.backfill.mapping.ColumnType;
 import dev.backfill.mapping.RowHash;
 import dev.backfill.mapping.TargetShape;
@@ -196,7 +198,8 @@ final class WrittenCheck {
                 + " from " + keys(entity) + " group by k.entry";
         Map<Integer, Found> found = new LinkedHashMap<>();
         indexes.forEach(i -> found.put(i, new Found(0, 0, 0, BigInteger.ZERO, false)));
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+        try (IndexJoins ignored = IndexJoins.on(connection, keysIndexed(connection, entity));
+             PreparedStatement statement = connection.prepareStatement(sql)) {
             bindKeys(connection, statement, entity, written, indexes);
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
@@ -239,6 +242,17 @@ final class WrittenCheck {
             }
         }
         return true;
+    }
+
+    /**
+     * Whether a unique index finds each key ({@link #keys} compares them in the column's own type). Then the
+     * read-back looks every key up: a table the planner thinks small next to a chunk's keys (a target that
+     * starts empty and grows) was otherwise hashed whole for every chunk, its cost growing with the table.
+     * Asked for every check: an index dropped meanwhile must not leave a nested loop scanning the table per key.
+     */
+    private boolean keysIndexed(Connection connection, Entity entity) throws SQLException {
+        return entity.identityColumns().stream().allMatch(c -> stored.type(entity, c) != null)
+                && UniqueIndexes.covering(connection, entity.into(), entity.identityColumns()).isPresent();
     }
 
     /** The keys of some ledger rows as a relation {@code k(entry, ord, planned, k0, k1, ...)}, left-joined to the target rows they name. */
@@ -354,7 +368,8 @@ final class WrittenCheck {
                 + " from " + keys(entity) + " group by k.entry, k.ord having count(" + first + ") <> 1 or bool_or(" + first
                 + " is not null and " + ChecksumSql.rowHash("t", columns, types) + " <> k.planned) order by 1, 2";
         Map<Integer, List<String>> ordered = new LinkedHashMap<>();
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+        try (IndexJoins ignored = IndexJoins.on(connection, keysIndexed(connection, entity));
+             PreparedStatement statement = connection.prepareStatement(sql)) {
             bindKeys(connection, statement, entity, written, indexes);
             try (ResultSet result = statement.executeQuery()) {
                 while (result.next()) {
