@@ -197,6 +197,9 @@ public final class RollbackStore {
                 + " join (select l.entity, k.value->>0 as id from " + control.table("ledger") + " l cross join jsonb_array_elements(l.row_keys) k"
                 + " where l.plan = ? and l.batch_no = ? and l.op = 'insert' and l.rolled_back_at is null and l.user_key <> all(?)) b"
                 + " on b.entity = r.ref_entity and b.id = r.ref_id where p.plan = ? and p.state = 'written' and p.batch_no <> ?"
+                // a filter the server tests once, first: without written waiting rows it does not read the batch's ledger keys
+                // (it did at 100,000 users, 150 ms for every rollback, when the planner began with them)
+                + " and exists (select 1 from " + pending + " w where w.plan = ? and w.state = 'written' and w.batch_no <> ?)"
                 + " union"
                 + " select p.pending_id, p.entity, p.row_key->>0 from " + pending + " p join " + refs + " r on r.pending_id = p.pending_id"
                 + " join dep d on d.entity = r.ref_entity and d.id = r.ref_id where p.plan = ? and p.state = 'written' and p.batch_no <> ?)"
@@ -210,6 +213,8 @@ public final class RollbackStore {
             statement.setInt(5, batch);
             statement.setString(6, plan);
             statement.setInt(7, batch);
+            statement.setString(8, plan);
+            statement.setInt(9, batch);
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
                     ids.add(rows.getLong(1));
