@@ -64,6 +64,7 @@ public final class Benchmark {
                             : String.format("JIT compiler threads %.1f s, GC threads %.1f s", apply.cost().compilerCpuSeconds() / millions,
                             apply.cost().gcCpuSeconds() / millions), apply.cost().gcPauseSeconds() / millions,
                     Double.isNaN(pgCpuPerMillionRows()) ? "not measured (no /proc)" : String.format("%.1f s", pgCpuPerMillionRows()));
+            out.printf("    allocated in this JVM: %s%n", allocated(applyAllocatedKbPerRow(), "row"));
             out.printf("  a %d-user batch, approve + apply in this process: median %.0f ms (%.0f rows each) with an almost empty ledger,"
                             + " %.0f ms after the bulk apply; goal < 1000 ms, the same both times%n", smallBefore.usersPerBatch(),
                     smallBefore.medianMillis(), smallBefore.rowsPerBatch(), smallAfter.medianMillis());
@@ -86,6 +87,16 @@ public final class Benchmark {
                             run.gcCpuPerMillionRows()),
                     Double.isNaN(run.postgresCpuPerMillionRows()) ? "not measured (no /proc)"
                             : String.format("%.1f s", run.postgresCpuPerMillionRows()));
+            out.printf("    allocated in this JVM: %s%n", allocated(run.allocatedKbPerRow(), "legacy row"));
+        }
+
+        /** What the collector has to clear, per row: it hardly varies with the machine's load, unlike CPU. */
+        private static String allocated(double kbPerRow, String row) {
+            return Double.isNaN(kbPerRow) ? "not counted by this JVM" : String.format("%.1f kB per %s", kbPerRow, row);
+        }
+
+        double applyAllocatedKbPerRow() {
+            return apply.cost().allocatedBytes() / 1e3 / Math.max(apply.rows(), 1);
         }
 
         double applyRatio() {
@@ -130,6 +141,9 @@ public final class Benchmark {
             putOrNull(json, "dry_run_warm_jvm_cpu_s_per_million_legacy_rows", warmDryRun.jvmCpuPerMillionRows());
             putOrNull(json, "dry_run_warm_pg_cpu_s_per_million_legacy_rows", warmDryRun.postgresCpuPerMillionRows());
             putOrNull(json, "jvm_gc_cpu_s_per_million_rows", apply.cost().gcCpuSeconds() / millions(apply.rows()));
+            putOrNull(json, "jvm_allocated_kb_per_row", applyAllocatedKbPerRow());
+            putOrNull(json, "dry_run_cold_allocated_kb_per_legacy_row", coldDryRun.allocatedKbPerRow());
+            putOrNull(json, "dry_run_warm_allocated_kb_per_legacy_row", warmDryRun.allocatedKbPerRow());
             if (Double.isNaN(pgCpuPerMillionRows())) {
                 json.putNull("pg_cpu_s_per_million_rows");
             } else {

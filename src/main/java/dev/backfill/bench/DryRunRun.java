@@ -27,6 +27,11 @@ final class DryRunRun {
             return cost.gcCpuSeconds() / millions();
         }
 
+        /** Kilobytes this JVM allocated per legacy row; NaN where the JVM does not count them. */
+        double allocatedKbPerRow() {
+            return cost.allocatedBytes() / 1e3 / Math.max(run.legacyRows(), 1);
+        }
+
         double postgresCpuPerMillionRows() {
             return postgresCpuSeconds / millions();
         }

@@ -12,8 +12,8 @@ import java.util.stream.Stream;
 
 /**
  * What a phase cost this JVM: CPU seconds of the whole process, of which its JIT compiler threads'
- * and its garbage collector threads', and the collectors' pauses. On a small machine these compete
- * with PostgreSQL for the same cores.
+ * and its garbage collector threads', the collectors' pauses, and the bytes it allocated. On a small
+ * machine these compete with PostgreSQL for the same cores.
  *
  * <p>The compiler's and collector's shares are the CPU time of those threads, read from Linux's
  * /proc (each thread's {@code schedstat}, in nanoseconds); elsewhere they are not reported. The
@@ -21,11 +21,11 @@ import java.util.stream.Stream;
  * counts the time a compiler thread waits for a core (about twice its CPU time in a busy bench here).
  * A thread that ended during the phase takes its time with it, so both shares are lower bounds.
  */
-record JvmCost(double processCpuSeconds, double compilerCpuSeconds, double gcCpuSeconds, double gcPauseSeconds) {
+record JvmCost(double processCpuSeconds, double compilerCpuSeconds, double gcCpuSeconds, double gcPauseSeconds, double allocatedBytes) {
 
     private static final Path TASKS = Path.of("/proc/self/task");
 
-    record Mark(long cpuNanos, Map<String, Long> threadNanos, long gcMillis) {
+    record Mark(long cpuNanos, Map<String, Long> threadNanos, long gcMillis, long allocatedBytes) {
         JvmCost since() {
             Mark now = mark();
             double compiler = Double.NaN;
@@ -45,7 +45,8 @@ record JvmCost(double processCpuSeconds, double compilerCpuSeconds, double gcCpu
                 compiler = compilerNanos / 1e9;
                 gc = gcNanos / 1e9;
             }
-            return new JvmCost((now.cpuNanos - cpuNanos) / 1e9, compiler, gc, (now.gcMillis - gcMillis) / 1e3);
+            double allocated = allocatedBytes < 0 || now.allocatedBytes < 0 ? Double.NaN : now.allocatedBytes - allocatedBytes;
+            return new JvmCost((now.cpuNanos - cpuNanos) / 1e9, compiler, gc, (now.gcMillis - gcMillis) / 1e3, allocated);
         }
     }
 
@@ -53,7 +54,22 @@ record JvmCost(double processCpuSeconds, double compilerCpuSeconds, double gcCpu
         long cpu = ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
                 ? os.getProcessCpuTime() : 0;
         long gc = ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(GarbageCollectorMXBean::getCollectionTime).sum();
-        return new Mark(cpu, threadNanos(), gc);
+        return new Mark(cpu, threadNanos(), gc, allocatedSoFar());
+    }
+
+    /**
+     * Bytes every thread of this JVM allocated in the heap so far, ended threads included (HotSpot's
+     * count), or -1 where the JVM does not count them. Unlike CPU, it hardly varies with the machine's
+     * load: what the collector has to do grows with it.
+     */
+    private static long allocatedSoFar() {
+        try {
+            return ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads
+                    && threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled()
+                    ? threads.getTotalThreadAllocatedBytes() : -1;
+        } catch (UnsupportedOperationException e) {
+            return -1;
+        }
     }
 
     /** HotSpot's compiler threads: "C1 CompilerThread0", "C2 CompilerThread1" (Linux keeps 15 characters of a name). */

@@ -39,7 +39,8 @@ class BenchCommandIT {
                 "parity_s_per_million_rows", "parity_again_s_per_million_rows", "rollback_rows_per_s", "heap_max_mb", "batch_fixed_ms", "jvm_cpu_s_per_million_rows",
                 "pg_cpu_s_per_million_rows", "workers", "dry_run_cold_jvm_cpu_s_per_million_legacy_rows",
                 "dry_run_cold_pg_cpu_s_per_million_legacy_rows", "dry_run_warm_jvm_cpu_s_per_million_legacy_rows",
-                "dry_run_warm_pg_cpu_s_per_million_legacy_rows");
+                "dry_run_warm_pg_cpu_s_per_million_legacy_rows", "jvm_allocated_kb_per_row", "dry_run_cold_allocated_kb_per_legacy_row",
+                "dry_run_warm_allocated_kb_per_legacy_row");
         // this suite runs on Linux, where the server's and the threads' CPU can be read: none may be null
         assertThat(positive).allSatisfy(name -> assertThat(figures.path(name).isNumber()).as(name + " in " + figures).isTrue())
                 .allSatisfy(name -> assertThat(figures.path(name).asDouble()).as(name).isPositive());
@@ -49,6 +50,8 @@ class BenchCommandIT {
         assertThat(bench.out()).contains("dry run, cold JVM: ").contains("dry run, warm JVM: ")
                 .contains("CPU per million legacy rows: this JVM ").contains("CPU per million rows: this JVM ")
                 .contains(String.format("%,d rows/s", figures.path("apply_rows_per_s").asLong()))
+                .contains(String.format("allocated in this JVM: %.1f kB per row", figures.path("jvm_allocated_kb_per_row").asDouble()))
+                .contains("kB per legacy row")
                 .contains("load average");
     }
 }

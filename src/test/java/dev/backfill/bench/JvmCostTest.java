@@ -24,6 +24,22 @@ class JvmCostTest {
     }
 
     @Test
+    void countsTheBytesAllocatedMeanwhileInEveryThreadEvenOnesThatEnded() throws Exception {
+        JvmCost.Mark mark = JvmCost.mark();
+        Thread thread = new Thread(() -> {
+            List<byte[]> garbage = new ArrayList<>();
+            for (int i = 0; i < 1_000; i++) {
+                garbage.add(new byte[10_000]);
+            }
+            assertThat(garbage).hasSize(1_000);
+        });
+        thread.start();
+        thread.join();
+        assertThat(thread.isAlive()).isFalse();
+        assertThat(mark.since().allocatedBytes()).as("10 MB in a thread that has ended").isGreaterThanOrEqualTo(10_000_000);
+    }
+
+    @Test
     void measuresTheCollectorThreadsCpuWhereProcCanBeRead() {
         assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "Linux only");
         assumeTrue(ManagementFactory.getGarbageCollectorMXBeans().stream().anyMatch(gc -> gc.getName().startsWith("G1")), "G1 only");
