@@ -10,10 +10,11 @@ import java.sql.Statement;
  * expects to yield 100 elements per ledger row (a user's rows of one table: a handful), so on a large table
  * it hashed or merged the whole table instead of looking the keys up: at 1,000,000 users, 8.7 s to check one
  * table of a 95,000-row rollback for drift (a hash of 4 million rows), 22 s as a merge join over the primary
- * key; 36 s for the whole rollback. Apply's read-back of the rows a chunk wrote (keys from arrays, whose
- * length the planner knows) hashed a target that starts empty and grows whole for every chunk while the
- * table looked small next to the chunk's keys. Only where an index can look each key up: without one, a
- * hash join is the right plan, and is left to the planner.
+ * key; 36 s for the whole rollback. Apply's read-back of the rows a chunk wrote (its keys come from arrays)
+ * hashed the whole of a target table that starts empty and grows, for every chunk, as long as the table
+ * looked small next to the chunk's keys. Only where an index can look each key up: without one, a hash
+ * join is the right plan, and is left to the planner. A setting made in a transaction that rolls back
+ * goes with it: an error between {@link #on} and {@link #close} leaves nothing behind there.
  */
 public final class IndexJoins implements AutoCloseable {
     private final Connection connection;
@@ -28,8 +29,8 @@ public final class IndexJoins implements AutoCloseable {
             return new IndexJoins(null);
         }
         try (Statement statement = connection.createStatement()) {
-            statement.execute("set enable_hashjoin = off");
-            statement.execute("set enable_mergejoin = off");
+            // one statement: both settings or neither
+            statement.execute("select set_config('enable_hashjoin', 'off', false), set_config('enable_mergejoin', 'off', false)");
         }
         return new IndexJoins(connection);
     }
@@ -38,8 +39,7 @@ public final class IndexJoins implements AutoCloseable {
     public void close() throws SQLException {
         if (connection != null) {
             try (Statement statement = connection.createStatement()) {
-                statement.execute("reset enable_hashjoin");
-                statement.execute("reset enable_mergejoin");
+                statement.execute("reset enable_hashjoin; reset enable_mergejoin");
             }
         }
     }

@@ -12,7 +12,8 @@ import java.util.Optional;
  * of some columns. An index counts when it is valid and unique, not partial, on plain columns only (no
  * expression), its key columns all among the given ones, each NOT NULL (or NULLS NOT DISTINCT), indexed
  * with its own collation and its type's default operator class (the equality a query's {@code =} uses: for
- * a type without one of its own, such as varchar, the default class it is indexed with, such as text's),
+ * a type without one of its own, such as varchar, the default class it is indexed with, such as text's;
+ * a domain with an {@code =} of its own never counts),
  * on a plain table without inheritance children (whose rows a parent's index does not hold) or on a
  * partitioned table. Such an index refuses any row that shares those columns' values with a row already
  * in the table, whatever the other columns hold.
@@ -35,7 +36,10 @@ public final class UniqueIndexes {
                 + " and o.opcdefault and (o.opcintype = coalesce(nullif(ty.typbasetype, 0), ty.oid) or not exists (select 1 from pg_opclass d"
                 + " where d.opcmethod = o.opcmethod and d.opcdefault and d.opcintype = coalesce(nullif(ty.typbasetype, 0), ty.oid)))"
                 // a domain over a domain: which class its base type has by default is not known from one look at pg_type
-                + " and base.typtype is distinct from 'd')"
+                + " and base.typtype is distinct from 'd'"
+                // a domain with an '=' of its own: a query's '=' is that one, which the base type's class does not hold
+                + " and not exists (select 1 from pg_operator e where e.oprname = '=' and ty.typtype = 'd'"
+                + " and (e.oprleft = ty.oid or e.oprright = ty.oid)))"
                 + " from unnest((i.indkey::int2[])[0:i.indnkeyatts - 1], i.indcollation::oid[], i.indclass::oid[]) as k(attnum, coll, opclass)"
                 + " join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum join pg_type ty on ty.oid = a.atttypid"
                 + " join pg_opclass o on o.oid = k.opclass left join pg_type base on base.oid = ty.typbasetype)"

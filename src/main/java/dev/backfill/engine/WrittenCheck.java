@@ -249,6 +249,7 @@ final class WrittenCheck {
      * read-back looks every key up: a table the planner thinks small next to a chunk's keys (a target that
      * starts empty and grows) was otherwise hashed whole for every chunk, its cost growing with the table.
      * Asked for every check: an index dropped meanwhile must not leave a nested loop scanning the table per key.
+     * Unlike rollback's ({@code Rollback.keysIndexed}), a table's own triggers do not matter: a SELECT fires none.
      */
     private boolean keysIndexed(Connection connection, Entity entity) throws SQLException {
         return entity.identityColumns().stream().allMatch(c -> stored.type(entity, c) != null)

@@ -42,6 +42,10 @@ class UniqueIndexesIT {
             sql.execute("create domain word as text");
             sql.execute("create domain short_word as word check (length(value) < 10)");
             sql.execute("create table worded (a word not null unique, b short_word not null unique)");
+            sql.execute("create domain code as text");
+            sql.execute("create function code_eq(code, code) returns boolean language sql immutable as 'select lower($1::text) = lower($2::text)'");
+            sql.execute("create operator = (function = code_eq, leftarg = code, rightarg = code)");
+            sql.execute("create table coded (a code not null unique)");
 
             assertThat(UniqueIndexes.covering(connection, "plain", List.of("id"))).contains("plain_pkey");
             assertThat(UniqueIndexes.covering(connection, "plain", List.of("a", "b"))).contains("plain_a_b_key");
@@ -68,6 +72,9 @@ class UniqueIndexesIT {
             assertThat(UniqueIndexes.covering(connection, "worded", List.of("a"))).as("a domain: its base type's class")
                     .contains("worded_a_key");
             assertThat(UniqueIndexes.covering(connection, "worded", List.of("b"))).as("a domain over a domain: not looked into")
+                    .isEmpty();
+            assertThat(UniqueIndexes.covering(connection, "coded", List.of("a")))
+                    .as("a domain with its own '=': a query's 'a = …' uses that one, which text's class (the index's) does not hold")
                     .isEmpty();
         }
     }
