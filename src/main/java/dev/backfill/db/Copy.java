@@ -1,6 +1,10 @@
 package dev.backfill.db;
 
 import dev.backfill.mapping.ValueText;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetEncoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -19,6 +23,11 @@ public final class Copy implements AutoCloseable {
 
     private final CopyIn copy;
     private final StringBuilder buffer = new StringBuilder(FLUSH_CHARS + 1024);
+    private char[] chars = new char[FLUSH_CHARS + 1024];
+    private final ByteBuffer bytes = ByteBuffer.allocate(FLUSH_CHARS * 2);
+    /** As {@code String.getBytes}: a lone surrogate becomes '?', never an error. */
+    private final CharsetEncoder encoder = StandardCharsets.UTF_8.newEncoder()
+            .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
     private long rows;
     private boolean ended;
 
@@ -89,13 +98,36 @@ public final class Copy implements AutoCloseable {
         }
     }
 
+    /**
+     * Encodes the buffer through two arrays kept for the whole COPY: a String and its bytes made per flush
+     * were two more copies of every row for the collector.
+     */
     private void flush() throws SQLException {
-        if (buffer.length() == 0) {
+        int length = buffer.length();
+        if (length == 0) {
             return;
         }
-        byte[] bytes = buffer.toString().getBytes(StandardCharsets.UTF_8);
-        copy.writeToCopy(bytes, 0, bytes.length);
+        if (chars.length < length) {
+            chars = new char[length];
+        }
+        buffer.getChars(0, length, chars, 0);
+        CharBuffer in = CharBuffer.wrap(chars, 0, length);
+        encoder.reset();
+        while (encoder.encode(in, bytes, true).isOverflow()) {
+            send();
+        }
+        while (encoder.flush(bytes).isOverflow()) {
+            send();
+        }
+        send();
         buffer.setLength(0);
+    }
+
+    private void send() throws SQLException {
+        if (bytes.position() > 0) {
+            copy.writeToCopy(bytes.array(), 0, bytes.position());
+            bytes.clear();
+        }
     }
 
     /** Finishes the COPY and returns the number of rows the server took. */
