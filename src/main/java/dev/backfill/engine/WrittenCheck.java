@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.postgresql.PGConnection;
 
 /**
  * Reads back, in apply's own transaction and after its last write to the target, every row the
@@ -277,33 +278,37 @@ final class WrittenCheck {
     private static void bindKeys(Connection connection, PreparedStatement statement, Entity entity, List<Written> written,
                                  List<Integer> indexes) throws SQLException {
         int identity = entity.identityColumns().size();
-        List<Integer> entry = new ArrayList<>();
-        List<Integer> ord = new ArrayList<>();
-        List<Long> planned = new ArrayList<>();
-        List<List<String>> keys = new ArrayList<>();
-        for (int i = 0; i < identity; i++) {
-            keys.add(new ArrayList<>());
+        int rows = 0;
+        for (int index : indexes) {
+            rows += written.get(index).entry().rowHashes().length;
         }
+        // primitive arrays: pgjdbc sends them as they are, where lists of boxed numbers cost an object per key
+        int[] entry = new int[rows];
+        int[] ord = new int[rows];
+        long[] planned = new long[rows];
+        String[][] keys = new String[identity][rows];
+        int at = 0;
         for (int index : indexes) {
             Written w = written.get(index);
             long[] hashes = w.entry().rowHashes();
-            for (int r = 0; r < hashes.length; r++) {
+            for (int r = 0; r < hashes.length; r++, at++) {
                 JsonNode key = w.keys().get(r);
-                entry.add(index);
-                ord.add(r);
-                planned.add(hashes[r]);
+                entry[at] = index;
+                ord[at] = r;
+                planned[at] = hashes[r];
                 for (int i = 0; i < identity; i++) {
                     JsonNode value = key.get(i);
-                    keys.get(i).add(value == null || value.isNull() ? null : value.asText());
+                    keys[i][at] = value == null || value.isNull() ? null : value.asText();
                 }
             }
         }
+        PGConnection pg = connection.unwrap(PGConnection.class);
         int p = 1;
-        statement.setArray(p++, connection.createArrayOf("int4", entry.toArray()));
-        statement.setArray(p++, connection.createArrayOf("int4", ord.toArray()));
-        statement.setArray(p++, connection.createArrayOf("int8", planned.toArray()));
-        for (List<String> column : keys) {
-            statement.setArray(p++, connection.createArrayOf("text", column.toArray()));
+        statement.setArray(p++, pg.createArrayOf("int4", entry));
+        statement.setArray(p++, pg.createArrayOf("int4", ord));
+        statement.setArray(p++, pg.createArrayOf("int8", planned));
+        for (String[] column : keys) {
+            statement.setArray(p++, connection.createArrayOf("text", column));
         }
     }
 
