@@ -23,8 +23,9 @@ public final class Copy implements AutoCloseable {
 
     private final CopyIn copy;
     private final StringBuilder buffer = new StringBuilder(FLUSH_CHARS + 1024);
-    private char[] chars = new char[FLUSH_CHARS + 1024];
-    private final ByteBuffer bytes = ByteBuffer.allocate(FLUSH_CHARS * 2);
+    /** Made at the first flush, as large as it needs: most COPYs of the control schema send a few rows. */
+    private char[] chars = new char[0];
+    private ByteBuffer bytes;
     /** As {@code String.getBytes}: a lone surrogate becomes '?', never an error. */
     private final CharsetEncoder encoder = StandardCharsets.UTF_8.newEncoder()
             .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
@@ -109,6 +110,9 @@ public final class Copy implements AutoCloseable {
         }
         if (chars.length < length) {
             chars = new char[length];
+        }
+        if (bytes == null) {
+            bytes = ByteBuffer.allocate(Math.min(FLUSH_CHARS * 2, length * 3 + 16));
         }
         buffer.getChars(0, length, chars, 0);
         CharBuffer in = CharBuffer.wrap(chars, 0, length);

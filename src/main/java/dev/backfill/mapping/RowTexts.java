@@ -15,18 +15,24 @@ public record RowTexts(List<String> hashTexts, String copyLine) {
     /** {@code written} and {@code stored}: each column's type as the plan writes it and as the target stores it. */
     public static RowTexts of(List<Object> values, ColumnType[] written, ColumnType[] stored) {
         String[] hashTexts = new String[values.size()];
-        StringBuilder line = new StringBuilder(values.size() * 24);
+        String[] copyTexts = new String[values.size()];
+        int length = values.size() + 16; // tabs, and a few escapes
         for (int i = 0; i < hashTexts.length; i++) {
             Object value = values.get(i);
-            String hashText = ValueText.hashTextAs(value, written[i], stored[i]);
-            hashTexts[i] = hashText;
+            hashTexts[i] = ValueText.hashTextAs(value, written[i], stored[i]);
+            copyTexts[i] = value == null ? null : writtenAsHashed(written[i], stored[i]) ? hashTexts[i] : ValueText.plain(value);
+            length += copyTexts[i] == null ? 2 : copyTexts[i].length();
+        }
+        // sized to the line: a builder grown step by step copied every long row several times
+        StringBuilder line = new StringBuilder(length);
+        for (int i = 0; i < copyTexts.length; i++) {
             if (i > 0) {
                 line.append('\t');
             }
-            if (value == null) {
+            if (copyTexts[i] == null) {
                 line.append("\\N");
             } else {
-                ValueText.appendCopyText(line, writtenAsHashed(written[i], stored[i]) ? hashText : ValueText.plain(value));
+                ValueText.appendCopyText(line, copyTexts[i]);
             }
         }
         return new RowTexts(Arrays.asList(hashTexts), line.toString());

@@ -106,8 +106,8 @@ public record TargetRules(Map<String, EntityRules> byEntity) {
                 int at = entity.position(column);
                 values.add(at < 0 ? null : row.values().get(at));
             }
-            if (values.contains(null) || key.columns().stream().anyMatch(c -> entity.position(c) < 0)) {
-                continue; // NULLs never collide, and a column the plan does not write gets its default
+            if (values.contains(null)) {
+                continue; // NULLs never collide, and a column the plan does not write (null here) gets its default
             }
             if (!seen.computeIfAbsent(key.name(), k -> new HashSet<>()).add(values)) {
                 return new Finding(user, entity.name(), FindingKind.DUPLICATE_KEY, String.join(",", key.columns()),
