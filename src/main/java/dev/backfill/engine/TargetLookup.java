@@ -1,6 +1,7 @@
 package dev.backfill.engine;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.backfill.db.NoParallelWorkers;
 import dev.backfill.db.Sql;
 import dev.backfill.mapping.Coercer;
 import dev.backfill.mapping.ColumnType;
@@ -75,7 +76,8 @@ final class TargetLookup {
         }
         Map<Integer, List<Object>> foundByKey = new HashMap<>();
         Map<Integer, List<Object>> foundById = new HashMap<>();
-        try (PreparedStatement statement = connection.prepareStatement(sql.toString())) {
+        try (NoParallelWorkers ignored = NoParallelWorkers.on(connection);
+             PreparedStatement statement = connection.prepareStatement(sql.toString())) {
             for (int k = 0; k < keys.size(); k++) {
                 statement.setArray(k + 1, connection.createArrayOf("text", keyValues.get(k).toArray()));
             }
