@@ -2,7 +2,7 @@ package dev.backfill.db;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
+import java.util.List;
 
 /**
  * Keeps the planner on index look-ups for statements that join a batch's ledger keys to a target table,
@@ -13,34 +13,16 @@ import java.sql.Statement;
  * key; 36 s for the whole rollback. Apply's read-back of the rows a chunk wrote (its keys come from arrays)
  * hashed the whole of a target table that starts empty and grows, for every chunk, as long as the table
  * looked small next to the chunk's keys. Only where an index can look each key up: without one, a hash
- * join is the right plan, and is left to the planner. A setting made in a transaction that rolls back
- * goes with it: an error between {@link #on} and {@link #close} leaves nothing behind there.
+ * join is the right plan, and is left to the planner.
  */
-public final class IndexJoins implements AutoCloseable {
-    private final Connection connection;
+public final class IndexJoins extends PlannerSettings {
 
-    private IndexJoins(Connection connection) {
-        this.connection = connection;
+    private IndexJoins(Connection connection) throws SQLException {
+        super(connection, List.of(new Setting("enable_hashjoin", "off"), new Setting("enable_mergejoin", "off")));
     }
 
     /** Until {@link #close}: no hash or merge join on this connection, if {@code indexed}; nothing otherwise. */
     public static IndexJoins on(Connection connection, boolean indexed) throws SQLException {
-        if (!indexed) {
-            return new IndexJoins(null);
-        }
-        try (Statement statement = connection.createStatement()) {
-            // one statement: both settings or neither
-            statement.execute("select set_config('enable_hashjoin', 'off', false), set_config('enable_mergejoin', 'off', false)");
-        }
-        return new IndexJoins(connection);
-    }
-
-    @Override
-    public void close() throws SQLException {
-        if (connection != null) {
-            try (Statement statement = connection.createStatement()) {
-                statement.execute("reset enable_hashjoin; reset enable_mergejoin");
-            }
-        }
+        return new IndexJoins(indexed ? connection : null);
     }
 }

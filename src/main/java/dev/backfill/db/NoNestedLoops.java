@@ -2,7 +2,7 @@ package dev.backfill.db;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
+import java.util.List;
 
 /**
  * Keeps the planner off nested loops for one whole-table comparison. Right after a bulk apply the
@@ -10,24 +10,13 @@ import java.sql.Statement;
  * expects a handful of rows and nests a scan of the target inside a loop over the ledger: minutes
  * instead of seconds. A hash or merge join is right for these queries at any size.
  */
-public final class NoNestedLoops implements AutoCloseable {
-    private final Connection connection;
+public final class NoNestedLoops extends PlannerSettings {
 
-    private NoNestedLoops(Connection connection) {
-        this.connection = connection;
+    private NoNestedLoops(Connection connection) throws SQLException {
+        super(connection, List.of(new Setting("enable_nestloop", "off")));
     }
 
     public static NoNestedLoops on(Connection connection) throws SQLException {
-        try (Statement statement = connection.createStatement()) {
-            statement.execute("set enable_nestloop = off");
-        }
         return new NoNestedLoops(connection);
-    }
-
-    @Override
-    public void close() throws SQLException {
-        try (Statement statement = connection.createStatement()) {
-            statement.execute("reset enable_nestloop");
-        }
     }
 }
