@@ -56,6 +56,11 @@ class TargetLookupPlanIT {
             sql.execute("set min_parallel_index_scan_size = 0");
             sql.execute("set parallel_leader_participation = off");
 
+            // the control: in this session a plain read of the table does start workers, so a zero below means something
+            long control = parallelWorkersLaunched(connection);
+            Tables.rows(connection, "select count(*) from sessions_v2");
+            assertThat(parallelWorkersLaunched(connection) - control).as("workers for a plain count of the table").isPositive();
+
             List<String> setting = Tables.rows(connection, "show max_parallel_workers_per_gather");
             long before = parallelWorkersLaunched(connection);
             TargetLookup.find(connection, sessions, workspace.catalog().shape(), candidates);
